@@ -1,0 +1,32 @@
+/*
+ * message/cpim (RFC 3862) parsing. Pure code: results point into the
+ * caller's buffer (no copies), so they live as long as that buffer.
+ */
+#ifndef SIPXMPP_CPIM_H
+#define SIPXMPP_CPIM_H
+
+#include <stddef.h>
+
+struct span {
+	const char *ptr;
+	size_t len;
+};
+
+struct cpim_message {
+	struct span from_uri;		/* URI inside From's <...>, or empty */
+	struct span to_uri;
+	struct span subject;		/* first Subject value */
+	struct span subject_lang;	/* its ;lang= parameter */
+	struct span datetime;
+	struct span content_type;	/* of the inner MIME entity */
+	struct span content_lang;	/* Content-Language of the inner entity */
+	struct span content_encoding;
+	const char *body;		/* inner entity's body */
+	size_t body_len;
+	int has_imdn;			/* an NS declares urn:ietf:params:imdn */
+};
+
+/* cpim.c: 0 on success, -1 if the buffer is not a CPIM message. */
+int cpim_parse(const char *buf, size_t len, struct cpim_message *out);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * Address mapping between SIP URIs and XMPP JIDs (RFC 7247 §6, XEP-0106).
+ *
+ * Pure code: no sockets, no event loop, no logging, no globals. Every
+ * function reports failure through its return value and, where a human
+ * needs the reason, a malloc'ed *cause string the caller frees.
+ *
+ * The table (see sipxmpp-mapping(5)) holds three kinds of rules, looked up
+ * in this order, first match wins:
+ *   user    sip:alice@sip.example   alice.smith@chat.example
+ *           one SIP address-of-record <-> one bare JID, both ways;
+ *   domain  sip.example             sip.example
+ *           every user of a SIP domain <-> the same localpart (RFC 7247
+ *           §6.4/§6.5 translation) in an XMPP domain, both ways;
+ *   embed   gw.sip.example          gw.xmpp.example   [separator]
+ *           a foreign address carried in the localpart:
+ *             XMPP -> SIP: alice\40sip.other@gw.xmpp.example -> sip:alice@sip.other
+ *             SIP -> XMPP: sip:bob%40jabber.org@gw.sip.example -> bob@jabber.org
+ *           and, as the last resort for addresses no other rule maps,
+ *             sip:carol@sip.other <-> carol\40sip.other@gw.xmpp.example
+ *             bob@jabber.org <-> sip:bob%40jabber.org@gw.sip.example.
+ *           The optional separator "*" additionally accepts Kamailio's
+ *           form sip:bob*jabber.org@gw.sip.example on input.
+ * An address that no rule maps is refused (MAP_NO_RULE), never guessed.
+ */
+#ifndef SIPXMPP_MAPPING_H
+#define SIPXMPP_MAPPING_H
+
+#include <stddef.h>
+
+enum map_result {
+	MAP_OK = 0,
+	MAP_NO_RULE = -1,	/* well-formed, but no rule covers it: 404 / item-not-found */
+	MAP_MALFORMED = -2,	/* not a valid URI / JID: 400 / jid-malformed */
+	MAP_SIPS = -3,		/* sips: URI, RFC 7247 §8 forbids translating it */
+	MAP_NOMEM = -4,
+};
+
+struct map_table;
+
+/* A SIP address split into its parts (all strings owned by the struct). */
+struct sip_addr {
+	char *scheme;	/* "sip", "sips", "im" or "pres" (lowercase) */
+	char *user;	/* percent-DECODED user part, UTF-8; NULL if none */
+	char *host;	/* lowercase host, IPv6 without brackets */
+	int port;	/* 0 if absent */
+	char *gr;	/* value of the gr URI parameter (decoded), or NULL */
+};
+
+/* A JID split into its parts. The localpart keeps its XEP-0106 escapes. */
+struct jid {
+	char *local;	/* NULL if none */
+	char *domain;
+	char *resource;	/* NULL if none */
+};
+
+/* table.c: loading and querying the rule table. */
+int map_table_parse(const char *text, size_t len, const char *name,
+    struct map_table **out, char **cause);
+int map_table_load(const char *path, struct map_table **out, char **cause);
+void map_table_free(struct map_table *table);
+size_t map_table_size(const struct map_table *table);
+
+/* translate.c: whole-address translation through the table. */
+int map_sip_to_xmpp(const struct map_table *table, const char *uri,
+    char **jid_out, char **cause);
+int map_xmpp_to_sip(const struct map_table *table, const char *jid,
+    char **uri_out, char **cause);
+int map_sip_domain_is_mapped(const struct map_table *table, const char *host);
+const char *map_result_name(int result);
+
+/* sip_addr.c, jid.c: parsing and printing addresses. */
+int sip_addr_parse(const char *uri, struct sip_addr *out);
+void sip_addr_clear(struct sip_addr *addr);
+int jid_parse(const char *text, struct jid *out);
+void jid_clear(struct jid *jid);
+
+/* escape.c: the RFC 7247 §6.4/§6.5 local-part algorithms and XEP-0106. */
+char *pct_decode(const char *in, size_t len);	/* NULL on a bad %xx */
+char *localpart_sip_to_xmpp(const char *decoded_user);
+char *localpart_xmpp_to_sip(const char *escaped_local);
+char *xep0106_escape(const char *raw);
+char *xep0106_unescape(const char *escaped);
+
+#endif
