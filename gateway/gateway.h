@@ -1,0 +1,53 @@
+/*
+ * The daemon's shared state: what main() builds and the bridges use.
+ */
+#ifndef SIPXMPP_GATEWAY_H
+#define SIPXMPP_GATEWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <osipparser2/osip_message.h>
+
+struct event_base;
+struct config;
+struct map_table;
+struct sip_stack;
+struct sip_tx;
+struct xmpp_link;
+struct xmpp_in_message;
+struct bridge_message;
+
+struct gateway {
+	struct event_base *base;
+	struct config *cfg;
+	struct map_table *map;		/* swapped whole on SIGHUP */
+	struct sip_stack *sip;
+	struct xmpp_link *xmpp;
+	struct bridge_message *messages;
+	int shutting_down;
+};
+
+#define GATEWAY_ALLOW "MESSAGE, OPTIONS"
+
+/* router.c: the first stop of every SIP request and XMPP stanza. */
+void router_sip_request(void *arg, struct sip_tx *tx,
+    const osip_message_t *req);
+void router_xmpp_message(void *arg, const struct xmpp_in_message *msg);
+void router_xmpp_up(void *arg);
+void router_xmpp_down(void *arg);
+void gateway_answer(struct gateway *gw, struct sip_tx *tx, int status,
+    const char *reason, const char *contact);
+
+/* bridge_message.c: pager-mode messages, RFC 7572, both ways. */
+struct bridge_message *bridge_message_new(struct gateway *gw);
+void bridge_message_free(struct bridge_message *bm);
+void bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
+    const osip_message_t *req);
+void bridge_message_from_xmpp(struct bridge_message *bm,
+    const struct xmpp_in_message *msg);
+void bridge_message_link_down(struct bridge_message *bm);
+size_t bridge_message_pending(const struct bridge_message *bm);
+void bridge_message_shutdown(struct bridge_message *bm);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * The first stop of everything that arrives: SIP requests are dispatched
+ * by method, XMPP stanzas by kind, and the few answers every request may
+ * get (405/501 with Allow, 503 while shutting down) are given here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "config.h"
+#include "content.h"
+#include "gateway.h"
+#include "log.h"
+#include "sip_stack.h"
+#include "xmpp_link.h"
+
+#define REASON_MAX 120
+
+/* Reason phrases must be one line of text (RFC 3261 §25.1). */
+static void
+sanitize_reason(char *out, size_t size, const char *text)
+{
+	size_t n = 0;
+
+	for (; text != NULL && *text != '\0' && n + 1 < size; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		out[n++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	/* Do not cut a UTF-8 sequence in half. */
+	while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80 &&
+	    text != NULL && *text != '\0')
+		n--;
+	if (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0xc0 &&
+	    text != NULL && *text != '\0')
+		n--;
+	out[n] = '\0';
+}
+
+/* Answers a SIP request with status, Retry-After or Contact as needed. */
+void
+gateway_answer(struct gateway *gw, struct sip_tx *tx, int status,
+    const char *reason, const char *contact)
+{
+	osip_message_t *resp;
+	char buf[REASON_MAX + 1];
+
+	if (reason != NULL) {
+		sanitize_reason(buf, sizeof(buf), reason);
+		reason = buf[0] != '\0' ? buf : NULL;
+	}
+	resp = sip_tx_response(tx, status, reason);
+	if (resp == NULL) {
+		log_error("message: out of memory answering %d", status);
+		return;
+	}
+	if (status == 503) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%d", gw->cfg->message_retry_after_s);
+		sip_message_add_header(resp, "Retry-After", ra);
+	}
+	if (status == 415)
+		sip_message_add_header(resp, "Accept", CONTENT_ACCEPT);
+	if (contact != NULL) {
+		char c[1100];
+
+		snprintf(c, sizeof(c), "<%s>", contact);
+		osip_message_set_contact(resp, c);
+	}
+	if (status == 405 || status == 501)
+		sip_message_add_header(resp, "Allow", GATEWAY_ALLOW);
+	sip_respond(gw->sip, tx, resp);
+}
+
+/* Methods RFC 3261 and its extensions define, that we do not serve. */
+static int
+is_known_method(const char *m)
+{
+	static const char *const known[] = {
+		"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS",
+		"SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "PRACK", "UPDATE",
+		"REFER", "MESSAGE",
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(m, known[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Answers OPTIONS (RFC 3261 §11.2): what we allow and accept. */
+static void
+answer_options(struct gateway *gw, struct sip_tx *tx)
+{
+	osip_message_t *resp = sip_tx_response(tx, 200, "OK");
+
+	if (resp == NULL)
+		return;
+	sip_message_add_header(resp, "Allow", GATEWAY_ALLOW);
+	sip_message_add_header(resp, "Accept", CONTENT_ACCEPT);
+	sip_respond(gw->sip, tx, resp);
+}
+
+/* Every new SIP request. */
+void
+router_sip_request(void *arg, struct sip_tx *tx, const osip_message_t *req)
+{
+	struct gateway *gw = arg;
+	const char *method = req->sip_method;
+
+	if (gw->shutting_down) {
+		gateway_answer(gw, tx, 503, "Gateway shutting down", NULL);
+		return;
+	}
+	if (strcmp(method, "MESSAGE") == 0)
+		bridge_message_from_sip(gw->messages, tx, req);
+	else if (strcmp(method, "OPTIONS") == 0)
+		answer_options(gw, tx);
+	else if (strcmp(method, "CANCEL") == 0)
+		/* RFC 3261 §9.2: nothing of ours is cancellable. */
+		gateway_answer(gw, tx, 481, NULL, NULL);
+	else if (is_known_method(method)) {
+		/* INVITE included: a final answer, never silence. */
+		log_info("sip: %s from %s refused: not served", method,
+		    req->from->url->host != NULL ? req->from->url->host : "?");
+		gateway_answer(gw, tx, 405, NULL, NULL);
+	} else
+		gateway_answer(gw, tx, 501, NULL, NULL);
+}
+
+/* Every <message/> from the component link. */
+void
+router_xmpp_message(void *arg, const struct xmpp_in_message *msg)
+{
+	struct gateway *gw = arg;
+
+	bridge_message_from_xmpp(gw->messages, msg);
+}
+
+void
+router_xmpp_up(void *arg)
+{
+	(void)arg;
+	log_info("xmpp link up");
+}
+
+void
+router_xmpp_down(void *arg)
+{
+	struct gateway *gw = arg;
+
+	log_warnx("xmpp link down");
+	bridge_message_link_down(gw->messages);
+}

@@ -1,0 +1,68 @@
+/*
+ * Our thin SIP stack: libosip2's parser and the four transaction state
+ * machines, driven by one libevent loop, over sip_transport. Gives the
+ * bridges new requests to answer and sends their requests, reporting the
+ * final response (or a synthesized 408/503) exactly once.
+ */
+#ifndef SIPXMPP_SIP_STACK_H
+#define SIPXMPP_SIP_STACK_H
+
+#include <osipparser2/osip_message.h>
+
+struct event_base;
+struct config;
+struct sip_stack;
+struct sip_tx;
+
+struct sip_stack_handlers {
+	/*
+	 * A new request (never a retransmission). The handler answers it,
+	 * now or later, with sip_respond(); until then tx stays valid.
+	 */
+	void (*request_cb)(void *arg, struct sip_tx *tx,
+	    const osip_message_t *req);
+};
+
+/*
+ * The final response to a request we sent: status 200..699 with resp, or
+ * 408 (Timer F) / 503 (transport failure) with resp == NULL.
+ */
+typedef void (*sip_response_cb)(void *arg, int status,
+    const osip_message_t *resp);
+
+/* sip_stack.c */
+struct sip_stack *sip_stack_new(struct event_base *base,
+    const struct config *cfg, const struct sip_stack_handlers *handlers,
+    void *arg);
+int sip_stack_start(struct sip_stack *stack);
+void sip_stack_stop_listening(struct sip_stack *stack);
+void sip_stack_free(struct sip_stack *stack);
+int sip_respond(struct sip_stack *stack, struct sip_tx *tx,
+    osip_message_t *resp);
+int sip_respond_status(struct sip_stack *stack, struct sip_tx *tx,
+    int status, const char *reason);
+osip_message_t *sip_tx_response(const struct sip_tx *tx, int status,
+    const char *reason);
+const osip_message_t *sip_tx_request(const struct sip_tx *tx);
+int sip_tx_is_reliable(const struct sip_tx *tx);
+int sip_send_request(struct sip_stack *stack, osip_message_t *req,
+    sip_response_cb cb, void *arg);
+size_t sip_stack_transactions(const struct sip_stack *stack);
+int sip_stack_next_hop_is_udp(const struct sip_stack *stack,
+    const char *ruri);
+
+/* sip_message.c: building requests and responses, reading headers. */
+osip_message_t *sip_response_new(const osip_message_t *req, int status,
+    const char *reason, const char *to_tag);
+osip_message_t *sip_request_new(const char *method, const char *ruri,
+    const char *from_uri, const char *to_uri, const char *call_id);
+const char *sip_header_value(const osip_message_t *msg, const char *name,
+    const char *compact);
+int sip_message_add_header(osip_message_t *msg, const char *name,
+    const char *value);
+int sip_message_set_body(osip_message_t *msg, const char *content_type,
+    const char *body, size_t len);
+char *sip_uri_string(const osip_uri_t *uri);
+void sip_random_token(char *out, size_t len);
+
+#endif
