@@ -36,6 +36,13 @@
 #include "stanza.h"
 #include "xmpp_link.h"
 
+#ifndef TAILQ_FOREACH_SAFE	/* glibc's sys/queue.h lacks it */
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
 struct ack_batch;
 
 /* A SIP MESSAGE waiting for the XMPP side's verdict. */
@@ -53,6 +60,7 @@ struct ack_batch {
 	TAILQ_ENTRY(ack_batch) entry;
 	struct bridge_message *bm;
 	char *domain;
+	int pinged;		/* its ping is out; the link will call back */
 	TAILQ_HEAD(, pending_in) members;
 };
 
@@ -73,8 +81,7 @@ struct bridge_message {
 	size_t n_in;
 	uint64_t next_seq;
 	char id_prefix[9];
-	TAILQ_HEAD(, ack_batch) open;	/* waiting for the end of the turn */
-	size_t n_batches;		/* open or pinged */
+	TAILQ_HEAD(, ack_batch) batches;	/* open, or pinged and waiting */
 	struct event *flush_ev;
 	TAILQ_HEAD(, pending_out) out;
 	size_t n_out;
@@ -101,7 +108,7 @@ bridge_message_new(struct gateway *gw)
 	bm->next_seq = 1;
 	/* Ids from an earlier run of the daemon must never match ours. */
 	sip_random_token(bm->id_prefix, sizeof(bm->id_prefix));
-	TAILQ_INIT(&bm->open);
+	TAILQ_INIT(&bm->batches);
 	TAILQ_INIT(&bm->out);
 	strbuf_init(&bm->sb);
 	return bm;
@@ -168,18 +175,24 @@ pending_done(struct bridge_message *bm, struct pending_in *p)
 	free(p);
 }
 
-/* Frees a batch after answering whatever is still in it. */
+/* Answers whatever is still in a batch. */
 static void
-batch_finish(struct ack_batch *b, int status, const char *reason)
+batch_answer(struct ack_batch *b, int status, const char *reason)
 {
-	struct bridge_message *bm = b->bm;
 	struct pending_in *p;
 
 	while ((p = TAILQ_FIRST(&b->members)) != NULL) {
-		answer(bm, p->tx, status, reason, NULL);
-		pending_done(bm, p);
+		answer(b->bm, p->tx, status, reason, NULL);
+		pending_done(b->bm, p);
 	}
-	bm->n_batches--;
+}
+
+/* Answers a batch and frees it. */
+static void
+batch_finish(struct ack_batch *b, int status, const char *reason)
+{
+	batch_answer(b, status, reason);
+	TAILQ_REMOVE(&b->bm->batches, b, entry);
 	free(b->domain);
 	free(b);
 }
@@ -205,12 +218,14 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bridge_message *bm = arg;
 	struct gateway *gw = bm->gw;
-	struct ack_batch *b;
+	struct ack_batch *b, *next;
 
 	(void)fd;
 	(void)what;
-	while ((b = TAILQ_FIRST(&bm->open)) != NULL) {
-		TAILQ_REMOVE(&bm->open, b, entry);
+	TAILQ_FOREACH_SAFE(b, &bm->batches, entry, next) {
+		if (b->pinged)
+			continue;
+		b->pinged = 1;
 		if (xmpp_link_ping(gw->xmpp, gw->cfg->xmpp_component, b->domain,
 		    gw->cfg->message_error_window_ms, batch_acked_cb, b) < 0)
 			batch_finish(b, 503, "XMPP link down");
@@ -225,8 +240,8 @@ batch_join(struct bridge_message *bm, struct pending_in *p,
 {
 	struct ack_batch *b;
 
-	TAILQ_FOREACH(b, &bm->open, entry)
-		if (strcmp(b->domain, domain) == 0)
+	TAILQ_FOREACH(b, &bm->batches, entry)
+		if (!b->pinged && strcmp(b->domain, domain) == 0)
 			goto join;
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->domain = strdup(domain)) == NULL) {
@@ -235,8 +250,7 @@ batch_join(struct bridge_message *bm, struct pending_in *p,
 	}
 	b->bm = bm;
 	TAILQ_INIT(&b->members);
-	TAILQ_INSERT_TAIL(&bm->open, b, entry);
-	bm->n_batches++;
+	TAILQ_INSERT_TAIL(&bm->batches, b, entry);
 	if (bm->flush_ev == NULL)
 		bm->flush_ev = event_new(bm->gw->base, -1, 0, flush_cb, bm);
 	if (bm->flush_ev == NULL)
@@ -748,13 +762,14 @@ bridge_message_link_down(struct bridge_message *bm)
 void
 bridge_message_shutdown(struct bridge_message *bm)
 {
-	struct ack_batch *b;
+	struct ack_batch *b, *next;
 
-	while ((b = TAILQ_FIRST(&bm->open)) != NULL) {
-		TAILQ_REMOVE(&bm->open, b, entry);
-		batch_finish(b, 503, "Gateway shutting down");
+	TAILQ_FOREACH_SAFE(b, &bm->batches, entry, next) {
+		if (b->pinged)	/* freed when the link calls back */
+			batch_answer(b, 503, "Gateway shutting down");
+		else
+			batch_finish(b, 503, "Gateway shutting down");
 	}
-	/* Pinged batches are failed by the link when it closes. */
 }
 
 /* Frees the bridge. Outbound records are answered by the SIP stack. */
