@@ -42,13 +42,14 @@ struct config {
 	struct config_listen listen[CONFIG_MAX_LISTEN];
 	int n_listen;
 	char *sip_outbound_proxy;	/* "sip:host[:port][;transport=tcp]" or NULL */
-	char *sip_contact_host;		/* host for Via/Contact; NULL: first listener */
+	char *sip_contact_host;		/* host for Via/Contact (IPv6 unbracketed);
+					   NULL: first listener */
 	int sip_max_message_bytes;	/* cap on one SIP message on a stream */
 	int sip_tcp_idle_timeout_s;
 	int sip_max_connections;
 
 	/* [xmpp] */
-	char *xmpp_host;
+	char *xmpp_host;		/* name or address, IPv6 unbracketed */
 	int xmpp_port;
 	char *xmpp_component;		/* component JID = our XMPP domain */
 	char *xmpp_secret;
@@ -66,11 +67,78 @@ struct config {
 	int message_retry_after_s;	/* Retry-After on 503 when XMPP is down */
 };
 
+/* Limits on the file itself: every input is hostile, even this one. */
+#define CONFIG_MAX_LINE		4096		/* bytes, without the newline */
+#define CONFIG_MAX_FILE		(1024 * 1024)	/* bytes */
+
+/*
+ * The option table (config_options.c). One entry per key; everything else
+ * in this module is driven by it.
+ */
+enum config_type {
+	CONFIG_STRING,		/* text; .check may validate/normalise it */
+	CONFIG_INT,		/* decimal integer in .min .. .max */
+	CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 */
+	CONFIG_ENUM,		/* one of .names; stores the name's .value */
+	CONFIG_LISTEN,		/* udp:HOST:PORT / tcp:HOST:PORT list */
+	CONFIG_PATH,		/* file; relative to the config file's dir */
+};
+
+#define CONFIG_REQUIRED	0x1	/* no default: the file must set it */
+#define CONFIG_OPTIONAL	0x2	/* string may be empty, meaning unset (NULL) */
+#define CONFIG_SECRET	0x4	/* never echoed in errors or dumps */
+
+struct config_enum_name {
+	const char	*name;
+	int		 value;
+};
+
+struct config_option {
+	const char	*section;	/* without brackets */
+	const char	*key;
+	enum config_type type;
+	int		 flags;		/* CONFIG_REQUIRED | ... */
+	size_t		 offset;	/* of the field in struct config */
+	const char	*def;		/* default in file syntax; NULL: none */
+	const char	*example;	/* set in the annotated example, or NULL */
+	const char	*arg;		/* placeholder in the man page */
+	long long	 min;		/* CONFIG_INT bounds, inclusive */
+	long long	 max;
+	const struct config_enum_name *names;	/* CONFIG_ENUM, NULL-ended */
+	int		(*check)(char *value, char **why); /* CONFIG_STRING */
+	const char	*help;		/* for operators: meaning and units */
+};
+
 /* config.c */
 void config_init_defaults(struct config *cfg);
 int config_load(const char *path, struct config *cfg, char **cause);
+int config_load_buffer(const char *path, const char *buf, size_t len,
+    struct config *cfg, char **cause);
 void config_free(struct config *cfg);
+
+/* config_doc.c */
 void config_write_example(FILE *out);
 void config_write_man_options(FILE *out);
+void config_write_effective(FILE *out, const struct config *cfg);
+
+/* config_options.c */
+extern const struct config_option config_options[];
+extern const size_t config_n_options;
+extern const char *const config_sections[];
+const struct config_option *config_option_find(const char *section,
+    const char *key);
+
+/* config_value.c */
+int config_option_set(struct config *cfg, const struct config_option *o,
+    const char *value, char **why);
+void config_option_print(FILE *out, const struct config *cfg,
+    const struct config_option *o);
+const char *config_enum_name(const struct config_option *o, int value);
+int config_check_log_target(char *value, char **why);
+int config_check_host(char *value, char **why);
+int config_check_domain(char *value, char **why);
+int config_check_sip_proxy(char *value, char **why);
+void config_set_cause(char **cause, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,0 +1,274 @@
+/*
+ * The option table: every key of sipxmppd.conf, declared once with its
+ * type, bounds, default and help. The loader, the validation, the
+ * annotated example file and the option list of sipxmppd.conf(5) are all
+ * derived from it, so adding an option here is the whole job.
+ *
+ * Help texts are for operators: say what the option changes and in which
+ * unit, in plain ASCII (they end up in roff and in '#' comments).
+ */
+#include <stddef.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "config.h"
+
+/* Values of [gateway] log_level: syslog priorities, as log.h uses them. */
+static const struct config_enum_name log_level_names[] = {
+	{ "error", LOG_ERR },
+	{ "warning", LOG_WARNING },
+	{ "info", LOG_INFO },
+	{ "debug", LOG_DEBUG },
+	{ NULL, 0 },
+};
+
+/* RFC 7572 §5: page-mode messages map to type "normal" by default. */
+static const struct config_enum_name message_type_names[] = {
+	{ "normal", XMPP_TYPE_NORMAL },
+	{ "chat", XMPP_TYPE_CHAT },
+	{ NULL, 0 },
+};
+
+static const struct config_enum_name size_policy_names[] = {
+	{ "always", SIZE_LIMIT_ALWAYS },
+	{ "udp", SIZE_LIMIT_UDP },
+	{ "never", SIZE_LIMIT_NEVER },
+	{ NULL, 0 },
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+/* Sections in file order; the example and the man page follow it. */
+const char *const config_sections[] = {
+	"gateway", "sip", "xmpp", "message", NULL
+};
+
+const struct config_option config_options[] = {
+	/* [gateway] */
+	{
+		.section = "gateway", .key = "log_level",
+		.type = CONFIG_ENUM, .offset = OFF(log_level),
+		.def = "info", .arg = "level", .names = log_level_names,
+		.help = "Least severe messages that are logged: error logs "
+		    "only failures, debug also every message the gateway "
+		    "carries.",
+	},
+	{
+		.section = "gateway", .key = "log_target",
+		.type = CONFIG_STRING, .offset = OFF(log_target),
+		.def = "stderr", .arg = "target",
+		.check = config_check_log_target,
+		.help = "Where log messages go: stderr, or syslog (facility "
+		    "daemon).",
+	},
+	{
+		.section = "gateway", .key = "mapping_file",
+		.type = CONFIG_PATH, .offset = OFF(mapping_file),
+		.def = "mapping.table", .example = "mapping.table",
+		.arg = "file",
+		.help = "Address mapping table, see sipxmpp-mapping(5). A "
+		    "relative name is taken relative to the directory of "
+		    "this configuration file.",
+	},
+	{
+		.section = "gateway", .key = "shutdown_grace_ms",
+		.type = CONFIG_INT, .offset = OFF(shutdown_grace_ms),
+		.def = "3000", .arg = "ms", .min = 0, .max = 60000,
+		.help = "On SIGTERM or SIGINT, how long the gateway keeps "
+		    "running to answer the messages still in flight before "
+		    "it exits, in milliseconds.",
+	},
+
+	/* [sip] */
+	{
+		.section = "sip", .key = "listen",
+		.type = CONFIG_LISTEN, .offset = OFF(listen),
+		.def = "udp:127.0.0.1:5070 tcp:127.0.0.1:5070",
+		.example = "udp:127.0.0.1:5070 tcp:127.0.0.1:5070",
+		.arg = "addresses",
+		.help = "Addresses to receive SIP on: a list, separated by "
+		    "spaces or commas, of udp:HOST:PORT and tcp:HOST:PORT, "
+		    "with a numeric HOST; an IPv6 address goes in brackets, "
+		    "as in udp:[::1]:5070. At most 16 addresses.",
+	},
+	{
+		.section = "sip", .key = "outbound_proxy",
+		.type = CONFIG_STRING, .flags = CONFIG_OPTIONAL,
+		.offset = OFF(sip_outbound_proxy), .arg = "uri",
+		.check = config_check_sip_proxy,
+		.help = "SIP proxy through which every request the gateway "
+		    "sends is routed, as sip:HOST[:PORT][;transport=udp|tcp]. "
+		    "Empty: requests go to the host of their Request-URI.",
+	},
+	{
+		.section = "sip", .key = "contact_host",
+		.type = CONFIG_STRING, .flags = CONFIG_OPTIONAL,
+		.offset = OFF(sip_contact_host), .arg = "host",
+		.check = config_check_host,
+		.help = "Host name or address the gateway puts in the Via and "
+		    "Contact headers it sends, for peers that must reach it "
+		    "under another name than its listening address (NAT, "
+		    "wildcard listeners). Empty: the listener's address.",
+	},
+	{
+		.section = "sip", .key = "max_message_bytes",
+		.type = CONFIG_INT, .offset = OFF(sip_max_message_bytes),
+		.def = "65536", .arg = "bytes", .min = 1500, .max = 1048576,
+		.help = "Largest SIP message, headers and body, that the "
+		    "gateway accepts, in bytes. A TCP peer that sends a "
+		    "larger one is disconnected.",
+	},
+	{
+		.section = "sip", .key = "tcp_idle_timeout_s",
+		.type = CONFIG_INT, .offset = OFF(sip_tcp_idle_timeout_s),
+		.def = "300", .arg = "seconds", .min = 1, .max = 86400,
+		.help = "A TCP connection on which nothing arrives for this "
+		    "many seconds is closed.",
+	},
+	{
+		.section = "sip", .key = "max_connections",
+		.type = CONFIG_INT, .offset = OFF(sip_max_connections),
+		.def = "1024", .arg = "number", .min = 1, .max = 65535,
+		.help = "Most SIP TCP connections open at the same time; "
+		    "further connections are refused until one closes.",
+	},
+
+	/* [xmpp] */
+	{
+		.section = "xmpp", .key = "host",
+		.type = CONFIG_STRING, .offset = OFF(xmpp_host),
+		.def = "127.0.0.1", .example = "127.0.0.1", .arg = "host",
+		.check = config_check_host,
+		.help = "XMPP server to connect to as a component (XEP-0114): "
+		    "a host name or address. The component link is not "
+		    "encrypted; keep it on the loopback interface or a "
+		    "private network.",
+	},
+	{
+		.section = "xmpp", .key = "port",
+		.type = CONFIG_INT, .offset = OFF(xmpp_port),
+		.def = "5347", .example = "5347", .arg = "port",
+		.min = 1, .max = 65535,
+		.help = "TCP port of the XMPP server's component listener "
+		    "(Prosody: component_ports).",
+	},
+	{
+		.section = "xmpp", .key = "component",
+		.type = CONFIG_STRING, .flags = CONFIG_REQUIRED,
+		.offset = OFF(xmpp_component), .example = "sip.example",
+		.arg = "domain", .check = config_check_domain,
+		.help = "Name of the component as the XMPP server knows it "
+		    "(Prosody: Component \"name\"), in lowercase. It is the "
+		    "gateway's XMPP domain: messages to addresses in it are "
+		    "carried to SIP.",
+	},
+	{
+		.section = "xmpp", .key = "secret",
+		.type = CONFIG_STRING, .flags = CONFIG_REQUIRED | CONFIG_SECRET,
+		.offset = OFF(xmpp_secret), .example = "changeme",
+		.arg = "secret",
+		.help = "Shared secret of the component (Prosody: "
+		    "component_secret). Spaces at either end are not part "
+		    "of it. Keep this file unreadable to other users.",
+	},
+	{
+		.section = "xmpp", .key = "reconnect_min_ms",
+		.type = CONFIG_INT, .offset = OFF(xmpp_reconnect_min_ms),
+		.def = "500", .arg = "ms", .min = 10, .max = 600000,
+		.help = "Wait before reconnecting after the link to the XMPP "
+		    "server is lost, in milliseconds. The wait doubles, with "
+		    "some jitter, after each failed attempt.",
+	},
+	{
+		.section = "xmpp", .key = "reconnect_max_ms",
+		.type = CONFIG_INT, .offset = OFF(xmpp_reconnect_max_ms),
+		.def = "30000", .arg = "ms", .min = 10, .max = 3600000,
+		.help = "Longest wait between two reconnection attempts, in "
+		    "milliseconds. Must not be smaller than "
+		    "reconnect_min_ms.",
+	},
+	{
+		.section = "xmpp", .key = "max_send_queue",
+		.type = CONFIG_INT, .offset = OFF(xmpp_max_send_queue),
+		.def = "10000", .arg = "stanzas", .min = 1, .max = 1000000,
+		.help = "Most stanzas waiting to be written to the XMPP "
+		    "server. While the queue is full, new SIP messages are "
+		    "refused instead of queued.",
+	},
+	{
+		.section = "xmpp", .key = "max_stanza_bytes",
+		.type = CONFIG_INT, .offset = OFF(xmpp_max_stanza_bytes),
+		.def = "262144", .arg = "bytes", .min = 4096, .max = 16777216,
+		.help = "Largest stanza accepted from the XMPP server, in "
+		    "bytes; larger ones are refused.",
+	},
+
+	/* [message] */
+	{
+		.section = "message", .key = "ack_timeout_ms",
+		.type = CONFIG_INT, .offset = OFF(message_error_window_ms),
+		.def = "5000", .arg = "ms", .min = 100, .max = 30000,
+		.help = "How long the gateway waits for the XMPP side to "
+		    "confirm or refuse a message before it answers the SIP "
+		    "sender, in milliseconds. Keep it well below the 32 "
+		    "seconds after which SIP senders give up (Timer F).",
+	},
+	{
+		.section = "message", .key = "xmpp_type",
+		.type = CONFIG_ENUM, .offset = OFF(message_type),
+		.def = "normal", .arg = "type", .names = message_type_names,
+		.help = "Type of the XMPP messages made from SIP MESSAGE "
+		    "requests: normal, as RFC 7572 section 5 says for "
+		    "page-mode messages, or chat, which some clients "
+		    "display better.",
+	},
+	{
+		.section = "message", .key = "size_limit",
+		.type = CONFIG_INT, .offset = OFF(message_size_limit),
+		.def = "1300", .arg = "bytes", .min = 200, .max = 1048576,
+		.help = "Largest SIP MESSAGE request the gateway sends, in "
+		    "bytes; a larger XMPP message is refused with "
+		    "policy-violation (RFC 7572 section 6). RFC 3428 sets "
+		    "1300 unless every hop is congestion-controlled.",
+	},
+	{
+		.section = "message", .key = "size_limit_applies",
+		.type = CONFIG_ENUM, .offset = OFF(message_size_policy),
+		.def = "always", .arg = "when", .names = size_policy_names,
+		.help = "When size_limit is enforced: always; udp, only when "
+		    "the next SIP hop is reached over UDP; or never.",
+	},
+	{
+		.section = "message", .key = "max_pending",
+		.type = CONFIG_INT, .offset = OFF(message_max_pending),
+		.def = "10000", .arg = "messages", .min = 1, .max = 1000000,
+		.help = "Most SIP MESSAGE requests waiting for their final "
+		    "answer at once; further ones are refused until some "
+		    "are answered.",
+	},
+	{
+		.section = "message", .key = "retry_after_s",
+		.type = CONFIG_INT, .offset = OFF(message_retry_after_s),
+		.def = "5", .arg = "seconds", .min = 1, .max = 3600,
+		.help = "Retry-After, in seconds, of the 503 (Service "
+		    "Unavailable) answer that SIP senders get while the "
+		    "link to the XMPP server is down.",
+	},
+};
+
+const size_t config_n_options =
+    sizeof(config_options) / sizeof(config_options[0]);
+
+/* Finds the table entry for section/key; NULL if there is none. */
+const struct config_option *
+config_option_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < config_n_options; i++) {
+		const struct config_option *o = &config_options[i];
+
+		if (strcmp(o->section, section) == 0 &&
+		    strcmp(o->key, key) == 0)
+			return o;
+	}
+	return NULL;
+}
