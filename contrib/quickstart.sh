@@ -1,0 +1,447 @@
+#!/usr/bin/env bash
+# sipxmpp quickstart: a complete SIP <-> XMPP setup on this machine's
+# loopback, in one directory, in one command.
+#
+#   contrib/quickstart.sh [DIR]        install deps, build, configure, start
+#   contrib/quickstart.sh stop [DIR]   stop everything it started
+#   contrib/quickstart.sh status [DIR] show what runs and where
+#
+# DIR defaults to ./quickstart. It gets a Prosody (XMPP server for
+# xmpp.example, with the gateway as component sip.example), a Kamailio
+# (SIP registrar and proxy for sip.example that routes xmpp.example to the
+# gateway), sipxmppd between them, their configs, data, logs and pid files.
+# Nothing outside DIR is touched except Debian packages (install-deps.sh)
+# and the build/ directory of this source tree. Everything listens on
+# 127.0.0.1 only. Made for a fresh Debian 12, run as root.
+set -euo pipefail
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+CMD=start
+case "${1:-}" in
+start | stop | status)
+	CMD=$1
+	shift
+	;;
+esac
+DIR=${1:-./quickstart}
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+
+SIP_DOMAIN=sip.example
+XMPP_DOMAIN=xmpp.example
+PY=/usr/bin/python3
+
+die() {
+	echo "quickstart: $*" >&2
+	exit 1
+}
+
+# running NAME: true if DIR/NAME.pid names a live process.
+running() {
+	local f="$DIR/$1.pid"
+	[ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+# stop_one NAME: SIGTERM the pid in DIR/NAME.pid, wait, SIGKILL if needed.
+stop_one() {
+	local name=$1 f="$DIR/$1.pid" pid i
+	if ! running "$name"; then
+		rm -f "$f"
+		return 0
+	fi
+	pid=$(cat "$f")
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "quickstart: $name (pid $pid) did not stop; killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$f"
+	echo "stopped $name (pid $pid)"
+}
+
+# free_port PREFERRED: PREFERRED if free on UDP and TCP, else the next free.
+free_port() {
+	"$PY" - "$1" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+for p in range(port, port + 200):
+    ok = True
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            ok = False
+        finally:
+            s.close()
+    if ok:
+        print(p)
+        sys.exit(0)
+sys.exit("no free port near %d" % port)
+PY
+}
+
+# wait_for FILE REGEX SECONDS PIDNAME: wait for a log line.
+wait_for() {
+	local file=$1 re=$2 secs=$3 name=$4 i
+	for i in $(seq 1 $((secs * 5))); do
+		if grep -Eq "$re" "$file" 2>/dev/null; then
+			return 0
+		fi
+		running "$name" || break
+		sleep 0.2
+	done
+	echo "quickstart: $name did not get ready; last lines of $file:" >&2
+	tail -n 30 "$file" >&2 || true
+	return 1
+}
+
+# wait_tcp PORT SECONDS NAME: wait until 127.0.0.1:PORT accepts.
+wait_tcp() {
+	local port=$1 secs=$2 name=$3 i
+	for i in $(seq 1 $((secs * 5))); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		running "$name" || break
+		sleep 0.2
+	done
+	return 1
+}
+
+# secret: a random word for passwords and the component secret.
+secret() {
+	head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
+do_stop() {
+	stop_one sipxmppd
+	stop_one kamailio
+	stop_one prosody
+}
+
+print_instructions() {
+	# shellcheck disable=SC1091
+	. "$DIR/ports.env"
+	cat <<EOF
+
+================================================================
+ sipxmpp quickstart is running (everything on 127.0.0.1 only)
+================================================================
+
+ SIP softphone (Linphone, Jitsi, baresip, MicroSIP...):
+   account / user      romeo@$SIP_DOMAIN   (any user name works)
+   domain              $SIP_DOMAIN
+   registrar / proxy   127.0.0.1:$KAMAILIO_PORT  (UDP or TCP)
+   password            any, or none (no authentication in this demo)
+   then write to       sip:juliet@$XMPP_DOMAIN
+
+ Jabber client (Gajim, Dino, Conversations, Psi+...):
+   account             juliet@$XMPP_DOMAIN   password $JULIET_PW
+                       nurse@$XMPP_DOMAIN    password $NURSE_PW
+   server / port       127.0.0.1:$C2S_PORT  (set it by hand: the domain
+                       does not resolve)
+   encryption          none / allow plaintext (loopback only)
+   then write to       romeo@$SIP_DOMAIN
+
+ Without a softphone, from this shell (juliet sees it once logged in):
+   sipsak -f $DIR/test-message.sip -s sip:juliet@127.0.0.1:$KAMAILIO_PORT
+ How an address is translated:
+   $SRC/build/gateway/sipxmppd -c $DIR/sipxmppd.conf --map sip:romeo@$SIP_DOMAIN
+
+ Logs:
+   gateway   $DIR/sipxmppd.log
+   kamailio  $DIR/kamailio.log
+   prosody   $DIR/prosody/prosody.log
+
+ Stop it all:  $SRC/contrib/quickstart.sh stop $DIR
+ Status:       $SRC/contrib/quickstart.sh status $DIR
+================================================================
+EOF
+}
+
+do_status() {
+	local n
+	for n in prosody kamailio sipxmppd; do
+		if running "$n"; then
+			echo "$n: running (pid $(cat "$DIR/$n.pid"))"
+		else
+			echo "$n: stopped"
+		fi
+	done
+	if [ -f "$DIR/ports.env" ]; then
+		cat "$DIR/ports.env"
+	fi
+}
+
+write_prosody() {
+	mkdir -p "$DIR/prosody/data" "$DIR/prosody/certs"
+	cat >"$DIR/prosody/prosody.cfg.lua" <<EOF
+-- sipxmpp quickstart: Prosody for $XMPP_DOMAIN on loopback only.
+-- See contrib/prosody/sipxmpp-component.cfg.lua for a production snippet.
+pidfile = "$DIR/prosody/prosody.pid"
+data_path = "$DIR/prosody/data"
+certificates = "$DIR/prosody/certs"
+log = { info = "$DIR/prosody/prosody.log" }
+-- The demo runs as whoever starts it (root on a fresh box).
+run_as_root = true
+interfaces = { "127.0.0.1" }
+c2s_ports = { $C2S_PORT }
+component_ports = { $COMPONENT_PORT }
+component_interfaces = { "127.0.0.1" }
+s2s_ports = { }
+http_ports = { }
+https_ports = { }
+-- Nagle off: small stanzas would otherwise wait for delayed ACKs.
+network_settings = { nagle = false }
+-- Loopback demo: no certificates, plaintext logins allowed.
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_hashed"
+allow_registration = false
+modules_enabled = { "roster", "saslauth", "disco", "ping", "offline",
+	"carbons", "posix", "time", "version" }
+modules_disabled = { "s2s", "tls" }
+
+VirtualHost "$XMPP_DOMAIN"
+
+-- The gateway: SIP users appear as user@$SIP_DOMAIN.
+Component "$SIP_DOMAIN"
+	component_secret = "$COMPONENT_SECRET"
+EOF
+}
+
+write_kamailio() {
+	local mpath
+	mpath=$(ls -d /usr/lib/*/kamailio/modules | head -n 1)
+	mkdir -p "$DIR/kamailio-run"
+	cat >"$DIR/kamailio.cfg" <<EOF
+#!KAMAILIO
+# sipxmpp quickstart: registrar and proxy for $SIP_DOMAIN on loopback,
+# routing $XMPP_DOMAIN to sipxmppd (see contrib/kamailio/route-xmpp.cfg).
+debug=2
+log_stderror=yes
+fork=yes
+children=2
+tcp_children=2
+auto_aliases=no
+listen=udp:127.0.0.1:$KAMAILIO_PORT
+listen=tcp:127.0.0.1:$KAMAILIO_PORT
+alias="$SIP_DOMAIN"
+mpath="$mpath/"
+
+loadmodule "kex.so"
+loadmodule "corex.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "sanity.so"
+
+modparam("usrloc", "db_mode", 0)
+# Some softphones (Linphone) get confused by registrar GRUUs.
+modparam("registrar", "gruu_enabled", 0)
+modparam("rr", "append_fromtag", 1)
+
+request_route {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (!sanity_check("17895", "7")) {
+		exit;
+	}
+	if (has_totag()) {
+		if (loose_route()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK")) {
+			if (t_check_trans()) {
+				t_relay();
+			}
+			exit;
+		}
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans()) {
+			t_relay();
+		}
+		exit;
+	}
+	route(XMPP);
+	if (\$rd == "$SIP_DOMAIN" || \$rd == "127.0.0.1") {
+		if (is_method("REGISTER")) {
+			# Demo: no authentication. Never do this off loopback.
+			if (!save("location")) {
+				sl_reply_error();
+			}
+			exit;
+		}
+		if (!lookup("location")) {
+			sl_send_reply("404", "Not Found");
+			exit;
+		}
+		t_relay();
+		exit;
+	}
+	sl_send_reply("404", "No route to that domain");
+	exit;
+}
+
+# RFC 7247 §5: requests for the XMPP domain go to the gateway.
+route[XMPP] {
+	if (\$rd != "$XMPP_DOMAIN") {
+		return;
+	}
+	xlog("L_INFO", "\$rm \$ru -> sipxmppd\n");
+	\$du = "sip:127.0.0.1:$GATEWAY_PORT;transport=udp";
+	if (!t_relay()) {
+		sl_reply_error();
+	}
+	exit;
+}
+EOF
+}
+
+write_gateway() {
+	cat >"$DIR/mapping.table" <<EOF
+# sipxmpp-mapping(5): who is who on the other side.
+# SIP users of $SIP_DOMAIN appear in XMPP as user@$SIP_DOMAIN (the
+# gateway's component domain); XMPP users of $XMPP_DOMAIN appear in SIP as
+# sip:user@$XMPP_DOMAIN.
+domain $SIP_DOMAIN $SIP_DOMAIN
+domain $XMPP_DOMAIN $XMPP_DOMAIN
+EOF
+	cat >"$DIR/sipxmppd.conf" <<EOF
+# sipxmppd.conf(5) for the quickstart.
+[gateway]
+log_level = info
+mapping_file = mapping.table
+
+[sip]
+listen = udp:127.0.0.1:$GATEWAY_PORT tcp:127.0.0.1:$GATEWAY_PORT
+# XMPP->SIP messages go to Kamailio, which knows where romeo registered.
+outbound_proxy = sip:127.0.0.1:$KAMAILIO_PORT;transport=udp
+
+[xmpp]
+host = 127.0.0.1
+port = $COMPONENT_PORT
+component = $SIP_DOMAIN
+secret = $COMPONENT_SECRET
+
+[message]
+xmpp_type = normal
+EOF
+	local body="Hello Juliet, this is romeo via sipsak."
+	cat >"$DIR/test-message.sip" <<EOF
+MESSAGE sip:juliet@$XMPP_DOMAIN SIP/2.0
+From: <sip:romeo@$SIP_DOMAIN>;tag=quickstart
+To: <sip:juliet@$XMPP_DOMAIN>
+Call-ID: quickstart-test@127.0.0.1
+CSeq: 1 MESSAGE
+Max-Forwards: 70
+Content-Type: text/plain;charset=UTF-8
+Content-Length: ${#body}
+
+$body
+EOF
+}
+
+do_start() {
+	if running prosody || running kamailio || running sipxmppd; then
+		echo "quickstart: already running in $DIR (stop it with:" \
+		    "$0 stop $DIR)"
+		print_instructions
+		return 0
+	fi
+
+	echo "== installing Debian packages (skipped if present)"
+	bash "$SRC/contrib/install-deps.sh"
+
+	echo "== building sipxmppd in $SRC/build"
+	cmake -S "$SRC" -B "$SRC/build" -DSIPXMPP_INTEROP=OFF >/dev/null
+	cmake --build "$SRC/build" --target sipxmppd -j"${JOBS:-2}"
+	SIPXMPPD="$SRC/build/gateway/sipxmppd"
+	[ -x "$SIPXMPPD" ] || die "no $SIPXMPPD after the build"
+
+	# Ports and secrets: chosen once, kept for later runs in this DIR.
+	if [ ! -f "$DIR/ports.env" ]; then
+		KAMAILIO_PORT=$(free_port 5060)
+		GATEWAY_PORT=$(free_port $((KAMAILIO_PORT + 10)))
+		C2S_PORT=$(free_port 5222)
+		COMPONENT_PORT=$(free_port 5347)
+		cat >"$DIR/ports.env" <<EOF
+KAMAILIO_PORT=$KAMAILIO_PORT
+GATEWAY_PORT=$GATEWAY_PORT
+C2S_PORT=$C2S_PORT
+COMPONENT_PORT=$COMPONENT_PORT
+COMPONENT_SECRET=$(secret)
+JULIET_PW=juliet-$(secret | head -c 8)
+NURSE_PW=nurse-$(secret | head -c 8)
+EOF
+		chmod 600 "$DIR/ports.env"
+	fi
+	# shellcheck disable=SC1091
+	. "$DIR/ports.env"
+
+	write_prosody
+	write_kamailio
+	write_gateway
+
+	echo "== checking configurations"
+	"$SIPXMPPD" -c "$DIR/sipxmppd.conf" --check-config
+	kamailio -c -f "$DIR/kamailio.cfg" -Y "$DIR/kamailio-run" -w "$DIR" \
+	    >"$DIR/kamailio-check.log" 2>&1 ||
+	    { cat "$DIR/kamailio-check.log"; die "kamailio config rejected"; }
+
+	echo "== starting prosody (c2s 127.0.0.1:$C2S_PORT," \
+	    "component 127.0.0.1:$COMPONENT_PORT)"
+	local pcfg="$DIR/prosody/prosody.cfg.lua"
+	for u in "juliet:$JULIET_PW" "nurse:$NURSE_PW"; do
+		prosodyctl --config "$pcfg" register "${u%%:*}" "$XMPP_DOMAIN" \
+		    "${u#*:}" >/dev/null 2>&1 ||
+		    die "could not register ${u%%:*}@$XMPP_DOMAIN"
+	done
+	setsid prosody --config "$pcfg" -F </dev/null \
+	    >"$DIR/prosody/console.log" 2>&1 &
+	echo $! >"$DIR/prosody.pid"
+	wait_tcp "$COMPONENT_PORT" 20 prosody ||
+	    { tail -n 30 "$DIR/prosody/prosody.log" "$DIR/prosody/console.log";
+	      die "prosody did not start"; }
+
+	echo "== starting kamailio (SIP 127.0.0.1:$KAMAILIO_PORT)"
+	setsid kamailio -DD -E -f "$DIR/kamailio.cfg" \
+	    -P "$DIR/kamailio-run/kamailio.pid" -Y "$DIR/kamailio-run" \
+	    -w "$DIR" -m 64 -M 8 </dev/null >"$DIR/kamailio.log" 2>&1 &
+	echo $! >"$DIR/kamailio.pid"
+	wait_tcp "$KAMAILIO_PORT" 20 kamailio ||
+	    { tail -n 30 "$DIR/kamailio.log"; die "kamailio did not start"; }
+
+	echo "== starting sipxmppd (SIP 127.0.0.1:$GATEWAY_PORT)"
+	(cd "$DIR" && exec setsid "$SIPXMPPD" -c "$DIR/sipxmppd.conf" \
+	    </dev/null >"$DIR/sipxmppd.log" 2>&1) &
+	echo $! >"$DIR/sipxmppd.pid"
+	wait_for "$DIR/sipxmppd.log" "xmpp link up" 20 sipxmppd ||
+	    die "sipxmppd did not connect to prosody (see $DIR/sipxmppd.log)"
+
+	print_instructions
+}
+
+case $CMD in
+start) do_start ;;
+stop) do_stop ;;
+status) do_status ;;
+esac

@@ -1,0 +1,235 @@
+"""A Kamailio fixture: registrar and proxy for the SIP domain, routing the
+XMPP domain(s) to the gateway. It runs from its own work directory
+(`kamailio -DD -E -f CFG -P PIDFILE -Y RUNDIR -w WORKDIR -m 64 -M 8`) on an
+ephemeral port and touches no system path.
+
+The config is assembled from parts (modules, modparams, route blocks) so a
+later fixture can add presence (presence, presence_xml, db_text) without
+rewriting this one: see add_module(), add_modparam() and the pre_route /
+extra_routes hooks.
+"""
+
+import glob
+import os
+import subprocess
+
+from . import util
+
+
+def module_dir():
+    """Where Debian installs Kamailio's modules."""
+    found = sorted(glob.glob("/usr/lib/*/kamailio/modules"))
+    if not found:
+        raise RuntimeError("kamailio modules not found (apt-get install "
+                           "kamailio)")
+    return found[0]
+
+
+BASE_MODULES = ["kex", "corex", "tm", "sl", "rr", "pv", "maxfwd", "usrloc",
+                "registrar", "textops", "siputils", "xlog", "sanity"]
+
+
+class Kamailio:
+    """Kamailio 5.6 as registrar+proxy for `domain` on 127.0.0.1."""
+
+    def __init__(self, workdir, domain="sip.test", routes=None, port=None,
+                 debug=2):
+        """routes: {xmpp_domain: (host, port[, transport])}, the gateway
+        that serves each foreign domain (RFC 7247 §5: the SIP server hands
+        requests for the XMPP domain to the gateway)."""
+        self.workdir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.domain = domain
+        self.routes = dict(routes or {})
+        self.port = port or util.free_port()
+        self.debug = debug
+        self.modules = list(BASE_MODULES)
+        self.modparams = [
+            ("usrloc", "db_mode", 0),
+            # Linphone and others misbehave with GRUUs from the registrar.
+            ("registrar", "gruu_enabled", 0),
+            ("rr", "append_fromtag", 1),
+            ("tm", "fr_timer", 10000),
+        ]
+        self.pre_route = ""       # script run first in request_route
+        self.extra_routes = ""    # more route[...] blocks
+        self.config_path = os.path.join(workdir, "kamailio.cfg")
+        self.pid_path = os.path.join(workdir, "kamailio.pid")
+        self.run_dir = os.path.join(workdir, "run")
+        self.log_path = os.path.join(workdir, "kamailio.log")
+        self.proc = None
+
+    @property
+    def addr(self):
+        """(host, port) of the proxy."""
+        return ("127.0.0.1", self.port)
+
+    @property
+    def uri(self):
+        """The proxy as a loose-routing SIP URI."""
+        return "sip:127.0.0.1:%d" % self.port
+
+    def add_module(self, name):
+        """Load another module (e.g. 'presence')."""
+        if name not in self.modules:
+            self.modules.append(name)
+
+    def add_modparam(self, module, name, value):
+        """Add a modparam line."""
+        self.modparams.append((module, name, value))
+
+    def route_xmpp_domain(self, domain, host, port, transport="udp"):
+        """Send requests for an XMPP domain to the gateway at host:port."""
+        self.routes[domain] = (host, port, transport)
+
+    def render(self):
+        """The kamailio.cfg text."""
+        out = [
+            "#!KAMAILIO",
+            "# written by tests/interop/harness/kamailio.py",
+            "debug=%d" % self.debug,
+            "log_stderror=yes",
+            "fork=yes",
+            "children=2",
+            "tcp_children=2",
+            "auto_aliases=no",
+            "listen=udp:127.0.0.1:%d" % self.port,
+            "listen=tcp:127.0.0.1:%d" % self.port,
+            'alias="%s"' % self.domain,
+            'mpath="%s/"' % module_dir(),
+            "tcp_connection_lifetime=3605",
+            "",
+        ]
+        for m in self.modules:
+            out.append('loadmodule "%s.so"' % m)
+        out.append("")
+        for mod, name, value in self.modparams:
+            if isinstance(value, int):
+                out.append('modparam("%s", "%s", %d)' % (mod, name, value))
+            else:
+                out.append('modparam("%s", "%s", "%s")' % (mod, name, value))
+        out.append("")
+        out.append(ROUTE_HEAD % {"pre_route": self.pre_route})
+        for dom, target in sorted(self.routes.items()):
+            host, port = target[0], target[1]
+            tp = target[2] if len(target) > 2 else "udp"
+            out.append(XMPP_ROUTE % {"dom": dom, "host": host, "port": port,
+                                     "tp": tp})
+        out.append(ROUTE_TAIL % {"domain": self.domain})
+        out.append(self.extra_routes)
+        return "\n".join(out) + "\n"
+
+    def write_config(self):
+        """Write kamailio.cfg and create the runtime directory."""
+        os.makedirs(self.run_dir, exist_ok=True)
+        with open(self.config_path, "w") as f:
+            f.write(self.render())
+
+    def check_config(self):
+        """kamailio -c: raise with its output if the config is bad."""
+        r = subprocess.run(["kamailio", "-c", "-f", self.config_path,
+                            "-Y", self.run_dir, "-w", self.workdir],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            raise RuntimeError("kamailio -c failed:\n%s%s" % (r.stdout,
+                                                              r.stderr))
+
+    def start(self, timeout=15.0):
+        """Write the config, check it, start Kamailio, wait for its port."""
+        self.write_config()
+        self.check_config()
+        self.proc = util.processes.start(
+            ["kamailio", "-DD", "-E", "-f", self.config_path,
+             "-P", self.pid_path, "-Y", self.run_dir, "-w", self.workdir,
+             "-m", "64", "-M", "8"],
+            log_path=self.log_path, cwd=self.workdir)
+        # The pid file is written once the listeners are bound and the
+        # workers forked; the TCP port answering confirms it.
+        util.wait_for(lambda: os.path.exists(self.pid_path), timeout,
+                      what="kamailio pid file")
+        util.wait_for_port(self.port, timeout=timeout, proc=self.proc)
+        return self
+
+    def stop(self):
+        """SIGTERM the main process (and its workers' group)."""
+        if self.proc is not None:
+            util.processes.stop(self.proc)
+            self.proc = None
+
+    def alive(self):
+        """True while Kamailio runs."""
+        return self.proc is not None and self.proc.poll() is None
+
+
+ROUTE_HEAD = r"""
+request_route {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (!sanity_check("17895", "7")) {
+		xlog("L_WARN", "malformed request from $si:$sp\n");
+		exit;
+	}
+%(pre_route)s
+	# In-dialog requests follow their route set.
+	if (has_totag()) {
+		if (loose_route()) {
+			t_relay();
+			exit;
+		}
+		if (is_method("ACK")) {
+			if (t_check_trans()) {
+				t_relay();
+			}
+			exit;
+		}
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans()) {
+			t_relay();
+		}
+		exit;
+	}
+	if (is_method("OPTIONS") && $rU == $null) {
+		sl_send_reply("200", "OK");
+		exit;
+	}
+"""
+
+XMPP_ROUTE = r"""
+	# RFC 7247 §5: %(dom)s is an XMPP domain; its gateway takes it.
+	if ($rd == "%(dom)s") {
+		xlog("L_INFO", "$rm $ru -> gateway %(host)s:%(port)s\n");
+		$du = "sip:%(host)s:%(port)s;transport=%(tp)s";
+		if (!t_relay()) {
+			sl_reply_error();
+		}
+		exit;
+	}
+"""
+
+ROUTE_TAIL = r"""
+	if ($rd == "%(domain)s" || $rd == "127.0.0.1") {
+		if (is_method("REGISTER")) {
+			if (!save("location")) {
+				sl_reply_error();
+			}
+			exit;
+		}
+		if (!lookup("location")) {
+			sl_send_reply("404", "Not Found");
+			exit;
+		}
+		xlog("L_INFO", "$rm to local user -> $ru\n");
+		if (!t_relay()) {
+			sl_reply_error();
+		}
+		exit;
+	}
+	sl_send_reply("404", "No route to that domain");
+	exit;
+}
+"""

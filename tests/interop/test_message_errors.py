@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""What a SIP sender hears when its MESSAGE cannot be delivered.
+
+RFC 7247 §7.1 (Table 2) for XMPP errors, §8 for sips:, RFC 3261 for
+methods and media types, and the design rule that nothing is dropped
+silently: unmapped addresses get 404, an XMPP link that is down gets 503
+with Retry-After, media that is not text gets 415 with Accept and is never
+shown to the XMPP user.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import util                          # noqa: E402
+from harness.gateway import Deployment, Gateway   # noqa: E402
+from harness.util import check                    # noqa: E402
+
+JULIET = "sip:juliet@xmpp.test"
+
+
+def send(d, to, body, **kw):
+    """romeo -> `to` through the gateway."""
+    kw.setdefault("target", d.gateway.sip_addr)
+    kw.setdefault("from_uri", "sip:romeo@sip.test")
+    kw.setdefault("timeout", 15)
+    return d.ua.send_message(to, body=body, **kw)
+
+
+def nothing_shown(d, marker, seconds=1.0):
+    """Assert juliet never saw a message containing marker."""
+    got = d.juliet.wait_quiet(seconds, lambda m: m.body and marker in m.body)
+    check(not got, "juliet was shown %r", got)
+
+
+def check_unknown_xmpp_user(d):
+    """Prosody answers service-unavailable for an unknown user; RFC 7247
+    Table 2: not 503 (NOT RECOMMENDED) but 403 or 405."""
+    r = send(d, "sip:nobody@xmpp.test", util.unique("nobody"))
+    check(r is not None, "no final response")
+    check(r.status in (403, 405), "got %d %s, want 403 or 405", r.status,
+          r.reason)
+
+
+def check_unmapped_domain(d):
+    """No mapping rule for the domain: 404 at once."""
+    t0 = time.monotonic()
+    r = send(d, "sip:juliet@elsewhere.example", util.unique("unmapped"))
+    check(r is not None and r.status == 404, "got %r", r)
+    check(time.monotonic() - t0 < 3, "404 took %.1fs",
+          time.monotonic() - t0)
+
+
+def check_unmapped_from(d):
+    """A sender outside every mapping rule: either refused (4xx, nothing
+    shown) or delivered from an address in the gateway's own domain (e.g.
+    XEP-0106 mallory\\40evil.example@sip.test); never from evil.example,
+    which the component may not speak for (XEP-0114)."""
+    marker = util.unique("badfrom")
+    r = send(d, JULIET, marker, from_uri="sip:mallory@evil.example")
+    check(r is not None, "no final response")
+    if r.status == 200:
+        m = d.juliet.wait_for_message(5, lambda m: m.body == marker)
+        check(m is not None, "200 but not delivered")
+        check(m.from_.split("/")[0].endswith("@sip.test"),
+              "delivered from %r", m.from_)
+    else:
+        check(400 <= r.status < 500, "got %r", r)
+        nothing_shown(d, marker)
+
+
+def check_sips_refused(d):
+    """RFC 7247 §8: a sips: Request-URI MUST NOT be translated: 403."""
+    marker = util.unique("sips")
+    r = d.ua.send_message("sips:juliet@xmpp.test", body=marker,
+                          from_uri="sip:romeo@sip.test",
+                          target=d.gateway.sip_addr, timeout=10)
+    check(r is not None and r.status == 403, "got %r", r)
+    nothing_shown(d, marker)
+
+
+def check_sips_to_refused(d):
+    """RFC 7247 §8 also names the To header: sips: there is refused too."""
+    marker = util.unique("sipsto")
+    r = d.ua.send_message("sips:juliet@xmpp.test", body=marker,
+                          request_uri=JULIET, from_uri="sip:romeo@sip.test",
+                          target=d.gateway.sip_addr, timeout=10)
+    check(r is not None and r.status == 403, "got %r", r)
+    nothing_shown(d, marker)
+
+
+def refused_media(d, ctype, body):
+    """A MESSAGE with ctype: 415 with an Accept header, nothing shown."""
+    marker = util.unique("media")
+    if isinstance(body, str):
+        body = body.replace("MARKER", marker)
+    else:
+        body = body.replace(b"MARKER", marker.encode())
+    r = send(d, JULIET, body, content_type=ctype)
+    check(r is not None and r.status == 415, "%s: got %r", ctype, r)
+    accept = r.get("accept")
+    check(accept and "text/plain" in accept,
+          "%s: 415 without Accept listing text/plain: %r", ctype, accept)
+    nothing_shown(d, marker)
+
+
+def check_iscomposing_refused(d):
+    """RFC 3994 isComposing is not text: 415 + Accept."""
+    refused_media(d, "application/im-iscomposing+xml",
+                  '<?xml version="1.0" encoding="UTF-8"?>\n'
+                  '<isComposing xmlns="urn:ietf:params:xml:ns:im-'
+                  'iscomposing"><state>active</state><contenttype>'
+                  'text/plain</contenttype><!-- MARKER --></isComposing>')
+
+
+def check_imdn_refused(d):
+    """RFC 5438 delivery notifications are machine bodies: 415."""
+    refused_media(d, "message/imdn+xml",
+                  '<?xml version="1.0" encoding="UTF-8"?>\n'
+                  '<imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>'
+                  'MARKER</message-id><delivery-notification><status>'
+                  '<delivered/></status></delivery-notification></imdn>')
+
+
+def check_unknown_type_refused(d):
+    """Unknown media types: 415."""
+    refused_media(d, "application/octet-stream", b"\x00\x01MARKER\xff")
+
+
+def check_cpim_with_imdn_refused(d):
+    """A CPIM wrapper around an IMDN is still not text."""
+    refused_media(d, "message/cpim",
+                  "From: <sip:romeo@sip.test>\r\nTo: <sip:juliet@xmpp.test>"
+                  "\r\n\r\nContent-Type: message/imdn+xml\r\n\r\n"
+                  '<imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>'
+                  "MARKER</message-id></imdn>")
+
+
+def check_options(d):
+    """OPTIONS is answered 200 (RFC 3261 §11)."""
+    r = d.ua.send_request("OPTIONS", JULIET, target=d.gateway.sip_addr,
+                          timeout=10)
+    check(r is not None and r.status == 200, "got %r", r)
+
+
+def check_invite_405(d):
+    """INVITE: 405 with Allow listing MESSAGE (RFC 3261 §21.4.6)."""
+    r = d.ua.send_request("INVITE", JULIET, target=d.gateway.sip_addr,
+                          body="v=0\r\n", content_type="application/sdp",
+                          timeout=10)
+    check(r is not None and r.status == 405, "got %r", r)
+    allow = (r.get("allow") or "").upper()
+    check("MESSAGE" in allow, "Allow %r", r.get("allow"))
+
+
+def check_unknown_method_501(d):
+    """An unknown method: 501 with Allow (RFC 3261 §8.2.1)."""
+    r = d.ua.send_request("FROBNICATE", JULIET, target=d.gateway.sip_addr,
+                          timeout=10)
+    check(r is not None and r.status == 501, "got %r", r)
+    check("MESSAGE" in (r.get("allow") or "").upper(), "Allow %r",
+          r.get("allow"))
+
+
+def check_link_down_503(d):
+    """XMPP link down: 503 with Retry-After, not a silent drop.
+
+    A second gateway pointed at a port where no XMPP server listens."""
+    dead_port = util.free_port()
+    gw = Gateway(os.path.join(d.dir, "gateway-nolink"), dead_port,
+                 secret="x", outbound_proxy=None)
+    gw.start(wait_link=False)
+    try:
+        marker = util.unique("down")
+        r = d.ua.send_message(JULIET, body=marker,
+                              from_uri="sip:romeo@sip.test",
+                              target=gw.sip_addr, timeout=15)
+        check(r is not None and r.status == 503, "got %r", r)
+        ra = r.get("retry-after")
+        check(ra is not None and ra.split(";")[0].strip().isdigit(),
+              "Retry-After %r", ra)
+        check(gw.alive(), "gateway died")
+    finally:
+        gw.stop(check=True)
+
+
+def check_still_serving(d):
+    """After all that, a normal message still goes through."""
+    marker = util.unique("ok")
+    r = send(d, JULIET, marker)
+    check(r is not None and r.status == 200, "got %r", r)
+    m = d.juliet.wait_for_message(5, lambda m: m.body == marker)
+    check(m is not None, "not delivered")
+
+
+def check_clean_shutdown(d):
+    """SIGTERM: exit 0, no sanitizer report."""
+    d.stop()
+
+
+def main():
+    t = util.TestRunner("message_errors")
+    d = Deployment("errors")
+    try:
+        d.start()
+    except Exception:
+        t.fail_setup("deployment start")
+        t.finish()
+    for f in (check_unknown_xmpp_user, check_unmapped_domain,
+              check_unmapped_from, check_sips_refused,
+              check_sips_to_refused, check_iscomposing_refused,
+              check_imdn_refused, check_unknown_type_refused,
+              check_cpim_with_imdn_refused, check_options, check_invite_405,
+              check_unknown_method_501, check_link_down_503,
+              check_still_serving):
+        t.run(f, d)
+    t.run(check_clean_shutdown, d)
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()
