@@ -21,10 +21,17 @@ struct cpim_message {
 	struct span content_type;	/* of the inner MIME entity */
 	struct span content_lang;	/* Content-Language of the inner entity */
 	struct span content_encoding;
+	struct span content_transfer_encoding;	/* MIME CTE of the inner entity */
 	const char *body;		/* inner entity's body */
 	size_t body_len;
 	int has_imdn;			/* an NS declares urn:ietf:params:imdn */
+	struct span imdn_message_id;	/* <imdn prefix>.Message-ID (RFC 5438) */
+	struct span imdn_disposition;	/* <imdn prefix>.Disposition-Notification */
 };
+
+/* Bounds on hostile input: more is not a CPIM message we accept. */
+#define CPIM_MAX_LINE		4096	/* bytes in one header line */
+#define CPIM_MAX_LINES		128	/* lines in one header block */
 
 /* cpim.c: 0 on success, -1 if the buffer is not a CPIM message. */
 int cpim_parse(const char *buf, size_t len, struct cpim_message *out);

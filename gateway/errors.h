@@ -17,5 +17,7 @@ int errors_xmpp_to_sip(const char *condition, int to_full_jid,
 const char *errors_reason_phrase(int status);
 int errors_xmpp_condition_is_known(const char *condition);
 const char *errors_xmpp_condition_type(const char *condition);
+const struct xmpp_error_cond *errors_xmpp_condition_lookup(
+    const char *condition);
 
 #endif

@@ -42,6 +42,10 @@ struct im_error {
 	const char *redirect_uri;	/* for <redirect/> */
 };
 
+/* strbuf_xml_check() results. */
+#define STRBUF_BAD_UTF8		(-1)	/* not UTF-8 */
+#define STRBUF_BAD_XML_CHAR	(-2)	/* UTF-8, but a character XML 1.0 forbids */
+
 /* strbuf.c */
 void strbuf_init(struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb);
@@ -49,6 +53,10 @@ void strbuf_free(struct strbuf *sb);
 void strbuf_append(struct strbuf *sb, const char *data, size_t len);
 void strbuf_appends(struct strbuf *sb, const char *s);
 void strbuf_append_xml_escaped(struct strbuf *sb, const char *s, size_t len);
+void strbuf_append_xml_text(struct strbuf *sb, const char *s, size_t len);
+int strbuf_append_xml_checked(struct strbuf *sb, const char *s, size_t len,
+    int attr);
+int strbuf_xml_check(const char *s, size_t len, size_t *bad_at);
 
 /* stanza.c */
 int stanza_build_message(struct strbuf *sb, const struct im_message *msg);

@@ -1,0 +1,201 @@
+/*
+ * The <message/> stanzas we send, written as text into a strbuf.
+ *
+ * Every value is checked (UTF-8, XML 1.0 characters only) and escaped on
+ * its way in; a stanza that cannot be written whole is not written at all:
+ * the buffer is put back as it was, so a caller can batch stanzas in one
+ * buffer without ever sending half of one.
+ */
+#include <string.h>
+
+#include "stanza.h"
+
+#define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+/* Appends ` name='value'` (value checked and escaped); -1 if invalid. */
+static int
+attr(struct strbuf *sb, const char *name, const char *value)
+{
+	strbuf_appends(sb, " ");
+	strbuf_appends(sb, name);
+	strbuf_appends(sb, "='");
+	if (strbuf_append_xml_checked(sb, value, strlen(value), 1) < 0)
+		return -1;
+	strbuf_appends(sb, "'");
+	return 0;
+}
+
+/* Appends <name>text</name> (text checked and escaped); -1 if invalid. */
+static int
+element(struct strbuf *sb, const char *name, const char *text, size_t len)
+{
+	strbuf_appends(sb, "<");
+	strbuf_appends(sb, name);
+	strbuf_appends(sb, ">");
+	if (strbuf_append_xml_checked(sb, text, len, 0) < 0)
+		return -1;
+	strbuf_appends(sb, "</");
+	strbuf_appends(sb, name);
+	strbuf_appends(sb, ">");
+	return 0;
+}
+
+/* Undoes a partly written stanza, so the buffer is as the caller left it. */
+static int
+rollback(struct strbuf *sb, size_t start)
+{
+	if (!sb->failed && sb->buf != NULL) {
+		sb->len = start;
+		sb->buf[start] = '\0';
+	}
+	return -1;
+}
+
+/*
+ * Writes the opening <message from to [id] ...; both addresses are
+ * required (XEP-0114: every stanza a component sends carries from and to).
+ */
+static int
+message_open(struct strbuf *sb, const char *from, const char *to,
+    const char *id)
+{
+	if (from == NULL || to == NULL || *from == '\0' || *to == '\0')
+		return -1;
+	strbuf_appends(sb, "<message");
+	if (attr(sb, "from", from) < 0 || attr(sb, "to", to) < 0)
+		return -1;
+	if (id != NULL && attr(sb, "id", id) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Appends a pager message (RFC 7572 §5): <message from to id type
+ * xml:lang><subject/><thread/><body/></message>, leaving out NULL fields.
+ * Returns -1, with sb unchanged, if from or to is missing, if any value is
+ * not UTF-8 or holds characters XML 1.0 cannot carry, or on allocation
+ * failure.
+ */
+int
+stanza_build_message(struct strbuf *sb, const struct im_message *msg)
+{
+	size_t start = sb->len;
+
+	if (sb->failed || msg == NULL)
+		return -1;
+	if (message_open(sb, msg->from, msg->to, msg->id) < 0)
+		goto fail;
+	if (msg->type != NULL && attr(sb, "type", msg->type) < 0)
+		goto fail;
+	if (msg->lang != NULL && attr(sb, "xml:lang", msg->lang) < 0)
+		goto fail;
+	strbuf_appends(sb, ">");
+	if (msg->subject != NULL && element(sb, "subject", msg->subject,
+	    strlen(msg->subject)) < 0)
+		goto fail;
+	if (msg->thread != NULL && element(sb, "thread", msg->thread,
+	    strlen(msg->thread)) < 0)
+		goto fail;
+	if (msg->body != NULL && element(sb, "body", msg->body,
+	    msg->body_len) < 0)
+		goto fail;
+	strbuf_appends(sb, "</message>");
+	if (sb->failed)
+		goto fail;
+	return 0;
+fail:
+	return rollback(sb, start);
+}
+
+/* 1 if s can be written as an element name: RFC 6120 conditions are [a-z-]. */
+static int
+condition_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if ((s[n] < 'a' || s[n] > 'z') && s[n] != '-')
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+/* 1 if t is one of RFC 6120 §8.3.2's error types. */
+static int
+error_type_ok(const char *t)
+{
+	static const char *const types[] = {
+		"auth", "cancel", "continue", "modify", "wait",
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(t, types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Appends an error stanza answering a message (RFC 6120 §8.3):
+ *   <message from to [id] type='error'><error type='T'>
+ *     <COND xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>
+ *     [<text xmlns='...' xml:lang='..'>reason</text>]</error></message>
+ * <gone/> and <redirect/> carry the new address as character data when
+ * one is given (RFC 6120 §8.3.3.5, §8.3.3.14); RFC 7247 Table 3 has 410
+ * map to <gone/> without one, so the caller leaves gone_uri NULL then.
+ * An error type missing from cond is taken from RFC 6120's table.
+ * Returns -1 with sb unchanged on bad input or allocation failure.
+ */
+int
+stanza_build_message_error(struct strbuf *sb, const struct im_error *err)
+{
+	size_t start = sb->len;
+	const char *cond, *type, *uri = NULL;
+
+	if (sb->failed || err == NULL || err->cond == NULL ||
+	    err->cond->condition == NULL)
+		return -1;
+	cond = err->cond->condition;
+	if (!condition_name_ok(cond))
+		return -1;
+	if ((type = err->cond->type) == NULL &&
+	    (type = errors_xmpp_condition_type(cond)) == NULL)
+		type = "cancel";
+	if (!error_type_ok(type))
+		return -1;
+	if (strcmp(cond, "gone") == 0)
+		uri = err->gone_uri;
+	else if (strcmp(cond, "redirect") == 0)
+		uri = err->redirect_uri;
+
+	if (message_open(sb, err->from, err->to, err->id) < 0)
+		goto fail;
+	strbuf_appends(sb, " type='error'><error type='");
+	strbuf_appends(sb, type);
+	strbuf_appends(sb, "'><");
+	strbuf_appends(sb, cond);
+	strbuf_appends(sb, " xmlns='" NS_STANZAS "'");
+	if (uri != NULL) {
+		strbuf_appends(sb, ">");
+		if (strbuf_append_xml_checked(sb, uri, strlen(uri), 0) < 0)
+			goto fail;
+		strbuf_appends(sb, "</");
+		strbuf_appends(sb, cond);
+		strbuf_appends(sb, ">");
+	} else
+		strbuf_appends(sb, "/>");
+	if (err->text != NULL) {
+		strbuf_appends(sb, "<text xmlns='" NS_STANZAS "'");
+		if (err->lang != NULL && attr(sb, "xml:lang", err->lang) < 0)
+			goto fail;
+		strbuf_appends(sb, ">");
+		if (strbuf_append_xml_checked(sb, err->text,
+		    strlen(err->text), 0) < 0)
+			goto fail;
+		strbuf_appends(sb, "</text>");
+	}
+	strbuf_appends(sb, "</error></message>");
+	if (sb->failed)
+		goto fail;
+	return 0;
+fail:
+	return rollback(sb, start);
+}
