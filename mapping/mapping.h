@@ -54,14 +54,27 @@ struct jid {
 	char *resource;	/* NULL if none */
 };
 
-/* table.c: loading and querying the rule table. */
+/*
+ * table.c: loading and querying the rule table. Return 0, or -1 with
+ * *cause = "NAME:LINE: reason" (cause may be NULL). A loaded table is
+ * never modified, so any number of readers may share it; on reload,
+ * build a new one and swap the pointer.
+ */
 int map_table_parse(const char *text, size_t len, const char *name,
     struct map_table **out, char **cause);
 int map_table_load(const char *path, struct map_table **out, char **cause);
 void map_table_free(struct map_table *table);
 size_t map_table_size(const struct map_table *table);
 
-/* translate.c: whole-address translation through the table. */
+/*
+ * translate.c: whole-address translation through the table. Return a
+ * map_result; on MAP_OK the malloc'ed result, otherwise NULL and (if
+ * cause is not NULL) a malloc'ed reason in words. map_sip_to_xmpp takes
+ * a sip:/sips:/im:/pres: URI without <>, gives local@domain[/resource]
+ * (gr -> resource); map_xmpp_to_sip takes a JID and gives a sip: URI
+ * (resource -> ;gr=). Every translation is reversible: the result maps
+ * back to the (normalised) input, or the translation is refused.
+ */
 int map_sip_to_xmpp(const struct map_table *table, const char *uri,
     char **jid_out, char **cause);
 int map_xmpp_to_sip(const struct map_table *table, const char *jid,
@@ -69,13 +82,34 @@ int map_xmpp_to_sip(const struct map_table *table, const char *jid,
 int map_sip_domain_is_mapped(const struct map_table *table, const char *host);
 const char *map_result_name(int result);
 
-/* sip_addr.c, jid.c: parsing and printing addresses. */
+/*
+ * For operators (sipxmppd --map ADDRESS): translates a SIP URI (sip:,
+ * sips:, im:, pres:) or a JID (bare or xmpp:-prefixed) and describes the
+ * rule that did it, "PATH:LINE: domain sip.example xmpp.example" (with
+ * " (last-resort form)" for the embed rule's fallback). On success sets
+ * *result and *rule; on failure sets *cause, and *rule if a rule was
+ * tried. All malloc'ed.
+ */
+int map_explain(const struct map_table *table, const char *address,
+    char **result, char **rule, char **cause);
+
+/* sip_addr.c, jid.c: parsing addresses; return MAP_OK, MAP_MALFORMED or
+ * MAP_NOMEM. The *_clear functions free the parts. */
 int sip_addr_parse(const char *uri, struct sip_addr *out);
 void sip_addr_clear(struct sip_addr *addr);
 int jid_parse(const char *text, struct jid *out);
 void jid_clear(struct jid *jid);
 
-/* escape.c: the RFC 7247 §6.4/§6.5 local-part algorithms and XEP-0106. */
+/*
+ * escape.c: the RFC 7247 §6.4/§6.5 local-part algorithms and XEP-0106.
+ * All return malloc'ed strings, NULL on invalid input (or no memory):
+ * pct_decode: a bad %xx or %00; localpart_sip_to_xmpp: not UTF-8, a
+ * control or non-ASCII space, a leading/trailing space (XEP-0106 §3.2)
+ * or longer than 1023 bytes escaped; localpart_xmpp_to_sip: not a valid
+ * localpart, or not in the canonical escaped form (such as "a\5cb",
+ * which would map to the same SIP user as "a\b"); xep0106_escape: a
+ * leading or trailing space. xep0106_unescape never refuses.
+ */
 char *pct_decode(const char *in, size_t len);	/* NULL on a bad %xx */
 char *localpart_sip_to_xmpp(const char *decoded_user);
 char *localpart_xmpp_to_sip(const char *escaped_local);

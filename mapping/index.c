@@ -1,0 +1,100 @@
+/*
+ * The hash index behind table lookups: open addressing with linear
+ * probing over (hash, rule number) slots, kept at most half full. Keys
+ * are not copied; they live in the table's arena and are found through
+ * the rule they belong to, so the index costs 8 bytes a slot.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapping_internal.h"
+
+/* FNV-1a: short keys, good spread, no setup. */
+uint32_t
+strindex_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* Puts id in the first free slot of its probe sequence. */
+static void
+place(struct strindex_slot *slots, uint32_t mask, uint32_t hash,
+    uint32_t id)
+{
+	uint32_t i = hash & mask;
+
+	while (slots[i].id != 0)
+		i = (i + 1) & mask;
+	slots[i].hash = hash;
+	slots[i].id = id;
+}
+
+/* Doubles the slot array (or creates it), re-placing what it held. */
+static int
+grow(struct strindex *ix)
+{
+	struct strindex_slot *slots;
+	uint32_t cap, i;
+
+	cap = ix->slots == NULL ? 16 : (ix->mask + 1) * 2;
+	if (cap == 0 || (slots = calloc(cap, sizeof(*slots))) == NULL)
+		return -1;
+	if (ix->slots != NULL) {
+		for (i = 0; i <= ix->mask; i++)
+			if (ix->slots[i].id != 0)
+				place(slots, cap - 1, ix->slots[i].hash,
+				    ix->slots[i].id);
+		free(ix->slots);
+	}
+	ix->slots = slots;
+	ix->mask = cap - 1;
+	return 0;
+}
+
+/* Adds rule number id - 1 under the given hash of its key; duplicates
+ * are the caller's business (it looks first). -1 when out of memory. */
+int
+strindex_insert(struct strindex *ix, uint32_t hash, uint32_t id)
+{
+	if (ix->slots == NULL || (ix->count + 1) * 2 > ix->mask + 1)
+		if (grow(ix) == -1)
+			return -1;
+	place(ix->slots, ix->mask, hash, id);
+	ix->count++;
+	return 0;
+}
+
+/* Returns the id stored for key, or 0. */
+uint32_t
+strindex_find(const struct strindex *ix, const struct map_table *t,
+    int side, const char *key, size_t len, uint32_t hash)
+{
+	struct span k;
+	uint32_t i;
+
+	if (ix->slots == NULL)
+		return 0;
+	for (i = hash & ix->mask; ix->slots[i].id != 0; i = (i + 1) & ix->mask) {
+		if (ix->slots[i].hash != hash)
+			continue;
+		k = rule_key(t, &t->rules[ix->slots[i].id - 1], side);
+		if (k.len == len && memcmp(k.p, key, len) == 0)
+			return ix->slots[i].id;
+	}
+	return 0;
+}
+
+/* Releases the slots. */
+void
+strindex_free(struct strindex *ix)
+{
+	free(ix->slots);
+	memset(ix, 0, sizeof(*ix));
+}
