@@ -345,19 +345,20 @@ secret = $COMPONENT_SECRET
 [message]
 xmpp_type = normal
 EOF
+	# A MESSAGE for sipsak -f. No newline after the body: sipsak sends the
+	# file as it is and Kamailio checks Content-Length exactly.
 	local body="Hello Juliet, this is romeo via sipsak."
-	cat >"$DIR/test-message.sip" <<EOF
-MESSAGE sip:juliet@$XMPP_DOMAIN SIP/2.0
-From: <sip:romeo@$SIP_DOMAIN>;tag=quickstart
-To: <sip:juliet@$XMPP_DOMAIN>
-Call-ID: quickstart-test@127.0.0.1
-CSeq: 1 MESSAGE
-Max-Forwards: 70
-Content-Type: text/plain;charset=UTF-8
-Content-Length: ${#body}
-
-$body
-EOF
+	printf '%s\n' \
+	    "MESSAGE sip:juliet@$XMPP_DOMAIN SIP/2.0" \
+	    "From: <sip:romeo@$SIP_DOMAIN>;tag=quickstart" \
+	    "To: <sip:juliet@$XMPP_DOMAIN>" \
+	    "Call-ID: quickstart-$(secret)@127.0.0.1" \
+	    "CSeq: 1 MESSAGE" \
+	    "Max-Forwards: 70" \
+	    "Content-Type: text/plain;charset=UTF-8" \
+	    "Content-Length: ${#body}" \
+	    "" >"$DIR/test-message.sip"
+	printf '%s' "$body" >>"$DIR/test-message.sip"
 }
 
 do_start() {

@@ -105,11 +105,13 @@ def check_stream_across_restart(d):
     by_status = {}
     for i in err:
         by_status[s.results[i]] = by_status.get(s.results[i], 0) + 1
-    print("restart stream: %d sent, %d answered 200, %d answered with an "
-          "error %s, %d unanswered; %d delivered to juliet (%d duplicates, "
-          "%d of them answered with an error); %d silently lost"
-          % (COUNT, len(ok), len(err), by_status, len(silent), len(seen),
-             dups, len(seen & set(err)), len(lost)), flush=True)
+    after = [i for i in ok if i > RESTART_AT]
+    print("restart stream: %d sent, %d answered 200 (%d of them after the "
+          "restart began), %d answered with an error %s, %d unanswered; "
+          "%d delivered to juliet (%d duplicates, %d of them answered with "
+          "an error); %d silently lost"
+          % (COUNT, len(ok), len(after), len(err), by_status, len(silent),
+             len(seen), dups, len(seen & set(err)), len(lost)), flush=True)
     check(not silent, "MESSAGEs without a final answer: %s", silent[:20])
     check(not lost, "answered 200 but never delivered: %s", lost[:20])
     check(len(ok) > 0, "nothing got through at all")
