@@ -186,6 +186,50 @@ def check_link_down_503(d):
         gw.stop(check=True)
 
 
+def check_sighup_reload(d):
+    """SIGHUP reloads the mapping table: an address unknown before (404)
+    routes after a `user` rule for it is added (here for the nurse, so
+    juliet's own mapping stays as it is: a user rule gives its JID a new
+    SIP identity)."""
+    alias = "sip:nanny@alias.test"
+    nurse = d.user("nurse")
+    r = send(d, alias, util.unique("before"))
+    check(r is not None and r.status == 404, "before reload: %r", r)
+    d.gateway.write_mapping(d.gateway.mapping +
+                            ["user %s nurse@xmpp.test" % alias])
+    d.gateway.reload()
+    marker = util.unique("after")
+    deadline = time.monotonic() + 10
+    while True:
+        r = send(d, alias, marker)
+        if r is not None and r.status == 200:
+            break
+        check(time.monotonic() < deadline, "after reload: %r", r)
+        time.sleep(0.3)
+    m = nurse.wait_for_message(5, lambda m: m.body == marker)
+    check(m is not None, "not delivered after reload")
+    check(m.from_ == "romeo@sip.test", "from %r", m.from_)
+
+
+def check_sighup_bad_table_kept_old(d):
+    """A broken table on SIGHUP is refused; the old one stays in force and
+    the daemon keeps running."""
+    good = list(d.gateway.mapping)
+    mark = d.gateway.log_mark()
+    d.gateway.write_mapping(good + ["frobnicate this line"])
+    d.gateway.reload()
+    d.gateway.wait_log(r"mapping", 10, start=mark)
+    time.sleep(0.5)
+    check(d.gateway.alive(), "daemon died on a bad table")
+    r = send(d, JULIET, util.unique("kept"))
+    check(r is not None and r.status == 200, "old table not kept: %r", r)
+    if any(l.startswith("user ") for l in good):
+        r = send(d, "sip:nanny@alias.test", util.unique("kept2"))
+        check(r is not None and r.status == 200,
+              "old table (with the user rule) not kept: %r", r)
+    d.gateway.write_mapping(good)
+
+
 def check_still_serving(d):
     """After all that, a normal message still goes through."""
     marker = util.unique("ok")
@@ -214,6 +258,7 @@ def main():
               check_imdn_refused, check_unknown_type_refused,
               check_cpim_with_imdn_refused, check_options, check_invite_405,
               check_unknown_method_501, check_link_down_503,
+              check_sighup_reload, check_sighup_bad_table_kept_old,
               check_still_serving):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
