@@ -39,6 +39,14 @@ struct xmpp_link_handlers {
 	/* A stanza too large or otherwise refused at the edge: already answered. */
 };
 
+/*
+ * Called exactly once per xmpp_link_ping() that returned 0, never from
+ * inside xmpp_link_ping() itself: ok = 1 when any answer came back (result
+ * or error: RFC 6120 §10.1, the server has processed everything we sent
+ * before the ping), ok = 0 on timeout, link loss or xmpp_link_stop().
+ */
+typedef void (*xmpp_link_ping_cb)(void *arg, int ok);
+
 /* xmpp_link.c */
 struct xmpp_link *xmpp_link_new(struct event_base *base,
     const struct config *cfg, const struct xmpp_link_handlers *handlers,
@@ -51,5 +59,38 @@ int xmpp_link_send(struct xmpp_link *link, const char *xml, size_t len);
 size_t xmpp_link_queue_len(const struct xmpp_link *link);
 const char *xmpp_link_domain(const struct xmpp_link *link);
 void xmpp_link_flush(struct xmpp_link *link);
+int xmpp_link_ping(struct xmpp_link *link, const char *from, const char *to,
+    int timeout_ms, xmpp_link_ping_cb cb, void *arg);
+size_t xmpp_link_pings_pending(const struct xmpp_link *link);
+
+/*
+ * xmpp_link_stanza.c: the pure part. Incoming libstrophe stanzas become
+ * our structs, and the few stanzas the link answers by itself are built
+ * as text. No I/O; exposed for the unit tests and the fuzzer.
+ */
+struct _xmpp_stanza_t;
+
+/* A parsed <message/>: msg's strings point into the stanza or into owned. */
+struct xmpp_link_parsed {
+	struct xmpp_in_message msg;
+	char *owned[8];		/* texts copied out by libstrophe */
+	int n_owned;
+	void *ctx;		/* the libstrophe context that owns them */
+};
+
+#define XMPP_LINK_MAX_DEPTH	32	/* deeper stanzas count as too large */
+
+int xmpp_link_parse_message(struct _xmpp_stanza_t *stanza,
+    struct xmpp_link_parsed *out);
+void xmpp_link_parsed_clear(struct xmpp_link_parsed *p);
+size_t xmpp_link_stanza_size(struct _xmpp_stanza_t *stanza, size_t limit);
+char *xmpp_link_build_error(const char *kind, const char *from,
+    const char *to, const char *id, const char *type, const char *condition,
+    const char *text, size_t *lenp);
+char *xmpp_link_build_iq_result(const char *from, const char *to,
+    const char *id, const char *payload, size_t *lenp);
+char *xmpp_link_build_ping(const char *from, const char *to, const char *id,
+    size_t *lenp);
+int xmpp_link_jid_is_domain(const char *jid, const char *domain);
 
 #endif

@@ -1,0 +1,86 @@
+/*
+ * Inside the XMPP link: what its files share. xmpp_link.c owns the
+ * connection (libstrophe driven by our loop, reconnection, sending),
+ * xmpp_link_in.c what arrives (messages, IQs), xmpp_link_ping.c the ping
+ * barrier, xmpp_link_stanza.c the pure parsing and building.
+ */
+#ifndef SIPXMPP_XMPP_LINK_INT_H
+#define SIPXMPP_XMPP_LINK_INT_H
+
+#include <sys/queue.h>
+
+#include <strophe.h>
+
+#include "xmpp_link.h"
+
+struct event;
+struct event_base;
+struct config;
+
+enum link_state {
+	LINK_IDLE,		/* not started, or stopped */
+	LINK_WAIT,		/* waiting for the reconnect timer */
+	LINK_TCP,		/* TCP connect in progress */
+	LINK_HANDSHAKE,		/* stream header and XEP-0114 handshake */
+	LINK_READY,		/* <handshake/> received: stanzas may flow */
+	LINK_CLOSING,		/* xmpp_link_stop() sent </stream:stream> */
+};
+
+struct ping {
+	TAILQ_ENTRY(ping)	 entry;
+	struct xmpp_link	*link;
+	struct event		*timer;
+	xmpp_link_ping_cb	 cb;
+	void			*arg;
+	char			 id[40];
+};
+TAILQ_HEAD(ping_list, ping);
+
+struct xmpp_link {
+	struct event_base	*base;
+	const struct config	*cfg;
+	struct xmpp_link_handlers h;
+	void			*arg;
+
+	xmpp_ctx_t		*ctx;
+	xmpp_conn_t		*conn;
+	xmpp_log_t		 logger;
+
+	enum link_state		 state;
+	int			 in_run;	/* inside xmpp_run_once() */
+	int			 fd;		/* libstrophe's socket, or -1 */
+	unsigned int		 fd_gen;	/* bumped for each new socket */
+	unsigned int		 watched_gen;	/* fd_gen the events are for */
+	int			 watch_fd;	/* our dup of fd, for libevent */
+	int			 spare_fd;	/* low fd kept for the guard */
+	int			 tcp_errno;	/* why the TCP connect failed */
+	int			 handshake_expired;
+	int			 attempts;	/* failures since last ready */
+	int			 config_error;	/* wait the longest */
+	int			 restart;	/* start() while closing */
+
+	struct event		*ev_read;
+	struct event		*ev_write;
+	int			 write_armed;
+	struct event		*ev_tick;
+	struct event		*ev_retry;
+	struct event		*ev_handshake;
+
+	struct ping_list	 pings;
+	size_t			 n_pings;
+	unsigned long		 ping_seq;
+	unsigned int		 ping_salt;
+};
+
+/* xmpp_link.c */
+int xmpp_link_send_text(struct xmpp_link *link, const char *xml,
+    size_t len);
+
+/* xmpp_link_in.c */
+int xmpp_link_stanza_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg);
+
+/* xmpp_link_ping.c */
+int xmpp_link_ping_answered(struct xmpp_link *link, const char *id);
+void xmpp_link_pings_fail(struct xmpp_link *link);
+
+#endif

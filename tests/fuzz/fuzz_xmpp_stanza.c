@@ -1,0 +1,114 @@
+/*
+ * Incoming XMPP stanzas, as the component link sees them after libstrophe
+ * parsed them: xmpp_link_parse_message() and the size estimate must cope
+ * with any shape, and every error reply the link builds from hostile
+ * fields (or raw bytes) must parse back as well-formed XML with the same
+ * values: one bad byte on the component stream would close the link.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <strophe.h>
+
+#include "xmpp_link.h"
+
+#define MAX_INPUT	16384	/* libstrophe's own recursion is not ours */
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static xmpp_ctx_t *ctx;
+
+/* The built stanza must parse; returns it (caller releases). */
+static xmpp_stanza_t *
+must_parse(const char *xml)
+{
+	xmpp_stanza_t *st;
+
+	if (xml == NULL)
+		abort();
+	if ((st = xmpp_stanza_new_from_string(ctx, xml)) == NULL)
+		abort();
+	return st;
+}
+
+/* Same string, or both absent; NULL expected means "not checked". */
+static void
+same(const char *got, const char *want)
+{
+	if (want == NULL)
+		return;
+	if (got == NULL || strcmp(got, want) != 0)
+		abort();
+}
+
+/* Builds an error reply from the fields and checks it round-trips. */
+static void
+check_error_reply(const char *from, const char *to, const char *id,
+    const char *text, int exact)
+{
+	struct xmpp_link_parsed p;
+	xmpp_stanza_t *st;
+	char *xml;
+	size_t len;
+
+	xml = xmpp_link_build_error("message", to, from, id, "modify",
+	    "policy-violation", text, &len);
+	if (xml == NULL || strlen(xml) != len)
+		abort();
+	st = must_parse(xml);
+	if (xmpp_link_parse_message(st, &p) != 0)
+		abort();
+	same(p.msg.from, to);
+	same(p.msg.to, from);
+	if (exact)
+		same(p.msg.id, id);
+	same(p.msg.error_condition, "policy-violation");
+	same(p.msg.error_type, "modify");
+	if (exact && text != NULL && *text != '\0')
+		same(p.msg.error_text, text);
+	xmpp_link_parsed_clear(&p);
+	xmpp_stanza_release(st);
+	free(xml);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct xmpp_link_parsed p;
+	xmpp_stanza_t *st;
+	char *s, *xml;
+
+	if (ctx == NULL) {
+		xmpp_initialize();
+		ctx = xmpp_ctx_new(NULL, NULL);
+	}
+	if (size > MAX_INPUT)
+		return 0;
+	if ((s = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+
+	/* Raw bytes as reason text: escaped and repaired, never broken. */
+	check_error_reply("a@b/c", "d@e", s, s, 0);
+	xml = xmpp_link_build_ping("sip.test", s, s, NULL);
+	xmpp_stanza_release(must_parse(xml));
+	free(xml);
+
+	if ((st = xmpp_stanza_new_from_string(ctx, s)) != NULL) {
+		(void)xmpp_link_stanza_size(st, 4096);
+		(void)xmpp_link_stanza_size(st, (size_t)-1);
+		if (xmpp_link_parse_message(st, &p) == 0) {
+			/* Text that came through the parser must survive. */
+			check_error_reply(p.msg.from, p.msg.to, p.msg.id,
+			    p.msg.body, 1);
+			check_error_reply(p.msg.from, p.msg.to, p.msg.id,
+			    p.msg.error_text, 1);
+			xmpp_link_parsed_clear(&p);
+		}
+		xmpp_stanza_release(st);
+	}
+	free(s);
+	return 0;
+}
