@@ -47,9 +47,10 @@ memcheck() {
 	local dir=$1 list
 	list=$(ctest --test-dir "$ROOT/$dir" -L unit --show-only=json-v1) ||
 	    return 1
-	/usr/bin/python3 - "$list" <<'PY'
+	/usr/bin/python3 - "$list" "$ROOT/tests/valgrind.supp" <<'PY'
 import json, subprocess, sys
 tests = json.loads(sys.argv[1]).get("tests", [])
+supp = sys.argv[2]
 if not tests:
     print("memcheck: no unit tests found")
     sys.exit(1)
@@ -61,7 +62,7 @@ for t in tests:
     argv = ["valgrind", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite,indirect",
             "--show-leak-kinds=definite,indirect", "--track-origins=yes",
-            "--quiet"] + cmd
+            "--suppressions=" + supp, "--quiet"] + cmd
     r = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
     verdict = "ok" if r.returncode == 0 else "FAIL (exit %d)" % r.returncode
     print("memcheck %-40s %s" % (t["name"], verdict), flush=True)
