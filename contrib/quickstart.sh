@@ -44,14 +44,14 @@ running() {
 
 # stop_one NAME: SIGTERM the pid in DIR/NAME.pid, wait, SIGKILL if needed.
 stop_one() {
-	local name=$1 f="$DIR/$1.pid" pid i
+	local name=$1 f="$DIR/$1.pid" pid _
 	if ! running "$name"; then
 		rm -f "$f"
 		return 0
 	fi
 	pid=$(cat "$f")
 	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.2
 	done
@@ -87,8 +87,8 @@ PY
 
 # wait_for FILE REGEX SECONDS PIDNAME: wait for a log line.
 wait_for() {
-	local file=$1 re=$2 secs=$3 name=$4 i
-	for i in $(seq 1 $((secs * 5))); do
+	local file=$1 re=$2 secs=$3 name=$4 _
+	for _ in $(seq 1 $((secs * 5))); do
 		if grep -Eq "$re" "$file" 2>/dev/null; then
 			return 0
 		fi
@@ -102,8 +102,8 @@ wait_for() {
 
 # wait_tcp PORT SECONDS NAME: wait until 127.0.0.1:PORT accepts.
 wait_tcp() {
-	local port=$1 secs=$2 name=$3 i
-	for i in $(seq 1 $((secs * 5))); do
+	local port=$1 secs=$2 name=$3 _
+	for _ in $(seq 1 $((secs * 5))); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			return 0
 		fi
@@ -217,7 +217,9 @@ EOF
 
 write_kamailio() {
 	local mpath
-	mpath=$(ls -d /usr/lib/*/kamailio/modules | head -n 1)
+	mpath=$(find /usr/lib -maxdepth 3 -type d -path '*/kamailio/modules' |
+	    head -n 1)
+	[ -n "$mpath" ] || die "kamailio modules not found"
 	mkdir -p "$DIR/kamailio-run"
 	cat >"$DIR/kamailio.cfg" <<EOF
 #!KAMAILIO
@@ -373,7 +375,7 @@ do_start() {
 	bash "$SRC/contrib/install-deps.sh"
 
 	echo "== building sipxmppd in $SRC/build"
-	cmake -S "$SRC" -B "$SRC/build" -DSIPXMPP_INTEROP=OFF >/dev/null
+	cmake -S "$SRC" -B "$SRC/build" >/dev/null
 	cmake --build "$SRC/build" --target sipxmppd -j"${JOBS:-2}"
 	SIPXMPPD="$SRC/build/gateway/sipxmppd"
 	[ -x "$SIPXMPPD" ] || die "no $SIPXMPPD after the build"

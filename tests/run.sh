@@ -10,7 +10,7 @@
 # SKIP_DEPS=1 (do not touch apt), SKIP_ASAN=1, SKIP_VALGRIND=1,
 # CTEST_ARGS (extra ctest arguments, e.g. "-L unit").
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 JOBS=${JOBS:-2}
 read -r -a CTEST_EXTRA <<<"${CTEST_ARGS:-}"
@@ -38,7 +38,8 @@ step() {
 build() {
 	local dir=$1
 	shift
-	cmake -S "$ROOT" -B "$ROOT/$dir" -DSIPXMPP_WERROR=ON "$@" &&
+	cmake -S "$ROOT" -B "$ROOT/$dir" -DSIPXMPP_WERROR=ON \
+	    -DSIPXMPP_INTEROP=ON "$@" &&
 	    cmake --build "$ROOT/$dir" -j"$JOBS"
 }
 
@@ -78,7 +79,7 @@ if [ "${SKIP_DEPS:-}" != 1 ]; then
 	step "install dependencies" bash "$ROOT/contrib/install-deps.sh"
 fi
 
-if step "build (build/)" build build; then
+if step "build (build/)" build build -DSIPXMPP_SANITIZE=OFF; then
 	step "ctest (build/)" ctest --test-dir "$ROOT/build" --output-on-failure \
 	    "${CTEST_EXTRA[@]}"
 fi
