@@ -211,7 +211,6 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init(1, debug ? LOG_DEBUG : LOG_INFO, "sipxmppd");
-	config_init_defaults(&cfg);
 	if (config_load(config_path, &cfg, &cause) != 0) {
 		fprintf(stderr, "%s\n", cause != NULL ? cause : config_path);
 		free(cause);
