@@ -276,8 +276,11 @@ class SipUA:
         self.user = user
         self.domain = domain
         self.name = name or user
+        self.family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # The host as it is written in a URI or Via (RFC 3261 §19.1.1).
+        self.hostport_host = "[%s]" % host if ":" in host else host
         self.uri = "sip:%s@%s" % (user, domain)
-        self.contact = "sip:%s@%s:%d" % (user, host, self.port)
+        self.contact = "sip:%s@%s:%d" % (user, self.hostport_host, self.port)
 
         # UAS behaviour: status for MESSAGE (None = never answer), or a
         # responder(req) -> (status, reason, [(name, value)]) | None.
@@ -297,9 +300,9 @@ class SipUA:
         self._threads = []
         self._cseq = random.randint(1, 1000)
 
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp = socket.socket(self.family, socket.SOCK_DGRAM)
         self.udp.bind((host, self.port))
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp = socket.socket(self.family, socket.SOCK_STREAM)
         self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.tcp.bind((host, self.port))
         self.tcp.listen(16)
@@ -505,7 +508,7 @@ class SipUA:
 
     def _via(self, transport, branch):
         return "SIP/2.0/%s %s:%d;branch=%s;rport" % (
-            transport.upper(), self.host, self.port, branch)
+            transport.upper(), self.hostport_host, self.port, branch)
 
     def build_request(self, method, request_uri, from_uri=None, to_uri=None,
                       body=b"", content_type=None, headers=None,
@@ -735,7 +738,7 @@ class SipUA:
             except SipParseError:
                 pass
             return RawResult(received, closed, responses)
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(self.family, socket.SOCK_DGRAM)
         try:
             s.bind((self.host, 0))
             s.sendto(data, target)

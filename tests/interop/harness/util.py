@@ -23,14 +23,15 @@ _given_ports = set()
 
 def free_port(host="127.0.0.1"):
     """Return a port that is currently free on host for both UDP and TCP."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     for _ in range(200):
-        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp = socket.socket(family, socket.SOCK_STREAM)
         try:
             tcp.bind((host, 0))
             port = tcp.getsockname()[1]
             if port in _given_ports:
                 continue
-            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            udp = socket.socket(family, socket.SOCK_DGRAM)
             try:
                 udp.bind((host, port))
             except OSError:
