@@ -242,9 +242,10 @@ const struct config_option config_options[] = {
 		.section = "message", .key = "max_pending",
 		.type = CONFIG_INT, .offset = OFF(message_max_pending),
 		.def = "10000", .arg = "messages", .min = 1, .max = 1000000,
-		.help = "Most SIP MESSAGE requests waiting for their final "
-		    "answer at once; further ones are refused until some "
-		    "are answered.",
+		.help = "Most messages in flight at once, in each direction: "
+		    "SIP MESSAGEs waiting for the XMPP side (further ones "
+		    "get 503) and XMPP messages waiting for the SIP answer "
+		    "(further ones get resource-constraint).",
 	},
 	{
 		.section = "message", .key = "retry_after_s",

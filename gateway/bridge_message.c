@@ -349,6 +349,19 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		answer(bm, tx, status, reason, NULL);
 		goto out;
 	}
+	/*
+	 * A target in our own component domain is a SIP user: the XMPP
+	 * server would hand the message straight back to us, and on to SIP,
+	 * possibly to us again. No Max-Forwards survives that trip.
+	 */
+	jid_domain_of(to_jid, domain, sizeof(domain));
+	if (strcasecmp(domain, gw->cfg->xmpp_component) == 0) {
+		log_info("message: %s -> %s refused: target is on the SIP side",
+		    from_uri, ruri);
+		answer(bm, tx, 482, "Target is a SIP user of this gateway",
+		    NULL);
+		goto out;
+	}
 	free(cause);
 	cause = NULL;
 	if ((r = map_sip_to_xmpp(gw->map, from_uri, &from_jid, &cause)) !=
@@ -551,6 +564,8 @@ sip_answered_cb(void *arg, int status, const osip_message_t *resp)
 		cond = errors_sip_to_xmpp(500);
 	if (resp != NULL)
 		text = resp->reason_phrase;
+	else if (bm->gw->shutting_down)
+		text = "Gateway shut down before the SIP side answered";
 	else if (status == 408)
 		text = "No answer from the SIP side";
 	else
@@ -683,6 +698,12 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		    cause != NULL ? cause : map_result_name(r));
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang, "forbidden",
 		    "Sender has no SIP address here", NULL);
+		goto out;
+	}
+	if (bm->n_out >= (size_t)gw->cfg->message_max_pending) {
+		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
+		    "resource-constraint", "Too many messages in flight to SIP",
+		    NULL);
 		goto out;
 	}
 	req = sip_request_new("MESSAGE", ruri, from_uri, ruri,
