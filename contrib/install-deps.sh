@@ -13,6 +13,8 @@ PACKAGES=(
 	libcmocka-dev clang libclang-rt-14-dev valgrind
 	# interop tests and quickstart: real peers
 	prosody python3 python3-slixmpp sipsak kamailio kamailio-presence-modules
+	# a real softphone (Linphone's command-line form)
+	linphone-cli
 	# man pages (man -l), procps for pgrep-free process checks
 	man-db procps
 )

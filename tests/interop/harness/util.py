@@ -142,15 +142,20 @@ class ProcessGroup:
         self.procs = []
         atexit.register(self.stop_all)
 
-    def start(self, argv, log_path=None, env=None, cwd=None):
-        """Start argv with stdout+stderr to log_path; return the Popen."""
+    def start(self, argv, log_path=None, env=None, cwd=None,
+              stdin=subprocess.DEVNULL, stdout=None):
+        """Start argv with stdout+stderr to log_path (or to stdout, e.g.
+        subprocess.PIPE, for a program driven through its terminal);
+        return the Popen."""
         out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+        if stdout is not None:
+            out = stdout
         try:
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, env=env,
+                                    stdin=stdin, env=env,
                                     cwd=cwd, start_new_session=True)
         finally:
-            if log_path:
+            if log_path and stdout is None:
                 out.close()
         self.procs.append(proc)
         return proc
