@@ -6,6 +6,7 @@ that it shut down cleanly (exit 0) with no sanitizer report in its log.
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 
@@ -159,8 +160,11 @@ class Gateway:
                                    check.stderr, util.read_text(
                                        self.config_path)))
         start = util.log_size(self.log_path)
+        # $SIPXMPPD_WRAPPER, e.g. "valgrind --error-exitcode=97 ...",
+        # runs the daemon under a checker; its verdict is the exit code.
+        wrapper = shlex.split(os.environ.get("SIPXMPPD_WRAPPER", ""))
         self.proc = util.processes.start(
-            [self.binary, "-c", self.config_path, "-d"],
+            wrapper + [self.binary, "-c", self.config_path, "-d"],
             log_path=self.log_path, env=sanitizer_env(), cwd=self.workdir)
         for t in self.transports:
             util.wait_for_log_line(
