@@ -772,13 +772,6 @@ out:
 	free(cause);
 }
 
-/* The link went down: pings fail on their own; nothing to do here yet. */
-void
-bridge_message_link_down(struct bridge_message *bm)
-{
-	(void)bm;
-}
-
 /* Graceful shutdown: whatever still waits for XMPP is answered now. */
 void
 bridge_message_shutdown(struct bridge_message *bm)

@@ -46,7 +46,6 @@ void bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
     const osip_message_t *req);
 void bridge_message_from_xmpp(struct bridge_message *bm,
     const struct xmpp_in_message *msg);
-void bridge_message_link_down(struct bridge_message *bm);
 size_t bridge_message_pending(const struct bridge_message *bm);
 void bridge_message_shutdown(struct bridge_message *bm);
 

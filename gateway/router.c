@@ -146,11 +146,10 @@ router_xmpp_up(void *arg)
 	log_info("xmpp link up");
 }
 
+/* Messages waiting for the link fail through their pings (503). */
 void
 router_xmpp_down(void *arg)
 {
-	struct gateway *gw = arg;
-
+	(void)arg;
 	log_warnx("xmpp link down");
-	bridge_message_link_down(gw->messages);
 }

@@ -106,6 +106,22 @@ stream_refuses_oversized(void **state)
 	    2048, &f), SIP_FRAME_TOO_LARGE);
 }
 
+/* A header block ending just past the cap is over it, body or not. */
+static void
+stream_counts_the_blank_line_in_the_cap(void **state)
+{
+	const char *s = HDRS "Content-Length: 0\r\n\r\n";
+	size_t n = strlen(s);
+	struct sip_frame f;
+
+	(void)state;
+	assert_int_equal(sip_frame_stream(s, n, n, &f), SIP_FRAME_OK);
+	assert_int_equal(sip_frame_stream(s, n, n - 1, &f),
+	    SIP_FRAME_TOO_LARGE);
+	assert_int_equal(sip_frame_stream(s, n, n - 2, &f),
+	    SIP_FRAME_TOO_LARGE);
+}
+
 /* CRLFCRLF pings (RFC 5626) are reported as keep-alives of their length. */
 static void
 stream_reports_keepalives(void **state)
@@ -191,6 +207,7 @@ main(void)
 		cmocka_unit_test(stream_accepts_compact_content_length),
 		cmocka_unit_test(stream_refuses_bad_content_length),
 		cmocka_unit_test(stream_refuses_oversized),
+		cmocka_unit_test(stream_counts_the_blank_line_in_the_cap),
 		cmocka_unit_test(stream_reports_keepalives),
 		cmocka_unit_test(stream_refuses_garbage),
 		cmocka_unit_test(datagram_truncates_to_content_length),
