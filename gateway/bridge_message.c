@@ -466,8 +466,17 @@ error_from_xmpp(struct bridge_message *bm, const struct xmpp_in_message *m)
 	char *contact = NULL, *cause = NULL;
 	int status;
 
+	if (p != NULL && p->batch != NULL && m->from != NULL) {
+		char domain[1024];
+
+		/* Only the side the message went to may refuse it. */
+		jid_domain_of(m->from, domain, sizeof(domain));
+		if (strcasecmp(domain, p->batch->domain) != 0)
+			p = NULL;
+	}
 	if (p == NULL) {
-		log_info("message: late or unknown error %s from %s (id %s)",
+		log_info("message: late, unknown or foreign error %s from %s "
+		    "(id %s) ignored",
 		    m->error_condition != NULL ? m->error_condition : "?",
 		    m->from != NULL ? m->from : "?", m->id != NULL ? m->id : "-");
 		return;
