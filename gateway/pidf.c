@@ -477,6 +477,7 @@ pidf_parse(const char *body, size_t len, struct presence_doc *out,
 	xmlDoc *doc = NULL;
 	xmlNode *root;
 	xmlChar *ent;
+	size_t bad;
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -495,9 +496,18 @@ pidf_parse(const char *body, size_t len, struct presence_doc *out,
 		set_cause(cause, "pidf: DOCTYPE or declaration refused");
 		goto out;
 	}
+	/*
+	 * RFC 3863 §4: PIDF MUST be UTF-8. Checking it here also spares
+	 * libxml2's converters, which complain on stderr about bad input.
+	 */
+	if (strbuf_xml_check(body, len, &bad) != 0) {
+		set_cause(cause, "pidf: not UTF-8 XML text at byte %zu", bad);
+		goto out;
+	}
 	xmlInitParser();
-	doc = xmlReadMemory(body, (int)len, NULL, NULL, XML_PARSE_NONET |
-	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	doc = xmlReadMemory(body, (int)len, NULL, "UTF-8", XML_PARSE_NONET |
+	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+	    XML_PARSE_IGNORE_ENC);
 	if (doc == NULL) {
 		set_cause(cause, "pidf: not well-formed XML");
 		goto out;

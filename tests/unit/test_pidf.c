@@ -654,6 +654,10 @@ test_refused(void **state)
 		"<note>&x;</note></presence>",
 		HEAD "<note>&undefined;</note></presence>",
 		HEAD "</tuple></presence>",
+		HEAD "<note>caf\xe9</note></presence>",	/* not UTF-8 */
+		"<?xml version='1.0' encoding='ISO-8859-1'?>" HEAD
+		"<note>caf\xe9</note></presence>",
+		"\xfe\xff\x01<",				/* UTF-16 BOM */
 	};
 	char *big;
 	size_t biglen = PIDF_MAX_BODY + 1;
