@@ -497,8 +497,9 @@ pidf_parse(const char *body, size_t len, struct presence_doc *out,
 		goto out;
 	}
 	/*
-	 * RFC 3863 §4: PIDF MUST be UTF-8. Checking it here also spares
-	 * libxml2's converters, which complain on stderr about bad input.
+	 * UTF-8 only: it is what PIDF senders use, and checking it here
+	 * spares libxml2's converters, which complain on stderr about bad
+	 * input. An encoding declaration is ignored.
 	 */
 	if (strbuf_xml_check(body, len, &bad) != 0) {
 		set_cause(cause, "pidf: not UTF-8 XML text at byte %zu", bad);

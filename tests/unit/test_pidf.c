@@ -100,7 +100,7 @@ test_rfc3863_extended(void **state)
 	    "    </status>\n"
 	    "    <contact priority=\"0.8\">im:someone@mobilecarrier.net"
 	    "</contact>\n"
-	    "    <note xml:lang=\"en\">Don't Disturb Me!</note>\n"
+	    "    <note xml:lang=\"en\">Don't Disturb Please!</note>\n"
 	    "    <note xml:lang=\"fr\">Ne derangez pas, s'il vous plait"
 	    "</note>\n"
 	    "    <timestamp>2001-10-27T16:49:29Z</timestamp>\n"
@@ -115,7 +115,7 @@ test_rfc3863_extended(void **state)
 	    "  <note>I'll be in Tokyo next week</note>\n"
 	    "</presence>\n", &doc);
 	assert_int_equal(doc.n, 2);
-	assert_string_equal(doc.tuples[0].note, "Don't Disturb Me!");
+	assert_string_equal(doc.tuples[0].note, "Don't Disturb Please!");
 	assert_string_equal(doc.tuples[0].note_lang, "en");
 	assert_int_equal(doc.tuples[1].priority, 127);
 	assert_string_equal(doc.person_note, "I'll be in Tokyo next week");
@@ -124,7 +124,7 @@ test_rfc3863_extended(void **state)
 	assert_int_equal(n, 2);
 	assert_true(v[0].available && v[1].available);
 	assert_string_equal(v[0].resource, "bs35r9");
-	assert_string_equal(v[0].status, "Don't Disturb Me!");
+	assert_string_equal(v[0].status, "Don't Disturb Please!");
 	/* No tuple note: the presence-level note stands in. */
 	assert_string_equal(v[1].status, "I'll be in Tokyo next week");
 	assert_int_equal(pidf_pick_best(v, n), 1);	/* higher priority */
@@ -154,7 +154,7 @@ test_rfc4480_example(void **state)
 	    "  <rpid:service-class><rpid:electronic/></rpid:service-class>\n"
 	    "  <contact priority=\"0.8\">im:someone@mobilecarrier.net"
 	    "</contact>\n"
-	    "  <note xml:lang=\"en\">Don't Disturb Me!</note>\n"
+	    "  <note xml:lang=\"en\">Don't Disturb Please!</note>\n"
 	    "  <note xml:lang=\"fr\">Ne derangez pas, s'il vous plait</note>\n"
 	    "  <timestamp>2005-10-27T16:49:29Z</timestamp>\n"
 	    " </tuple>\n"
@@ -679,6 +679,10 @@ test_refused(void **state)
 	{
 		struct presence_doc doc;
 
+		parse_ok("\xef\xbb\xbf<?xml version='1.0' encoding='latin1'?>"
+		    HEAD "<note>\xc3\xa9</note></presence>", &doc);
+		assert_string_equal(doc.person_note, "\xc3\xa9");
+		pidf_doc_free(&doc);
 		parse_ok("<!-- hi -->" HEAD "<note><![CDATA[a<b]]></note>"
 		    "</presence>", &doc);
 		assert_string_equal(doc.person_note, "a<b");
