@@ -249,7 +249,7 @@ test_jid_malformed(void **state)
 		"a<b@example.com", "a>b@example.com", "a@-x.example",
 		"a@x..example", "a@.", "a@x_y.example", "\xff@example.com",
 		"a@example.com/\x01", "a\x01@example.com", "a@exa mple.com",
-		"a\xc2\xa0" "b@example.com", "a@[::1", "a@[nope]",
+		"a\xc2\xa0\x62@example.com" /* NBSP, then b */, "a@[::1", "a@[nope]",
 		"a@example.com/\xc3",
 	};
 	struct jid j;
