@@ -263,6 +263,26 @@ out:
 	return r;
 }
 
+/* Two options that bound a range: lo must not be above hi. */
+static int
+check_order(struct load *l, const char *section, const char *lo_key,
+    const char *hi_key, int lo_value, int hi_value)
+{
+	const struct config_option *lo, *hi;
+	int line;
+
+	if (hi_value >= lo_value)
+		return 0;
+	lo = config_option_find(section, lo_key);
+	hi = config_option_find(section, hi_key);
+	line = l->key_line[hi - config_options];
+	if (l->key_line[lo - config_options] > line)
+		line = l->key_line[lo - config_options];
+	load_error(l, line, "[%s] %s (%d) is smaller than %s (%d)", section,
+	    hi_key, hi_value, lo_key, lo_value);
+	return -1;
+}
+
 /* The checks no single option can make: required keys, related values,
  * and relative paths. */
 static int
@@ -286,20 +306,11 @@ check_whole(struct load *l)
 			    "the required key '%s'", o->section, o->key);
 		return -1;
 	}
-	if (cfg->xmpp_reconnect_max_ms < cfg->xmpp_reconnect_min_ms) {
-		const struct config_option *lo, *hi;
-		int line;
-
-		lo = config_option_find("xmpp", "reconnect_min_ms");
-		hi = config_option_find("xmpp", "reconnect_max_ms");
-		line = l->key_line[hi - config_options];
-		if (l->key_line[lo - config_options] > line)
-			line = l->key_line[lo - config_options];
-		load_error(l, line, "[xmpp] reconnect_max_ms (%d) is smaller "
-		    "than reconnect_min_ms (%d)", cfg->xmpp_reconnect_max_ms,
-		    cfg->xmpp_reconnect_min_ms);
+	if (check_order(l, "xmpp", "reconnect_min_ms", "reconnect_max_ms",
+	    cfg->xmpp_reconnect_min_ms, cfg->xmpp_reconnect_max_ms) < 0 ||
+	    check_order(l, "presence", "min_expires", "max_expires",
+	    cfg->presence_min_expires, cfg->presence_max_expires) < 0)
 		return -1;
-	}
 	for (size_t i = 0; i < config_n_options; i++)
 		if (config_options[i].type == CONFIG_PATH &&
 		    resolve_path(l, &config_options[i]) < 0)

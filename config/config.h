@@ -65,6 +65,18 @@ struct config {
 	enum size_limit_policy message_size_policy;
 	int message_max_pending;	/* SIP MESSAGEs awaiting their answer */
 	int message_retry_after_s;	/* Retry-After on 503 when XMPP is down */
+
+	/* [presence] */
+	int presence_persist;		/* keep subscriptions in state_file */
+	char *presence_state_file;	/* SQLite file, resolved like mapping_file */
+	int presence_subscribe_expires;	/* Expires of our SUBSCRIBEs (X2S) */
+	int presence_min_expires;	/* shorter SIP subscriptions get 423 */
+	int presence_max_expires;	/* longer ones are cut down to this */
+	int presence_max_subscriptions;	/* both directions together */
+	int presence_max_per_user;	/* per XMPP user and per SIP watcher */
+	int presence_probe_timeout_ms;	/* wait for an answer to a probe */
+	int presence_retry_s;		/* wait before re-subscribing after a
+					   transient failure */
 };
 
 /* Limits on the file itself: every input is hostile, even this one. */

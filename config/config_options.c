@@ -40,7 +40,7 @@ static const struct config_enum_name size_policy_names[] = {
 
 /* Sections in file order; the example and the man page follow it. */
 const char *const config_sections[] = {
-	"gateway", "sip", "xmpp", "message", NULL
+	"gateway", "sip", "xmpp", "message", "presence", NULL
 };
 
 const struct config_option config_options[] = {
@@ -254,6 +254,85 @@ const struct config_option config_options[] = {
 		.help = "Retry-After, in seconds, of the 503 (Service "
 		    "Unavailable) answer that SIP senders get while the "
 		    "link to the XMPP server is down.",
+	},
+
+	/* [presence] */
+	{
+		.section = "presence", .key = "persist",
+		.type = CONFIG_BOOL, .offset = OFF(presence_persist),
+		.def = "yes", .arg = "yes|no",
+		.help = "Whether subscriptions and authorizations are kept in "
+		    "state_file, so that a restarted gateway resumes them. "
+		    "With no, a restart forgets them and SIP watchers must "
+		    "subscribe again.",
+	},
+	{
+		.section = "presence", .key = "state_file",
+		.type = CONFIG_PATH, .offset = OFF(presence_state_file),
+		.def = "/var/lib/sipxmpp/presence.db",
+		.example = "/var/lib/sipxmpp/presence.db", .arg = "file",
+		.help = "SQLite database of the presence state; created if "
+		    "missing. A relative name is taken relative to the "
+		    "directory of this configuration file.",
+	},
+	{
+		.section = "presence", .key = "subscribe_expires",
+		.type = CONFIG_INT, .offset = OFF(presence_subscribe_expires),
+		.def = "3600", .arg = "seconds", .min = 60, .max = 86400,
+		.help = "Expires the gateway asks for in the SUBSCRIBE requests "
+		    "it sends for XMPP users; it refreshes them before they "
+		    "run out while the XMPP user is online.",
+	},
+	{
+		.section = "presence", .key = "min_expires",
+		.type = CONFIG_INT, .offset = OFF(presence_min_expires),
+		.def = "60", .arg = "seconds", .min = 1, .max = 3600,
+		.help = "Shortest subscription a SIP watcher may ask for; "
+		    "shorter ones are refused with 423 (Interval Too Brief) "
+		    "and Min-Expires.",
+	},
+	{
+		.section = "presence", .key = "max_expires",
+		.type = CONFIG_INT, .offset = OFF(presence_max_expires),
+		.def = "7200", .arg = "seconds", .min = 60, .max = 86400,
+		.help = "Longest subscription a SIP watcher gets; longer "
+		    "requests are granted this long (RFC 6665 section "
+		    "4.2.1.1).",
+	},
+	{
+		.section = "presence", .key = "max_subscriptions",
+		.type = CONFIG_INT, .offset = OFF(presence_max_subscriptions),
+		.def = "100000", .arg = "count", .min = 0, .max = 10000000,
+		.help = "Most subscriptions held at once, both directions "
+		    "together; further SUBSCRIBE requests get 503 and further "
+		    "XMPP subscription requests get resource-constraint. 0 "
+		    "turns presence off.",
+	},
+	{
+		.section = "presence", .key = "max_per_user",
+		.type = CONFIG_INT, .offset = OFF(presence_max_per_user),
+		.def = "500", .arg = "count", .min = 1, .max = 100000,
+		.help = "Most subscriptions one XMPP user may hold toward SIP "
+		    "contacts, and one SIP watcher toward XMPP users (RFC 8048 "
+		    "section 8: limits against amplification).",
+	},
+	{
+		.section = "presence", .key = "probe_timeout_ms",
+		.type = CONFIG_INT, .offset = OFF(presence_probe_timeout_ms),
+		.def = "2000", .arg = "ms", .min = 100, .max = 30000,
+		.help = "How long the gateway waits for the XMPP server to "
+		    "answer a presence probe: before it answers a SIP fetch "
+		    "(Expires 0) without cached presence, and before it "
+		    "refreshes a subscription (RFC 8048 section 8.1).",
+	},
+	{
+		.section = "presence", .key = "retry_s",
+		.type = CONFIG_INT, .offset = OFF(presence_retry_s),
+		.def = "30", .arg = "seconds", .min = 1, .max = 3600,
+		.help = "How long the gateway waits before it subscribes again "
+		    "after a transient failure (423, 481, a timeout, or a "
+		    "subscription terminated with a reason that allows a "
+		    "retry), unless the SIP side said how long.",
 	},
 };
 

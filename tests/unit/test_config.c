@@ -288,10 +288,10 @@ test_structure_errors(void **state)
 	(void)state;
 	assert_load_error("# comment\n[foo]\n",
 	    "test.conf:2: unknown section [foo] "
-	    "(known: gateway, sip, xmpp, message)");
+	    "(known: gateway, sip, xmpp, message, presence)");
 	assert_load_error("[ sip ]\n",
 	    "test.conf:1: unknown section [ sip ] "
-	    "(known: gateway, sip, xmpp, message)");
+	    "(known: gateway, sip, xmpp, message, presence)");
 	assert_load_error("[sip\nlisten = udp:127.0.0.1:1\n",
 	    "test.conf:1: missing ']' in section header");
 	assert_load_error("[sip] listen = udp:127.0.0.1:1\n",
@@ -790,7 +790,7 @@ test_file_encodings(void **state)
 	config_free(&cfg);
 	assert_load_error("\xef\xbb\xbf[foo]\n",
 	    "test.conf:1: unknown section [foo] "
-	    "(known: gateway, sip, xmpp, message)");
+	    "(known: gateway, sip, xmpp, message, presence)");
 }
 
 /* Keys that depend on each other. */
@@ -811,6 +811,10 @@ test_cross_checks(void **state)
 	    "reconnect_min_ms = 60000\n",
 	    "test.conf:4: [xmpp] reconnect_max_ms (30000) is smaller than "
 	    "reconnect_min_ms (60000)");
+	assert_load_error("[xmpp]\ncomponent = a\nsecret = b\n"
+	    "[presence]\nmin_expires = 600\nmax_expires = 300\n",
+	    "test.conf:6: [presence] max_expires (300) is smaller than "
+	    "min_expires (600)");
 }
 
 /* mapping_file is relative to the config file's directory, and made
