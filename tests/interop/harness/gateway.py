@@ -104,6 +104,11 @@ class Gateway:
                 "component": self.component,
                 "secret": self.secret,
             },
+            "presence": {
+                # Relative to the config file: the gateway's work dir, so
+                # a restarted gateway in the same dir finds its state.
+                "state_file": "presence.db",
+            },
             "message": {
                 "ack_timeout_ms": "5000",
                 "xmpp_type": "normal",
