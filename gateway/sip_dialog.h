@@ -1,0 +1,49 @@
+/*
+ * SIP dialogs (RFC 3261 §12) as the subscription code needs them: made
+ * from a SUBSCRIBE we receive (we are the notifier) or one we send (we are
+ * the subscriber, confirmed by its 2xx or by the first NOTIFY, RFC 6665
+ * §4.1.2.4), building in-dialog requests, checking the peer's CSeq, and
+ * "dialog.field=value" lines for the store. Pure code over libosip2's parser.
+ */
+#ifndef SIPXMPP_SIP_DIALOG_H
+#define SIPXMPP_SIP_DIALOG_H
+
+#include <osipparser2/osip_message.h>
+
+struct strbuf;
+
+struct sip_dialog {
+	char *call_id;
+	char *local_tag;
+	char *remote_tag;	/* NULL until the dialog is confirmed */
+	char *local_uri;	/* our From URI (no tag, no brackets) */
+	char *remote_uri;	/* the peer's */
+	char *remote_target;	/* the peer's Contact: our requests' R-URI */
+	char *route_set;	/* '\n'-separated Route values, in the order
+				   our requests carry them; NULL if none */
+	unsigned long local_cseq;	/* of the last request we sent */
+	unsigned long remote_cseq;	/* of the last one accepted; 0: none */
+};
+
+#define SIP_DIALOG_MAX_ROUTES	16	/* longer route sets are refused */
+
+/* sip_dialog.c */
+int sip_dialog_uas_init(struct sip_dialog *d, const osip_message_t *req,
+    const char *local_tag);
+int sip_dialog_uac_init(struct sip_dialog *d, const osip_message_t *req);
+int sip_dialog_uac_confirm(struct sip_dialog *d, const osip_message_t *msg);
+int sip_dialog_update_target(struct sip_dialog *d, const osip_message_t *msg);
+osip_message_t *sip_dialog_request(struct sip_dialog *d, const char *method);
+int sip_dialog_accept_cseq(struct sip_dialog *d, const osip_message_t *req);
+int sip_dialog_matches_remote(const struct sip_dialog *d,
+    const osip_message_t *req);
+void sip_dialog_clear(struct sip_dialog *d);
+int sip_dialog_encode(const struct sip_dialog *d, struct strbuf *sb);
+int sip_dialog_decode_field(struct sip_dialog *d, const char *key,
+    const char *value);
+int sip_dialog_is_complete(const struct sip_dialog *d);
+const char *sip_message_from_tag(const osip_message_t *msg);
+const char *sip_message_to_tag(const osip_message_t *msg);
+unsigned long sip_message_cseq(const osip_message_t *msg);
+
+#endif
