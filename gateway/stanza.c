@@ -6,6 +6,7 @@
  * the buffer is put back as it was, so a caller can batch stanzas in one
  * buffer without ever sending half of one.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "stanza.h"
@@ -52,16 +53,17 @@ rollback(struct strbuf *sb, size_t start)
 }
 
 /*
- * Writes the opening <message from to [id] ...; both addresses are
+ * Writes the opening <name from to [id] ...; both addresses are
  * required (XEP-0114: every stanza a component sends carries from and to).
  */
 static int
-message_open(struct strbuf *sb, const char *from, const char *to,
-    const char *id)
+stanza_open(struct strbuf *sb, const char *name, const char *from,
+    const char *to, const char *id)
 {
 	if (from == NULL || to == NULL || *from == '\0' || *to == '\0')
 		return -1;
-	strbuf_appends(sb, "<message");
+	strbuf_append(sb, "<", 1);
+	strbuf_appends(sb, name);
 	if (attr(sb, "from", from) < 0 || attr(sb, "to", to) < 0)
 		return -1;
 	if (id != NULL && attr(sb, "id", id) < 0)
@@ -83,7 +85,7 @@ stanza_build_message(struct strbuf *sb, const struct im_message *msg)
 
 	if (sb->failed || msg == NULL)
 		return -1;
-	if (message_open(sb, msg->from, msg->to, msg->id) < 0)
+	if (stanza_open(sb, "message", msg->from, msg->to, msg->id) < 0)
 		goto fail;
 	if (msg->type != NULL && attr(sb, "type", msg->type) < 0)
 		goto fail;
@@ -166,7 +168,7 @@ stanza_build_message_error(struct strbuf *sb, const struct im_error *err)
 	else if (strcmp(cond, "redirect") == 0)
 		uri = err->redirect_uri;
 
-	if (message_open(sb, err->from, err->to, err->id) < 0)
+	if (stanza_open(sb, "message", err->from, err->to, err->id) < 0)
 		goto fail;
 	strbuf_appends(sb, " type='error'><error type='");
 	strbuf_appends(sb, type);
@@ -193,6 +195,108 @@ stanza_build_message_error(struct strbuf *sb, const struct im_error *err)
 		strbuf_appends(sb, "</text>");
 	}
 	strbuf_appends(sb, "</error></message>");
+	if (sb->failed)
+		goto fail;
+	return 0;
+fail:
+	return rollback(sb, start);
+}
+
+/* The values RFC 6121 §4.7.1 allows for a presence type we send. */
+static int
+presence_type_ok(const char *t)
+{
+	static const char *const ok[] = {
+		"unavailable", "subscribe", "subscribed", "unsubscribe",
+		"unsubscribed", "probe", "error",
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(t, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The values of <show/> (RFC 6121 §4.7.2.1). */
+static int
+show_ok(const char *s)
+{
+	return strcmp(s, "away") == 0 || strcmp(s, "chat") == 0 ||
+	    strcmp(s, "dnd") == 0 || strcmp(s, "xa") == 0;
+}
+
+/*
+ * Appends a <presence/> (RFC 6121 §4.7): type, xml:lang, <show/>,
+ * <status/>, <priority/> and, for type error, <error/>. Returns -1 with
+ * sb unchanged on a missing address, a type or show RFC 6121 does not
+ * define, text XML cannot carry, or allocation failure.
+ */
+int
+stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
+{
+	size_t start = sb->len;
+	char num[8];
+
+	if (sb->failed || pr == NULL)
+		return -1;
+	if ((pr->type != NULL && !presence_type_ok(pr->type)) ||
+	    (pr->show != NULL && !show_ok(pr->show)))
+		return -1;
+	if (stanza_open(sb, "presence", pr->from, pr->to, pr->id) < 0)
+		goto fail;
+	if (pr->type != NULL && attr(sb, "type", pr->type) < 0)
+		goto fail;
+	if (pr->lang != NULL && attr(sb, "xml:lang", pr->lang) < 0)
+		goto fail;
+	if (pr->show == NULL && pr->status == NULL && !pr->has_priority &&
+	    (pr->type == NULL || strcmp(pr->type, "error") != 0)) {
+		strbuf_appends(sb, "/>");
+		return sb->failed ? rollback(sb, start) : 0;
+	}
+	strbuf_appends(sb, ">");
+	if (pr->show != NULL) {
+		strbuf_appends(sb, "<show>");
+		strbuf_appends(sb, pr->show);
+		strbuf_appends(sb, "</show>");
+	}
+	if (pr->status != NULL) {
+		strbuf_appends(sb, "<status");
+		if (pr->status_lang != NULL && (pr->lang == NULL ||
+		    strcmp(pr->status_lang, pr->lang) != 0) &&
+		    attr(sb, "xml:lang", pr->status_lang) < 0)
+			goto fail;
+		strbuf_appends(sb, ">");
+		if (strbuf_append_xml_checked(sb, pr->status,
+		    strlen(pr->status), 0) < 0)
+			goto fail;
+		strbuf_appends(sb, "</status>");
+	}
+	if (pr->has_priority) {
+		int p = pr->priority < -128 ? -128 : pr->priority > 127 ? 127 :
+		    pr->priority;
+
+		snprintf(num, sizeof(num), "%d", p);
+		strbuf_appends(sb, "<priority>");
+		strbuf_appends(sb, num);
+		strbuf_appends(sb, "</priority>");
+	}
+	if (pr->type != NULL && strcmp(pr->type, "error") == 0) {
+		const char *cond = pr->error_condition != NULL ?
+		    pr->error_condition : "undefined-condition";
+		const char *type = pr->error_type;
+
+		if (type == NULL && (type = errors_xmpp_condition_type(cond)) ==
+		    NULL)
+			type = "cancel";
+		if (!condition_name_ok(cond) || !error_type_ok(type))
+			goto fail;
+		strbuf_appends(sb, "<error type='");
+		strbuf_appends(sb, type);
+		strbuf_appends(sb, "'><");
+		strbuf_appends(sb, cond);
+		strbuf_appends(sb, " xmlns='" NS_STANZAS "'/></error>");
+	}
+	strbuf_appends(sb, "</presence>");
 	if (sb->failed)
 		goto fail;
 	return 0;

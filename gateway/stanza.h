@@ -42,6 +42,23 @@ struct im_error {
 	const char *redirect_uri;	/* for <redirect/> */
 };
 
+/* A presence stanza in neutral form (RFC 6121 §4.7); NULL fields are left
+ * out. */
+struct im_presence {
+	const char *from;
+	const char *to;
+	const char *id;
+	const char *type;	/* NULL: available; "unavailable", "subscribe"... */
+	const char *lang;	/* xml:lang of the stanza */
+	const char *show;	/* "away", "chat", "dnd", "xa" or NULL */
+	const char *status;
+	const char *status_lang;	/* if it differs from lang */
+	int priority;
+	int has_priority;
+	const char *error_condition;	/* type "error" only */
+	const char *error_type;
+};
+
 /* strbuf_xml_check() results. */
 #define STRBUF_BAD_UTF8		(-1)	/* not UTF-8 */
 #define STRBUF_BAD_XML_CHAR	(-2)	/* UTF-8, but a character XML 1.0 forbids */
@@ -61,5 +78,6 @@ int strbuf_xml_check(const char *s, size_t len, size_t *bad_at);
 /* stanza.c */
 int stanza_build_message(struct strbuf *sb, const struct im_message *msg);
 int stanza_build_message_error(struct strbuf *sb, const struct im_error *err);
+int stanza_build_presence(struct strbuf *sb, const struct im_presence *pr);
 
 #endif

@@ -32,10 +32,31 @@ struct xmpp_in_message {
 	int has_other_payload;		/* extensions we do not translate */
 };
 
+/*
+ * An incoming <presence/> (RFC 6121 §4); strings valid only during the
+ * callback.
+ */
+struct xmpp_in_presence {
+	const char *from;
+	const char *to;
+	const char *id;
+	const char *type;		/* NULL means available */
+	const char *lang;		/* xml:lang of the stanza */
+	const char *show;		/* text of <show/>, or NULL */
+	const char *status;		/* lang-preferred <status/>, or NULL */
+	const char *status_lang;	/* its language, or NULL */
+	int priority;			/* -128..127, 0 if absent */
+	int has_priority;
+	/* type='error' only: */
+	const char *error_condition;
+	const char *error_type;
+};
+
 struct xmpp_link_handlers {
 	void (*up_cb)(void *arg);
 	void (*down_cb)(void *arg);
 	void (*message_cb)(void *arg, const struct xmpp_in_message *msg);
+	void (*presence_cb)(void *arg, const struct xmpp_in_presence *pres);
 	/* A stanza too large or otherwise refused at the edge: already answered. */
 };
 
@@ -73,6 +94,7 @@ struct _xmpp_stanza_t;
 /* A parsed <message/>: msg's strings point into the stanza or into owned. */
 struct xmpp_link_parsed {
 	struct xmpp_in_message msg;
+	struct xmpp_in_presence pres;	/* xmpp_link_parse_presence() */
 	char *owned[8];		/* texts copied out by libstrophe */
 	int n_owned;
 	void *ctx;		/* the libstrophe context that owns them */
@@ -81,6 +103,8 @@ struct xmpp_link_parsed {
 #define XMPP_LINK_MAX_DEPTH	32	/* deeper stanzas count as too large */
 
 int xmpp_link_parse_message(struct _xmpp_stanza_t *stanza,
+    struct xmpp_link_parsed *out);
+int xmpp_link_parse_presence(struct _xmpp_stanza_t *stanza,
     struct xmpp_link_parsed *out);
 void xmpp_link_parsed_clear(struct xmpp_link_parsed *p);
 size_t xmpp_link_stanza_size(struct _xmpp_stanza_t *stanza, size_t limit);

@@ -116,6 +116,29 @@ on_message(struct xmpp_link *link, xmpp_stanza_t *st)
 	xmpp_link_parsed_clear(&p);
 }
 
+/* A <presence/> for us: checked at the edge, then handed to the bridges. */
+static void
+on_presence(struct xmpp_link *link, xmpp_stanza_t *st)
+{
+	struct xmpp_link_parsed p;
+
+	if (too_large(link, st)) {
+		/* No error reply: presence errors only confuse clients,
+		 * and a flood of them would amplify (RFC 8048 §8). */
+		log_warnx("xmpp: dropping a presence from %s: larger than "
+		    "max_stanza_bytes (%d)",
+		    xmpp_stanza_get_attribute(st, "from") != NULL ?
+		    xmpp_stanza_get_attribute(st, "from") : "(unknown)",
+		    link->cfg->xmpp_max_stanza_bytes);
+		return;
+	}
+	if (xmpp_link_parse_presence(st, &p) != 0)
+		return;
+	if (link->h.presence_cb != NULL)
+		link->h.presence_cb(link->arg, &p.pres);
+	xmpp_link_parsed_clear(&p);
+}
+
 /* The first element child of a stanza, or NULL. */
 static xmpp_stanza_t *
 first_element(xmpp_stanza_t *st)
@@ -215,6 +238,8 @@ xmpp_link_stanza_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		on_message(link, st);
 	else if (strcmp(name, "iq") == 0)
 		on_iq(link, st);
+	else if (strcmp(name, "presence") == 0)
+		on_presence(link, st);
 	else
 		log_debug("xmpp: ignoring <%s/> from %s", name,
 		    xmpp_stanza_get_attribute(st, "from") != NULL ?

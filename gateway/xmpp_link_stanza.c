@@ -204,6 +204,87 @@ xmpp_link_parse_message(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
 	return 0;
 }
 
+/* <priority/> (RFC 6121 §4.7.2.3): an integer -128..127, else absent. */
+static int
+parse_priority(const char *text, int *out)
+{
+	long v;
+	char *end;
+
+	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
+		text++;
+	if (*text == '\0')
+		return -1;
+	v = strtol(text, &end, 10);
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	if (*end != '\0' || v < -128 || v > 127)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/*
+ * Turns a <presence/> into out->pres (RFC 6121 §4.7); 0 on success, -1 if
+ * it is not a presence. Unknown children are ignored, a bad <priority/>
+ * counts as absent, and of repeated <status/> the one in the stanza's
+ * language wins.
+ */
+int
+xmpp_link_parse_presence(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
+{
+	struct xmpp_in_presence *pr = &out->pres;
+	xmpp_stanza_t *c, *show = NULL, *status = NULL, *prio = NULL;
+	xmpp_stanza_t *error = NULL;
+	const char *stanza_ns;
+	int status_pref = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (stanza == NULL || !xmpp_stanza_is_tag(stanza) ||
+	    !is_named(stanza, "presence"))
+		return -1;
+	out->ctx = xmpp_stanza_get_context(stanza);
+	stanza_ns = xmpp_stanza_get_ns(stanza);
+	pr->from = xmpp_stanza_get_attribute(stanza, "from");
+	pr->to = xmpp_stanza_get_attribute(stanza, "to");
+	pr->id = xmpp_stanza_get_attribute(stanza, "id");
+	pr->type = xmpp_stanza_get_attribute(stanza, "type");
+	pr->lang = elem_lang(stanza);
+	for (c = xmpp_stanza_get_children(stanza); c != NULL;
+	    c = xmpp_stanza_get_next(c)) {
+		if (!xmpp_stanza_is_tag(c) || xmpp_stanza_get_name(c) == NULL ||
+		    !in_stanza_ns(c, stanza_ns))
+			continue;
+		if (is_named(c, "show") && show == NULL)
+			show = c;
+		else if (is_named(c, "status") && (status == NULL ||
+		    (!status_pref && lang_preferred(c, pr->lang)))) {
+			status = c;
+			status_pref = lang_preferred(c, pr->lang);
+		} else if (is_named(c, "priority") && prio == NULL)
+			prio = c;
+		else if (is_named(c, "error") && error == NULL)
+			error = c;
+	}
+	if (show != NULL)
+		pr->show = elem_text(out, show);
+	if (status != NULL) {
+		pr->status = elem_text(out, status);
+		pr->status_lang = elem_lang(status) != NULL ?
+		    elem_lang(status) : pr->lang;
+	}
+	if (prio != NULL &&
+	    parse_priority(elem_text(out, prio), &pr->priority) == 0)
+		pr->has_priority = 1;
+	if (error != NULL && pr->type != NULL &&
+	    strcmp(pr->type, "error") == 0) {
+		parse_error(out, error);
+		pr->error_condition = out->msg.error_condition;
+		pr->error_type = out->msg.error_type;
+	}
+	return 0;
+}
+
 /* Frees what xmpp_link_parse_message() had to copy. */
 void
 xmpp_link_parsed_clear(struct xmpp_link_parsed *p)
