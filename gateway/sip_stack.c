@@ -627,6 +627,13 @@ sip_respond(struct sip_stack *s, struct sip_tx *tx, osip_message_t *resp)
 	return tx_add_event(tx, evt);
 }
 
+/* The To-tag our responses on this server transaction carry. */
+const char *
+sip_tx_to_tag(const struct sip_tx *tx)
+{
+	return tx->to_tag;
+}
+
 /* Builds a response carrying this transaction's To-tag. */
 osip_message_t *
 sip_tx_response(const struct sip_tx *tx, int status, const char *reason)
@@ -686,7 +693,9 @@ start_client(struct sip_stack *s, struct sip_tx **out, osip_message_t *req,
 		    hop->proto == IPPROTO_TCP ? "tcp" : "udp");
 		return -1;
 	}
-	if (s->have_proxy && s->proxy_route != NULL)
+	/* A route set of its own (in-dialog) replaces the proxy's. */
+	if (s->have_proxy && s->proxy_route != NULL &&
+	    osip_list_size(&req->routes) <= 0)
 		osip_message_set_route(req, s->proxy_route);
 	if (osip_transaction_init(&tr, NICT, s->osip, req) != 0)
 		return -1;
@@ -719,12 +728,18 @@ start_client(struct sip_stack *s, struct sip_tx **out, osip_message_t *req,
 	return 0;
 }
 
-/* Works out the next hop from the Request-URI (RFC 3263 without SRV). */
+/*
+ * Works out the next hop (RFC 3263 without SRV): the first Route of an
+ * in-dialog request's route set (loose routing, RFC 3261 §12.2.1.1), else
+ * the Request-URI.
+ */
 static int
 ruri_hop(const osip_message_t *req, struct sip_peer *hop, char **name)
 {
 	osip_uri_param_t *tp = NULL;
-	const osip_uri_t *u = req->req_uri;
+	osip_route_t *route = osip_list_get(&req->routes, 0);
+	const osip_uri_t *u = route != NULL && route->url != NULL ?
+	    route->url : req->req_uri;
 	int port = u->port != NULL ? atoi(u->port) : 5060;
 	int proto = IPPROTO_UDP;
 
@@ -824,8 +839,9 @@ fail:
 }
 
 /*
- * Sends a request built by sip_request_new(), taking ownership of it: to
- * the outbound proxy if one is configured, else to the Request-URI host.
+ * Sends a request built by sip_request_new() or sip_dialog_request(),
+ * taking ownership of it: to its first Route if it has a route set, else
+ * to the outbound proxy if one is configured, else to the Request-URI host.
  * On 0, cb runs exactly once, from a later loop turn (or while the stack
  * is being freed); on -1 nothing was sent and cb never runs.
  */
@@ -838,7 +854,7 @@ sip_send_request(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
 	char *name = NULL;
 	int r;
 
-	if (s->have_proxy)
+	if (s->have_proxy && osip_list_size(&req->routes) <= 0)
 		hop = s->proxy;
 	else if ((r = ruri_hop(req, &hop, &name)) < 0) {
 		osip_message_free(req);
@@ -874,6 +890,31 @@ sip_send_request(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Our Contact URI (RFC 3261 §8.1.1.8) for dialogs: the listener of the
+ * transport our requests leave by (the outbound proxy's, else UDP), or
+ * [sip] contact_host. -1 if there is no such listener or out is short.
+ */
+int
+sip_stack_contact(const struct sip_stack *s, char *out, size_t size)
+{
+	int proto = s->have_proxy ? s->proxy.proto : IPPROTO_UDP;
+	int family = s->have_proxy ? s->proxy.addr.ss_family : AF_INET;
+	const char *host;
+	int port, n;
+
+	if (sip_transport_local(s->transport, proto, family, &host, &port) < 0 &&
+	    sip_transport_local(s->transport, proto, AF_UNSPEC, &host,
+	    &port) < 0)
+		return -1;
+	if (s->cfg->sip_contact_host != NULL && s->cfg->sip_contact_host[0])
+		host = s->cfg->sip_contact_host;
+	n = snprintf(out, size, "sip:%s%s%s:%d%s", strchr(host, ':') ? "[" : "",
+	    host, strchr(host, ':') ? "]" : "", port,
+	    proto == IPPROTO_TCP ? ";transport=tcp" : "");
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 /* Live transactions (for stats, shutdown and tests). */

@@ -44,10 +44,12 @@ int sip_respond_status(struct sip_stack *stack, struct sip_tx *tx,
 osip_message_t *sip_tx_response(const struct sip_tx *tx, int status,
     const char *reason);
 const osip_message_t *sip_tx_request(const struct sip_tx *tx);
+const char *sip_tx_to_tag(const struct sip_tx *tx);
 int sip_tx_is_reliable(const struct sip_tx *tx);
 int sip_send_request(struct sip_stack *stack, osip_message_t *req,
     sip_response_cb cb, void *arg);
 size_t sip_stack_transactions(const struct sip_stack *stack);
+int sip_stack_contact(const struct sip_stack *stack, char *out, size_t size);
 int sip_stack_next_hop_is_udp(const struct sip_stack *stack,
     const char *ruri);
 
