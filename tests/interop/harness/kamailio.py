@@ -3,14 +3,20 @@ XMPP domain(s) to the gateway. It runs from its own work directory
 (`kamailio -DD -E -f CFG -P PIDFILE -Y RUNDIR -w WORKDIR -m 64 -M 8`) on an
 ephemeral port and touches no system path.
 
-The config is assembled from parts (modules, modparams, route blocks) so a
-later fixture can add presence (presence, presence_xml, db_text) without
-rewriting this one: see add_module(), add_modparam() and the pre_route /
-extra_routes hooks.
+The config is assembled from parts (modules, modparams, route blocks): see
+add_module(), add_modparam() and the pre_route / extra_routes hooks.
+
+With presence=True it is also the presence server of its domain (RFC 3856,
+RFC 3903): presence + presence_xml (force_active=1: every watcher is
+authorized, no XCAP) over db_text on a private copy of Debian's table
+definitions. PUBLISH and SUBSCRIBE for its users are handled locally;
+SUBSCRIBEs for an XMPP domain go to the gateway record-routed, so the
+gateway's in-dialog NOTIFYs and the watcher's refreshes pass through here.
 """
 
 import glob
 import os
+import shutil
 import subprocess
 
 from . import util
@@ -28,15 +34,23 @@ def module_dir():
 BASE_MODULES = ["kex", "corex", "tm", "sl", "rr", "pv", "maxfwd", "usrloc",
                 "registrar", "textops", "siputils", "xlog", "sanity"]
 
+# Debian's db_text table definitions (package kamailio).
+DBTEXT_SOURCE = "/usr/share/kamailio/dbtext/kamailio"
+
+# The tables presence and presence_xml touch (version rows included).
+PRESENCE_TABLES = ("version", "presentity", "active_watchers", "watchers",
+                   "xcap")
+
 
 class Kamailio:
     """Kamailio 5.6 as registrar+proxy for `domain` on 127.0.0.1."""
 
     def __init__(self, workdir, domain="sip.test", routes=None, port=None,
-                 debug=2):
+                 debug=2, presence=False):
         """routes: {xmpp_domain: (host, port[, transport])}, the gateway
         that serves each foreign domain (RFC 7247 §5: the SIP server hands
-        requests for the XMPP domain to the gateway)."""
+        requests for the XMPP domain to the gateway).
+        presence: also be the presence server for `domain`."""
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.domain = domain
@@ -53,11 +67,43 @@ class Kamailio:
         ]
         self.pre_route = ""       # script run first in request_route
         self.extra_routes = ""    # more route[...] blocks
+        self.presence = False
+        self.db_dir = os.path.join(workdir, "dbtext")
         self.config_path = os.path.join(workdir, "kamailio.cfg")
         self.pid_path = os.path.join(workdir, "kamailio.pid")
         self.run_dir = os.path.join(workdir, "run")
         self.log_path = os.path.join(workdir, "kamailio.log")
         self.proc = None
+        if presence:
+            self.enable_presence()
+
+    def enable_presence(self):
+        """Make this Kamailio the presence server of its domain."""
+        if self.presence:
+            return
+        self.presence = True
+        url = "text://%s" % os.path.abspath(self.db_dir)
+        for m in ("textopsx", "db_text", "presence", "presence_xml"):
+            self.add_module(m)
+        self.modparams += [
+            ("presence", "db_url", url),
+            ("presence_xml", "db_url", url),
+            # Its Contact in 200s and NOTIFYs: where refreshes come back.
+            ("presence", "server_address", self.uri),
+            # No pres-rules: every watcher is active at once (no XCAP).
+            ("presence_xml", "force_active", 1),
+            ("presence_xml", "integrated_xcap_server", 0),
+            # Subscriptions in memory, written through: nothing is lost
+            # between the db_text flushes and nothing waits for a timer.
+            ("presence", "subs_db_mode", 1),
+            ("presence", "max_expires", 3600),
+            ("presence", "min_expires", 30),
+        ]
+
+    def presentity(self):
+        """The raw rows of the presentity table as db_text last wrote
+        them (for debugging a test)."""
+        return util.read_text(os.path.join(self.db_dir, "presentity"))
 
     @property
     def addr(self):
@@ -109,19 +155,34 @@ class Kamailio:
             else:
                 out.append('modparam("%s", "%s", "%s")' % (mod, name, value))
         out.append("")
-        out.append(ROUTE_HEAD % {"pre_route": self.pre_route})
+        pre = self.pre_route
+        if self.presence:
+            pre = PRESENCE_PRE_ROUTE % {"domain": self.domain} + pre
+        out.append(ROUTE_HEAD % {"pre_route": pre,
+                                 "indialog": PRESENCE_INDIALOG
+                                 if self.presence else ""})
         for dom, target in sorted(self.routes.items()):
             host, port = target[0], target[1]
             tp = target[2] if len(target) > 2 else "udp"
             out.append(XMPP_ROUTE % {"dom": dom, "host": host, "port": port,
-                                     "tp": tp})
+                                     "tp": tp, "rr": XMPP_RR
+                                     if self.presence else ""})
         out.append(ROUTE_TAIL % {"domain": self.domain})
+        if self.presence:
+            out.append(PRESENCE_ROUTE)
         out.append(self.extra_routes)
         return "\n".join(out) + "\n"
 
     def write_config(self):
-        """Write kamailio.cfg and create the runtime directory."""
+        """Write kamailio.cfg and create the runtime directory (and, for
+        presence, the private db_text tables, once: a restart keeps
+        them)."""
         os.makedirs(self.run_dir, exist_ok=True)
+        if self.presence and not os.path.isdir(self.db_dir):
+            os.makedirs(self.db_dir)
+            for t in PRESENCE_TABLES:
+                shutil.copyfile(os.path.join(DBTEXT_SOURCE, t),
+                                os.path.join(self.db_dir, t))
         with open(self.config_path, "w") as f:
             f.write(self.render())
 
@@ -184,6 +245,7 @@ request_route {
 			}
 			exit;
 		}
+%(indialog)s
 		sl_send_reply("404", "Not here");
 		exit;
 	}
@@ -203,6 +265,7 @@ XMPP_ROUTE = r"""
 	# RFC 7247 §5: %(dom)s is an XMPP domain; its gateway takes it.
 	if ($rd == "%(dom)s") {
 		xlog("L_INFO", "$rm $ru -> gateway %(host)s:%(port)s\n");
+%(rr)s
 		$du = "sip:%(host)s:%(port)s;transport=%(tp)s";
 		if (!t_relay()) {
 			sl_reply_error();
@@ -230,6 +293,67 @@ ROUTE_TAIL = r"""
 		exit;
 	}
 	sl_send_reply("404", "No route to that domain");
+	exit;
+}
+"""
+
+# Presence (enable_presence): PUBLISH/SUBSCRIBE addressed to this server
+# (its domain, or its own address for in-dialog refreshes, which carry the
+# server_address Contact as Request-URI and no Route) are handled here.
+PRESENCE_PRE_ROUTE = r"""
+	if (is_method("PUBLISH|SUBSCRIBE") && uri == myself &&
+	    !is_present_hf("Route")) {
+		route(PRESENCE);
+		exit;
+	}
+	if (is_method("PUBLISH") && $rd != "%(domain)s" && uri != myself) {
+		# RFC 3903: only our own users publish here.
+		sl_send_reply("403", "Not our presentity");
+		exit;
+	}
+"""
+
+# Inside the has_totag() block, after loose_route() failed: a SUBSCRIBE
+# for our own presence server, or an in-dialog request (NOTIFY from the
+# gateway) that reached us without a Route header: relay it to its
+# Request-URI, the peer's Contact.
+PRESENCE_INDIALOG = r"""
+		if (is_method("SUBSCRIBE") && uri == myself) {
+			route(PRESENCE);
+			exit;
+		}
+		if (uri != myself) {
+			xlog("L_INFO", "in-dialog $rm without route -> $ru\n");
+			t_relay();
+			exit;
+		}"""
+
+# SUBSCRIBE to the XMPP domain: stay on the path of the dialog (RFC 3261
+# §16.6 step 4) so NOTIFYs and refreshes traverse this proxy.
+XMPP_RR = r"""		if (is_method("SUBSCRIBE")) {
+			record_route();
+		}"""
+
+PRESENCE_ROUTE = r"""
+route[PRESENCE] {
+	# Some UAs leave Content-Length out over UDP (allowed, RFC 3261
+	# §18.3) when they un-PUBLISH; presence insists on the header.
+	if (!is_present_hf("Content-Length")) {
+		append_hf("Content-Length: $bs\r\n");
+		msg_apply_changes();
+	}
+	if (!t_newtran()) {
+		sl_reply_error();
+		exit;
+	}
+	if (is_method("PUBLISH")) {
+		xlog("L_INFO", "PUBLISH $ru expires=$hdr(Expires) etag=$hdr(SIP-If-Match)\n");
+		handle_publish();
+	} else {
+		xlog("L_INFO", "SUBSCRIBE $ru from $fu expires=$hdr(Expires)\n");
+		handle_subscribe();
+	}
+	t_release();
 	exit;
 }
 """

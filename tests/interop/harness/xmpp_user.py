@@ -5,6 +5,12 @@ thread and the methods here hand work to that loop and wait for the result.
 Every <message/> received, error stanzas included, lands in a thread-safe
 list that tests wait on with a predicate. The user reconnects by itself when
 the server goes away (e.g. Prosody restarted), unless told not to.
+
+Presence (RFC 6121): every <presence/> received lands in another list
+(wait_presence()); send_presence() and the subscribe/subscribed/
+unsubscribe/unsubscribed/probe helpers send exactly what the test says.
+slixmpp's automatic subscription handling is off: nothing is approved or
+subscribed back unless the test does it.
 """
 
 import asyncio
@@ -13,6 +19,8 @@ import logging
 import threading
 import time
 import xml.etree.ElementTree as ET
+
+from xml.sax.saxutils import escape, quoteattr
 
 import slixmpp
 from slixmpp.xmlstream.handler import Callback
@@ -77,12 +85,113 @@ class XmppMessage:
             self.from_, self.type, self.body)
 
 
+class XmppPresence:
+    """One received <presence/>, reduced to the fields tests look at."""
+
+    def __init__(self, elem):
+        ET.register_namespace("", CLIENT_NS)
+        self.xml = ET.tostring(elem, encoding="unicode")
+        self.from_ = elem.get("from")
+        self.to = elem.get("to")
+        self.type = elem.get("type")          # None: available
+        self.id = elem.get("id")
+        self.lang = elem.get(XML_LANG)
+        show = elem.find("{%s}show" % CLIENT_NS)
+        self.show = (show.text or "").strip() if show is not None else None
+        self.statuses = {}
+        for st in elem.findall("{%s}status" % CLIENT_NS):
+            self.statuses[st.get(XML_LANG)] = st.text or ""
+        self.status = None
+        if self.statuses:
+            self.status = self.statuses.get(
+                None, next(iter(self.statuses.values())))
+        prio = elem.find("{%s}priority" % CLIENT_NS)
+        self.priority = None
+        if prio is not None:
+            try:
+                self.priority = int((prio.text or "").strip())
+            except ValueError:
+                self.priority = prio.text
+        self.error_type = None
+        self.error_condition = None
+        self.error_text = None
+        err = elem.find("{%s}error" % CLIENT_NS)
+        if err is not None:
+            self.error_type = err.get("type")
+            for child in err:
+                if child.tag.startswith("{%s}" % STANZAS_NS):
+                    local = child.tag.split("}", 1)[1]
+                    if local == "text":
+                        self.error_text = child.text
+                    elif self.error_condition is None:
+                        self.error_condition = local
+        self.children = [c.tag for c in elem]
+        self.received_at = time.monotonic()
+
+    @property
+    def bare_from(self):
+        """from without its resource."""
+        return (self.from_ or "").split("/", 1)[0]
+
+    @property
+    def resource(self):
+        """The resource of from, None for a bare JID."""
+        parts = (self.from_ or "").split("/", 1)
+        return parts[1] if len(parts) > 1 else None
+
+    @property
+    def available(self):
+        """True for available presence (no type attribute)."""
+        return self.type is None
+
+    def __repr__(self):
+        if self.type == "error":
+            return "<XmppPresence error %s/%s from=%s>" % (
+                self.error_type, self.error_condition, self.from_)
+        return "<XmppPresence from=%s type=%s show=%s status=%r prio=%s>" % (
+            self.from_, self.type, self.show, self.status, self.priority)
+
+
+def presence_xml(type=None, to=None, show=None, status=None, priority=None,
+                 lang=None, id=None, children=""):
+    """The text of a <presence/> stanza (status may be a {lang: text}
+    dict for several <status/> elements)."""
+    attrs = ""
+    if to is not None:
+        attrs += " to=%s" % quoteattr(to)
+    if type is not None:
+        attrs += " type=%s" % quoteattr(type)
+    if id is not None:
+        attrs += " id=%s" % quoteattr(id)
+    if lang is not None:
+        attrs += " xml:lang=%s" % quoteattr(lang)
+    inner = ""
+    if show is not None:
+        inner += "<show>%s</show>" % escape(show)
+    if isinstance(status, dict):
+        for sl, text in status.items():
+            if sl is None:
+                inner += "<status>%s</status>" % escape(text)
+            else:
+                inner += "<status xml:lang=%s>%s</status>" % (
+                    quoteattr(sl), escape(text))
+    elif status is not None:
+        inner += "<status>%s</status>" % escape(status)
+    if priority is not None:
+        inner += "<priority>%d</priority>" % priority
+    inner += children
+    if inner:
+        return "<presence%s>%s</presence>" % (attrs, inner)
+    return "<presence%s/>" % attrs
+
+
 class XmppUser:
     """A slixmpp client usable from plain synchronous test code."""
 
     def __init__(self, name=None):
         self.name = name
         self.messages = []
+        self.presences = []
         self._cond = threading.Condition()
         self._session = threading.Event()
         self._failed = None
@@ -119,6 +228,8 @@ class XmppUser:
 
         Initial presence makes the user available, so Prosody delivers
         messages sent to the bare JID, offline storage included.
+        presence: True (a bare <presence/>), False (none), or a dict of
+        send_presence() arguments (show, status, priority, lang).
         """
         self.jid = jid
         self.host, self.port = host, port
@@ -149,14 +260,32 @@ class XmppUser:
         x.register_handler(Callback(
             "sipxmpp-test-all-messages",
             MatchXPath("{%s}message" % CLIENT_NS), self._on_message))
+        x.register_handler(Callback(
+            "sipxmpp-test-all-presences",
+            MatchXPath("{%s}presence" % CLIENT_NS), self._on_presence))
+        # The tests decide when a subscription is approved or asked back
+        # (None: neither approve nor refuse, RFC 6121 §3.1.3 is theirs).
+        x.auto_authorize = None
+        x.auto_subscribe = False
         self.xmpp = x
 
     def _connect(self):
         self.xmpp.connect((self.host, self.port), force_starttls=False,
                           disable_starttls=True)
 
-    def _on_session(self, _event):
+    async def _on_session(self, _event):
         if self._presence:
+            # RFC 6121 §2.1.6: only an "interested resource" (one that
+            # asked for the roster) gets subscription approvals and
+            # roster pushes, and Prosody enforces it.
+            try:
+                iq = self.xmpp.make_iq_get(queryxmlns="jabber:iq:roster")
+                await iq.send(timeout=5)
+            except Exception:   # the session still counts
+                pass
+        if isinstance(self._presence, dict):
+            self.xmpp.send_raw(presence_xml(**self._presence))
+        elif self._presence:
             self.xmpp.send_presence()
         self.sessions += 1
         self._session.set()
@@ -288,3 +417,98 @@ class XmppUser:
         """Send raw XML on the stream (for stanzas slixmpp won't build)."""
         self._call(lambda: self.xmpp.send_raw(xml))
 
+
+    # ---- presence ------------------------------------------------------
+
+    def _on_presence(self, pres):
+        rec = XmppPresence(copy.deepcopy(pres.xml))
+        with self._cond:
+            self.presences.append(rec)
+            self._cond.notify_all()
+
+    def wait_presence(self, predicate=None, timeout=10.0, start=0,
+                      pop=False):
+        """Wait for a received presence (index >= start) matching
+        predicate(XmppPresence); None on timeout. Presences that arrived
+        before the call count too (use presence_mark() for new ones)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for i, p in enumerate(self.presences[start:], start):
+                    if predicate is None or predicate(p):
+                        if pop:
+                            del self.presences[i]
+                        return p
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cond.wait(left)
+
+    def presence_mark(self):
+        """Number of presences received so far (for start=)."""
+        with self._cond:
+            return len(self.presences)
+
+    def received_presences(self, predicate=None, start=0):
+        """Snapshot of presences received (from index start, filtered)."""
+        with self._cond:
+            return [p for p in self.presences[start:]
+                    if predicate is None or predicate(p)]
+
+    def clear_presences(self):
+        """Forget presences received so far."""
+        with self._cond:
+            self.presences.clear()
+
+    def send_presence(self, type=None, to=None, show=None, status=None,
+                      priority=None, lang=None, id=None, children=""):
+        """Send a <presence/> built exactly from the arguments."""
+        xml = presence_xml(type, to, show, status, priority, lang, id,
+                           children)
+        self._call(lambda: self.xmpp.send_raw(xml))
+        return xml
+
+    def subscribe(self, jid):
+        """Ask to see jid's presence (RFC 6121 §3.1.1)."""
+        return self.send_presence("subscribe", jid)
+
+    def unsubscribe(self, jid):
+        """Stop seeing jid's presence (RFC 6121 §3.3.1)."""
+        return self.send_presence("unsubscribe", jid)
+
+    def subscribed(self, jid):
+        """Approve jid's subscription request (RFC 6121 §3.1.4)."""
+        return self.send_presence("subscribed", jid)
+
+    def unsubscribed(self, jid):
+        """Deny or cancel jid's subscription (RFC 6121 §3.2.1)."""
+        return self.send_presence("unsubscribed", jid)
+
+    def probe(self, jid):
+        """Ask for jid's current presence (RFC 6121 §4.3; Prosody routes a
+        client's probe as it is)."""
+        return self.send_presence("probe", jid)
+
+    def roster(self, timeout=10.0):
+        """Fetch the roster: {bare jid: (subscription, ask)}."""
+        async def fetch():
+            iq = self.xmpp.make_iq_get(queryxmlns="jabber:iq:roster")
+            return await iq.send(timeout=timeout)
+        result = self._call(fetch, timeout=timeout + 2)
+        out = {}
+        q = result.xml.find("{jabber:iq:roster}query")
+        for item in (q if q is not None else []):
+            out[item.get("jid")] = (item.get("subscription", "none"),
+                                    item.get("ask"))
+        return out
+
+    def remove_roster_item(self, jid, timeout=10.0):
+        """Remove jid from the roster (RFC 6121 §2.5; the server then
+        unsubscribes both ways)."""
+        async def remove():
+            iq = self.xmpp.make_iq_set()
+            q = ET.SubElement(iq.xml, "{jabber:iq:roster}query")
+            ET.SubElement(q, "{jabber:iq:roster}item",
+                          {"jid": jid, "subscription": "remove"})
+            return await iq.send(timeout=timeout)
+        return self._call(remove, timeout=timeout + 2)
