@@ -299,10 +299,11 @@ ROUTE_TAIL = r"""
 
 # Presence (enable_presence): PUBLISH/SUBSCRIBE addressed to this server
 # (its domain, or its own address for in-dialog refreshes, which carry the
-# server_address Contact as Request-URI and no Route) are handled here.
+# server_address Contact as Request-URI) are handled here, whatever Route
+# they carry (Linphone preloads its outbound proxy as a Route): a Request-
+# URI of ours means the request has arrived.
 PRESENCE_PRE_ROUTE = r"""
-	if (is_method("PUBLISH|SUBSCRIBE") && uri == myself &&
-	    !is_present_hf("Route")) {
+	if (is_method("PUBLISH|SUBSCRIBE") && uri == myself) {
 		route(PRESENCE);
 		exit;
 	}
@@ -313,15 +314,10 @@ PRESENCE_PRE_ROUTE = r"""
 	}
 """
 
-# Inside the has_totag() block, after loose_route() failed: a SUBSCRIBE
-# for our own presence server, or an in-dialog request (NOTIFY from the
-# gateway) that reached us without a Route header: relay it to its
-# Request-URI, the peer's Contact.
+# Inside the has_totag() block, after loose_route() failed: an in-dialog
+# request (a NOTIFY from the gateway) that reached us without a Route
+# header: relay it to its Request-URI, the peer's Contact.
 PRESENCE_INDIALOG = r"""
-		if (is_method("SUBSCRIBE") && uri == myself) {
-			route(PRESENCE);
-			exit;
-		}
 		if (uri != myself) {
 			xlog("L_INFO", "in-dialog $rm without route -> $ru\n");
 			t_relay();
