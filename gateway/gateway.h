@@ -17,6 +17,8 @@ struct sip_tx;
 struct xmpp_link;
 struct xmpp_in_message;
 struct bridge_message;
+struct bridge_presence;
+struct xmpp_in_presence;
 
 struct gateway {
 	struct event_base *base;
@@ -25,15 +27,17 @@ struct gateway {
 	struct sip_stack *sip;
 	struct xmpp_link *xmpp;
 	struct bridge_message *messages;
+	struct bridge_presence *presence;
 	int shutting_down;
 };
 
-#define GATEWAY_ALLOW "MESSAGE, OPTIONS"
+#define GATEWAY_ALLOW "MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY"
 
 /* router.c: the first stop of every SIP request and XMPP stanza. */
 void router_sip_request(void *arg, struct sip_tx *tx,
     const osip_message_t *req);
 void router_xmpp_message(void *arg, const struct xmpp_in_message *msg);
+void router_xmpp_presence(void *arg, const struct xmpp_in_presence *pres);
 void router_xmpp_up(void *arg);
 void router_xmpp_down(void *arg);
 void gateway_answer(struct gateway *gw, struct sip_tx *tx, int status,
@@ -48,5 +52,16 @@ void bridge_message_from_xmpp(struct bridge_message *bm,
     const struct xmpp_in_message *msg);
 size_t bridge_message_pending(const struct bridge_message *bm);
 void bridge_message_shutdown(struct bridge_message *bm);
+
+/* bridge_presence.c: presence both ways, RFC 8048. */
+struct bridge_presence *bridge_presence_new(struct gateway *gw, char **cause);
+void bridge_presence_free(struct bridge_presence *bp);
+void bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
+    const osip_message_t *req);
+void bridge_presence_from_xmpp(struct bridge_presence *bp,
+    const struct xmpp_in_presence *pr);
+void bridge_presence_link_up(struct bridge_presence *bp);
+void bridge_presence_shutdown(struct bridge_presence *bp);
+size_t bridge_presence_pending(const struct bridge_presence *bp);
 
 #endif

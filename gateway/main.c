@@ -25,11 +25,13 @@
 #define DEFAULT_CONFIG "/etc/sipxmpp/sipxmppd.conf"
 #define SHUTDOWN_TICK_MS 50
 #define SHUTDOWN_FLUSH_MS 200
+#define SHUTDOWN_NOTIFY_TICKS 40	/* of SHUTDOWN_TICK_MS: 2 s */
 
 static struct gateway gw;
 static struct event *shutdown_tick;
 static struct timespec shutdown_deadline;
 static int shutdown_phase;
+static int flush_ticks;
 
 /* Prints usage to the given stream. */
 static void
@@ -75,8 +77,16 @@ shutdown_tick_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		bridge_message_shutdown(gw.messages);
+		bridge_presence_shutdown(gw.presence);
 		shutdown_phase = 2;
+		flush_ticks = 0;
 		tick.tv_usec = SHUTDOWN_FLUSH_MS * 1000;
+		evtimer_add(shutdown_tick, &tick);
+		return;
+	}
+	/* The last NOTIFYs (terminated) get a moment to be answered. */
+	if (bridge_presence_pending(gw.presence) > 0 &&
+	    ++flush_ticks < SHUTDOWN_NOTIFY_TICKS) {
 		evtimer_add(shutdown_tick, &tick);
 		return;
 	}
@@ -174,6 +184,7 @@ main(int argc, char **argv)
 		.up_cb = router_xmpp_up,
 		.down_cb = router_xmpp_down,
 		.message_cb = router_xmpp_message,
+		.presence_cb = router_xmpp_presence,
 	};
 	struct sip_stack_handlers sh = { .request_cb = router_sip_request };
 	struct event *ev_term, *ev_int, *ev_hup;
@@ -250,6 +261,9 @@ main(int argc, char **argv)
 		fatalx("cannot set up the SIP stack");
 	if ((gw.messages = bridge_message_new(&gw)) == NULL)
 		fatalx("out of memory");
+	if ((gw.presence = bridge_presence_new(&gw, &cause)) == NULL)
+		fatalx("cannot start presence: %s", cause != NULL ? cause :
+		    "out of memory");
 	if ((gw.xmpp = xmpp_link_new(gw.base, &cfg, &xh, &gw)) == NULL)
 		fatalx("cannot set up the XMPP link");
 	if (sip_stack_start(gw.sip) != 0)
@@ -284,6 +298,7 @@ main(int argc, char **argv)
 	xmpp_link_stop(gw.xmpp);
 	xmpp_link_free(gw.xmpp);
 	bridge_message_free(gw.messages);
+	bridge_presence_free(gw.presence);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);

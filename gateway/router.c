@@ -116,6 +116,9 @@ router_sip_request(void *arg, struct sip_tx *tx, const osip_message_t *req)
 	}
 	if (strcmp(method, "MESSAGE") == 0)
 		bridge_message_from_sip(gw->messages, tx, req);
+	else if (strcmp(method, "SUBSCRIBE") == 0 ||
+	    strcmp(method, "NOTIFY") == 0)
+		bridge_presence_from_sip(gw->presence, tx, req);
 	else if (strcmp(method, "OPTIONS") == 0)
 		answer_options(gw, tx);
 	else if (strcmp(method, "CANCEL") == 0)
@@ -139,11 +142,22 @@ router_xmpp_message(void *arg, const struct xmpp_in_message *msg)
 	bridge_message_from_xmpp(gw->messages, msg);
 }
 
+/* Every <presence/> from the component link. */
+void
+router_xmpp_presence(void *arg, const struct xmpp_in_presence *pres)
+{
+	struct gateway *gw = arg;
+
+	bridge_presence_from_xmpp(gw->presence, pres);
+}
+
 void
 router_xmpp_up(void *arg)
 {
-	(void)arg;
+	struct gateway *gw = arg;
+
 	log_info("xmpp link up");
+	bridge_presence_link_up(gw->presence);
 }
 
 /* Messages waiting for the link fail through their pings (503). */
