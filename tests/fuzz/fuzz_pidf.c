@@ -44,6 +44,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pidf_to_xmpp(&doc, &v, &n) == 0) {
 		if (pidf_pick_best(v, n) >= n)
 			abort();
+		/* The stanzas the presence bridge makes of them (§6.3). */
+		for (size_t i = 0; i < n; i++) {
+			struct im_presence pr;
+			struct strbuf st;
+
+			memset(&pr, 0, sizeof(pr));
+			pr.from = "romeo@sip.test";
+			pr.to = "juliet@xmpp.test";
+			pr.type = v[i].available ? NULL : "unavailable";
+			pr.show = v[i].available ?
+			    presence_show_name(v[i].show) : NULL;
+			pr.status = v[i].status;
+			pr.status_lang = v[i].lang;
+			pr.priority = v[i].priority;
+			pr.has_priority = v[i].priority >= 0;
+			strbuf_init(&st);
+			if (stanza_build_presence(&st, &pr) != 0 &&
+			    v[i].status == NULL && v[i].lang == NULL)
+				abort();
+			strbuf_free(&st);
+		}
 		free(v);
 	}
 	strbuf_init(&sb);

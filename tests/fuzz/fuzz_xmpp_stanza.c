@@ -11,6 +11,7 @@
 
 #include <strophe.h>
 
+#include "stanza.h"
 #include "xmpp_link.h"
 
 #define MAX_INPUT	16384	/* libstrophe's own recursion is not ours */
@@ -72,6 +73,49 @@ check_error_reply(const char *from, const char *to, const char *id,
 	free(xml);
 }
 
+/*
+ * A parsed presence, sent back the way the presence bridge would: what
+ * builds must parse again with the same show, status and priority.
+ */
+static void
+check_presence(const struct xmpp_in_presence *in)
+{
+	struct xmpp_link_parsed p;
+	struct im_presence out;
+	struct strbuf sb;
+	xmpp_stanza_t *st;
+	char *xml;
+
+	if (in->priority < -128 || in->priority > 127)
+		abort();
+	memset(&out, 0, sizeof(out));
+	out.from = "romeo@sip.test/x";
+	out.to = "juliet@xmpp.test";
+	out.type = in->type;
+	out.show = in->show;
+	out.status = in->status;
+	out.status_lang = in->status_lang;
+	out.priority = in->priority;
+	out.has_priority = in->has_priority;
+	strbuf_init(&sb);
+	if (stanza_build_presence(&sb, &out) == 0) {
+		if ((xml = strndup(sb.buf, sb.len)) == NULL)
+			abort();
+		st = must_parse(xml);
+		if (xmpp_link_parse_presence(st, &p) != 0)
+			abort();
+		same(p.pres.show, in->show);
+		same(p.pres.status, in->status);
+		if (p.pres.has_priority != in->has_priority ||
+		    p.pres.priority != in->priority)
+			abort();
+		xmpp_link_parsed_clear(&p);
+		xmpp_stanza_release(st);
+		free(xml);
+	}
+	strbuf_free(&sb);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -105,6 +149,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    p.msg.body, 1);
 			check_error_reply(p.msg.from, p.msg.to, p.msg.id,
 			    p.msg.error_text, 1);
+			xmpp_link_parsed_clear(&p);
+		}
+		if (xmpp_link_parse_presence(st, &p) == 0) {
+			check_presence(&p.pres);
 			xmpp_link_parsed_clear(&p);
 		}
 		xmpp_stanza_release(st);
