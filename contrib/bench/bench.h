@@ -1,0 +1,334 @@
+/*
+ * sipxmpp-bench: a load generator that plays every peer of sipxmppd (the
+ * SIP user agents on UDP and the XMPP server end of the XEP-0114 link) so
+ * that the gateway is the only thing measured. One libevent loop, no
+ * threads: the bench reports its own CPU cost per message, so whether it
+ * is the bottleneck is shown, not assumed.
+ *
+ * Prototypes are grouped by the file that defines them.
+ */
+#ifndef SIPXMPP_BENCH_H
+#define SIPXMPP_BENCH_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct event_base;
+
+#define BENCH_COMPONENT		"sip.test"	/* the gateway's XMPP domain */
+#define BENCH_XMPP_DOMAIN	"bench.test"	/* the XMPP users' domain */
+#define BENCH_SIP_DOMAIN	"sip.test"	/* the SIP users' domain */
+#define BENCH_SECRET		"bench-s3cret"
+
+/* ---- bench_util.c ------------------------------------------------ */
+
+int64_t	 now_ns(void);
+int64_t	 wall_ms(void);
+void	 bench_log(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	 bench_warnx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+extern int bench_verbose;
+void	*xcalloc(size_t, size_t);
+char	*xstrdup(const char *);
+int	 free_port(int sotype);
+
+/* ---- bench_hist.c: HDR-style log-bucketed latency histogram ------- */
+
+#define HIST_SUB_BITS	7	/* 128 sub-buckets per octave: < 0.8 % */
+#define HIST_SUB	(1 << HIST_SUB_BITS)
+#define HIST_SIZE	((64 - HIST_SUB_BITS + 1) * HIST_SUB)
+
+struct hist {
+	uint64_t	 count[HIST_SIZE];
+	uint64_t	 n;
+	uint64_t	 min, max;	/* exact, ns */
+	double		 sum;
+};
+
+void	 hist_reset(struct hist *);
+void	 hist_add(struct hist *, uint64_t ns);
+uint64_t hist_percentile(const struct hist *, double p);
+
+/* ---- bench_xml.c: the stream-level scanner (pure) ----------------- */
+
+enum xml_item_kind {
+	XML_NEED_MORE,		/* no complete item yet */
+	XML_BAD,		/* not something we can parse: close */
+	XML_STREAM_OPEN,	/* <stream:stream ...>: tag = that start tag */
+	XML_STREAM_CLOSE,	/* </stream:stream> */
+	XML_ELEMENT,		/* one whole top-level element (a stanza) */
+};
+
+struct xml_item {
+	enum xml_item_kind kind;
+	const char	*data;		/* the whole element */
+	size_t		 len;
+	const char	*tag;		/* its start tag, '<' to '>' */
+	size_t		 tag_len;
+	char		 name[32];	/* element name, truncated */
+};
+
+enum xml_item_kind xml_scan(const char *buf, size_t len, int in_stream,
+	    size_t max, struct xml_item *it, size_t *used);
+int	 xml_attr(const char *tag, size_t tag_len, const char *name,
+	    const char **val, size_t *val_len);
+int	 xml_attr_copy(const char *tag, size_t tag_len, const char *name,
+	    char *out, size_t size);
+int	 xml_inner_text(const struct xml_item *, const char **text,
+	    size_t *len);
+int	 bench_find_seq(const char *buf, size_t len, uint64_t *seq);
+
+/* ---- bench_xmpp.c: XEP-0114, either end ------------------------------ */
+
+struct xmpp_end;
+
+struct xmpp_end_handlers {
+	void	(*up_cb)(void *arg);		/* handshake done */
+	void	(*down_cb)(void *arg);		/* stream gone */
+	/* A <message/> (kind 0) or a message of type error (kind 1). */
+	void	(*message_cb)(void *arg, const struct xml_item *, int is_error);
+	/* Hook for the presence scenarios: every <presence/>. */
+	void	(*presence_cb)(void *arg, const struct xml_item *);
+};
+
+struct xmpp_end_stats {
+	uint64_t	 messages_in;
+	uint64_t	 errors_in;
+	uint64_t	 pings_answered;
+	uint64_t	 stanzas_out;
+	uint64_t	 bytes_in, bytes_out;
+};
+
+struct xmpp_end *xmpp_end_listen(struct event_base *, int port,
+	    const char *component, const char *secret,
+	    const struct xmpp_end_handlers *, void *arg);
+struct xmpp_end *xmpp_end_connect(struct event_base *, int port,
+	    const char *component, const char *secret,
+	    const struct xmpp_end_handlers *, void *arg);
+int	 xmpp_end_port(const struct xmpp_end *);
+int	 xmpp_end_ready(const struct xmpp_end *);
+int	 xmpp_end_send(struct xmpp_end *, const char *xml, size_t len);
+const struct xmpp_end_stats *xmpp_end_stats(const struct xmpp_end *);
+const char *xmpp_end_error(const struct xmpp_end *);
+void	 xmpp_end_free(struct xmpp_end *);
+
+/* ---- bench_sip.c: the SIP user agents on UDP ----------------------- */
+
+struct sip_end;
+
+enum sip_call_kind { SIP_CALL_LOAD, SIP_CALL_PROBE };
+
+struct sip_end_handlers {
+	/* UAC: a final response to one of our requests. */
+	void	(*response_cb)(void *arg, enum sip_call_kind, uint64_t seq,
+		    int status);
+	/* UAS: a MESSAGE (answered 200 already); seq from its body. */
+	void	(*message_cb)(void *arg, uint64_t seq, int has_seq);
+	/*
+	 * UAS hook for the presence scenarios: any other request. Return a
+	 * status to answer with; 0 answers 200.
+	 */
+	int	(*request_cb)(void *arg, const char *msg, size_t len);
+};
+
+struct sip_end_stats {
+	uint64_t	 requests_out;
+	uint64_t	 responses_in;
+	uint64_t	 requests_in;
+	uint64_t	 responses_out;
+	uint64_t	 send_errors;
+	uint64_t	 unparsed_in;
+};
+
+struct sip_end *sip_end_new(struct event_base *, int uas_port,
+	    const struct sip_end_handlers *, void *arg);
+int	 sip_end_uas_port(const struct sip_end *);
+int	 sip_end_set_target(struct sip_end *, int port);
+int	 sip_end_send_message(struct sip_end *, enum sip_call_kind,
+	    uint64_t seq, const char *from_user, const char *to_user,
+	    size_t body_size);
+void	 sip_end_flush(struct sip_end *);
+const struct sip_end_stats *sip_end_stats(const struct sip_end *);
+void	 sip_end_free(struct sip_end *);
+
+/* ---- bench_load.c: open- and closed-loop schedules ----------------- */
+
+struct load;
+
+struct load_params {
+	double		 rate;		/* open loop: messages/s; 0: closed */
+	int		 window;	/* closed loop: messages outstanding */
+	double		 warmup_s;	/* sent but not measured */
+	double		 duration_s;	/* measured interval */
+	double		 drain_s;	/* wait for stragglers after it */
+	int		 tick_us;	/* open loop: send granularity */
+};
+
+enum load_phase {
+	LOAD_WARMUP,
+	LOAD_MEASURE,		/* warm-up over: measured messages go out */
+	LOAD_DRAIN,		/* sending stopped: waiting for answers */
+	LOAD_DONE,		/* all answered, or drain time over */
+};
+
+struct load_ops {
+	/* Sends message seq; -1 when it could not even be queued. */
+	int	(*send)(void *arg, uint64_t seq);
+	void	(*flush)(void *arg);
+	void	(*phase)(void *arg, enum load_phase);
+};
+
+#define LOAD_STATUS_ERROR_STANZA	1	/* pseudo status */
+#define LOAD_MAX_STATUS			700
+
+struct load_result {
+	uint64_t	 sent;		/* all, warm-up included */
+	uint64_t	 measured;	/* sent in the measured interval */
+	uint64_t	 ok, errors;	/* final answers */
+	uint64_t	 losses;	/* sent, never answered */
+	uint64_t	 delivered;	/* seen at the far end (SIP -> XMPP) */
+	uint64_t	 dup_answers, dup_deliveries, unknown;
+	uint64_t	 not_sent;	/* send() refused */
+	uint64_t	 status[LOAD_MAX_STATUS];
+	struct hist	 lat;		/* measured messages, from schedule */
+	int64_t		 t0, t_warm, t_end, t_done;
+	int64_t		*ok_times;	/* every OK answer, in arrival order */
+	size_t		 n_ok_times;
+};
+
+struct load *load_new(struct event_base *, const struct load_params *,
+	    const struct load_ops *, void *arg);
+void	 load_start(struct load *);
+void	 load_complete(struct load *, uint64_t seq, int status);
+void	 load_delivered(struct load *, uint64_t seq);
+enum load_phase load_phase(const struct load *);
+const struct load_result *load_result(const struct load *);
+int64_t	 load_max_gap(const struct load *, int64_t from, int64_t to,
+	    int64_t *at);
+void	 load_free(struct load *);
+
+/* ---- bench_run.c: one scenario against one gateway ----------------- */
+
+#define MAX_GW_OPTS	32
+
+struct bench_opts {
+	const char	*sipxmppd;	/* binary to start */
+	const char	*wrapper;	/* e.g. "valgrind --tool=callgrind" */
+	pid_t		 pid;		/* attach to a running gateway */
+	int		 gw_sip_port;	/* attach: its SIP UDP port */
+	int		 xmpp_port;	/* attach: where the bench listens */
+	int		 uas_port;	/* attach: its outbound proxy port */
+	const char	*gw_log;	/* attach: its log (reload timing) */
+	const char	*scenarios;	/* comma-separated */
+	struct load_params load;
+	int		 users;		/* distinct senders / recipients */
+	int		 body_size;
+	int		 mapping_entries;
+	double		 reload_at;	/* s into the measured interval */
+	int		 via_prosody;
+	const char	*prosody;	/* binary */
+	const char	*json;
+	const char	*gw_opts[MAX_GW_OPTS];	/* section.key=value */
+	int		 n_gw_opts;
+	int		 keep;		/* keep the run's directory */
+	int		 smoke;		/* correctness verdict in exit status */
+	int		 startup_timeout_ms;
+};
+
+struct result {
+	char		 scenario[32];
+	int		 done;		/* ran to the end */
+	char		 note[512];	/* why not, or what to know */
+	int		 via_prosody;
+	double		 rate;
+	int		 window;
+	double		 duration_s;
+	int		 users, body_size;
+	/* traffic */
+	uint64_t	 sent, measured, ok, errors, losses, delivered;
+	uint64_t	 not_sent, dups, unknown;
+	char		 error_detail[256];
+	double		 offered_per_s, answered_per_s;
+	double		 lat_p50_ms, lat_p99_ms, lat_p999_ms, lat_max_ms;
+	double		 lat_mean_ms;
+	double		 gw_cpu_us_per_msg;	/* /proc/PID/stat */
+	double		 gw_cpu_us_per_msg_ns;	/* /proc/PID/schedstat */
+	double		 gw_cpu_util;		/* share of one core */
+	uint64_t	 gw_hwm_kb, gw_rss_kb;
+	double		 px_cpu_us_per_msg, px_cpu_util;
+	uint64_t	 px_hwm_kb;
+	double		 bench_cpu_us_per_msg, bench_cpu_util;
+	double		 bench_ceiling_per_s;
+	double		 max_gap_ms;
+	/* mapping */
+	int		 mapping_entries;
+	double		 startup_link_ms, startup_first_ok_ms;
+	double		 reload_ms, stall_ms, baseline_gap_ms;
+	/* the gateway's exit */
+	int		 gw_exit;		/* -1 unknown / not ours */
+	int		 verdict_ok;		/* smoke: all correct */
+};
+
+struct scenario {
+	const char	*name;
+	const char	*help;
+	int		 s2x;		/* SIP -> XMPP (else XMPP -> SIP) */
+	int		 mapping;	/* N entries, startup, reload */
+	const char	*pending;	/* not runnable yet: why */
+};
+
+extern const struct scenario scenarios[];
+const struct scenario *scenario_find(const char *name);
+int	 run_scenario(const struct bench_opts *, const struct scenario *,
+	    struct result *);
+
+/* ---- bench_report.c --------------------------------------------- */
+
+void	 report_table(FILE *, const struct bench_opts *,
+	    const struct result *, size_t n);
+int	 report_json(const char *path, const struct bench_opts *,
+	    const struct result *, size_t n);
+
+/* ---- bench_proc.c: child processes and /proc ------------------------ */
+
+struct proc_sample {
+	int		 ok;
+	uint64_t	 cpu_ticks;	/* utime + stime from /proc/PID/stat */
+	uint64_t	 sched_ns;	/* /proc/PID/schedstat, if present */
+	int		 have_sched;
+	uint64_t	 hwm_kb;	/* VmHWM */
+	uint64_t	 rss_kb;	/* VmRSS */
+};
+
+int	 proc_sample(pid_t, struct proc_sample *);
+void	 proc_self_sample(struct proc_sample *);
+double	 proc_cpu_us(const struct proc_sample *a, const struct proc_sample *b,
+	    int precise);
+pid_t	 proc_spawn(char *const argv[], const char *log_path, const char *cwd);
+int	 proc_stop(pid_t, int timeout_ms, int *status);
+int	 proc_alive(pid_t);
+char	*tmpdir_make(void);
+void	 tmpdir_remove(const char *);
+int	 wait_tcp_port(int port, int timeout_ms, pid_t pid);
+int	 log_find_line(const char *path, off_t start, const char *needle,
+	    int64_t *stamp_ms, off_t *next);
+
+/* ---- bench_prosody.c: a private Prosody for --via-prosody ----------- */
+
+struct prosody {
+	char		*dir;
+	char		*config;
+	char		*log;
+	int		 component_port;
+	int		 c2s_port;
+	pid_t		 pid;
+};
+
+int	 prosody_start(struct prosody *, const char *binary, const char *dir);
+int	 prosody_stop(struct prosody *);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * sipxmpp-bench: command line, then each requested scenario against a
+ * fresh gateway, then the report. See contrib/bench/README.md.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#ifndef BENCH_DEFAULT_SIPXMPPD
+#define BENCH_DEFAULT_SIPXMPPD "sipxmppd"
+#endif
+
+#define MAX_SCENARIOS 16
+
+/* Prints usage. */
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+"usage: sipxmpp-bench [options]\n"
+"  --scenario LIST      comma-separated, or \"all\" (default sip-to-xmpp);\n"
+"                       --list shows them\n"
+"  --sipxmppd PATH      gateway to start (default %s)\n"
+"  --pid PID            attach to a running gateway instead; then also\n"
+"                       --gw-sip-port P --xmpp-port P --uas-port P [--gw-log F]\n"
+"  --rate R             open loop: R messages/s on a fixed schedule (default 5000)\n"
+"  --window N           closed loop: N messages outstanding\n"
+"  --duration S         measured seconds (default 10)\n"
+"  --warmup S           seconds sent before measuring (default 2)\n"
+"  --drain S            seconds to wait for late answers (default 6)\n"
+"  --tick-us U          open-loop send granularity (default 200)\n"
+"  --users N            distinct senders/recipients (default 100)\n"
+"  --size B             message body bytes (default 64)\n"
+"  --entries N          mapping: table entries (default 100000)\n"
+"  --reload-at S        mapping: SIGHUP S seconds into the measured interval\n"
+"                       (default: the middle)\n"
+"  --via-prosody        through a real Prosody the bench starts\n"
+"  --prosody PATH       Prosody binary (default /usr/bin/prosody)\n"
+"  --gw-opt SEC.KEY=V   extra gateway option (repeatable)\n"
+"  --wrapper CMD        run the gateway under CMD (e.g. valgrind --tool=callgrind)\n"
+"  --json FILE          also write the results as JSON (- for stdout)\n"
+"  --smoke              small counts; exit 1 unless every message was answered\n"
+"                       OK and delivered, nothing lost, the gateway exited 0\n"
+"  --keep               keep the run directories (configs, logs)\n"
+"  --startup-timeout MS wait for the gateway's first 200 (default 30000)\n"
+"  -v, --verbose        progress on stderr\n"
+"  --list               list the scenarios\n",
+	    BENCH_DEFAULT_SIPXMPPD);
+}
+
+/* Lists the scenarios, marking those that wait for other work. */
+static void
+list_scenarios(void)
+{
+	for (const struct scenario *s = scenarios; s->name != NULL; s++)
+		printf("%-22s %s%s%s%s\n", s->name, s->help,
+		    s->pending != NULL ? "\n                       [pending: " :
+		    "", s->pending != NULL ? s->pending : "",
+		    s->pending != NULL ? "]" : "");
+}
+
+/* A number from an option; exits on garbage. */
+static double
+num(const char *opt, const char *v, double min, double max)
+{
+	char *end;
+	double d = strtod(v, &end);
+
+	if (*v == '\0' || *end != '\0' || d < min || d > max) {
+		fprintf(stderr, "sipxmpp-bench: %s: %s is not a number in "
+		    "[%g, %g]\n", opt, v, min, max);
+		exit(2);
+	}
+	return d;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum {
+		O_SCENARIO = 256, O_SIPXMPPD, O_PID, O_GW_SIP_PORT,
+		O_XMPP_PORT, O_UAS_PORT, O_GW_LOG, O_RATE, O_WINDOW,
+		O_DURATION, O_WARMUP, O_DRAIN, O_TICK, O_USERS, O_SIZE,
+		O_ENTRIES, O_RELOAD_AT, O_VIA_PROSODY, O_PROSODY, O_GW_OPT,
+		O_WRAPPER, O_JSON, O_SMOKE, O_KEEP, O_STARTUP, O_LIST,
+	};
+	static const struct option longopts[] = {
+		{ "scenario", required_argument, NULL, O_SCENARIO },
+		{ "sipxmppd", required_argument, NULL, O_SIPXMPPD },
+		{ "pid", required_argument, NULL, O_PID },
+		{ "gw-sip-port", required_argument, NULL, O_GW_SIP_PORT },
+		{ "xmpp-port", required_argument, NULL, O_XMPP_PORT },
+		{ "uas-port", required_argument, NULL, O_UAS_PORT },
+		{ "gw-log", required_argument, NULL, O_GW_LOG },
+		{ "rate", required_argument, NULL, O_RATE },
+		{ "window", required_argument, NULL, O_WINDOW },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "warmup", required_argument, NULL, O_WARMUP },
+		{ "drain", required_argument, NULL, O_DRAIN },
+		{ "tick-us", required_argument, NULL, O_TICK },
+		{ "users", required_argument, NULL, O_USERS },
+		{ "size", required_argument, NULL, O_SIZE },
+		{ "entries", required_argument, NULL, O_ENTRIES },
+		{ "reload-at", required_argument, NULL, O_RELOAD_AT },
+		{ "via-prosody", no_argument, NULL, O_VIA_PROSODY },
+		{ "prosody", required_argument, NULL, O_PROSODY },
+		{ "gw-opt", required_argument, NULL, O_GW_OPT },
+		{ "wrapper", required_argument, NULL, O_WRAPPER },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "smoke", no_argument, NULL, O_SMOKE },
+		{ "keep", no_argument, NULL, O_KEEP },
+		{ "startup-timeout", required_argument, NULL, O_STARTUP },
+		{ "list", no_argument, NULL, O_LIST },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bench_opts o;
+	const struct scenario *todo[MAX_SCENARIOS];
+	struct result *res;
+	size_t n = 0;
+	char *list, *tok, *save = NULL;
+	int ch, set_rate = 0, set_window = 0, set_duration = 0;
+	int set_warmup = 0, set_entries = 0, failed = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.sipxmppd = getenv("SIPXMPPD") != NULL ? getenv("SIPXMPPD") :
+	    BENCH_DEFAULT_SIPXMPPD;
+	o.scenarios = "sip-to-xmpp";
+	o.load.rate = 5000;
+	o.load.window = 0;
+	o.load.duration_s = 10;
+	o.load.warmup_s = 2;
+	o.load.drain_s = 6;
+	o.load.tick_us = 200;
+	o.users = 100;
+	o.body_size = 64;
+	o.mapping_entries = 100000;
+	o.reload_at = -1;
+	o.prosody = "/usr/bin/prosody";
+	o.startup_timeout_ms = 30000;
+
+	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_SCENARIO:
+			o.scenarios = optarg;
+			break;
+		case O_SIPXMPPD:
+			o.sipxmppd = optarg;
+			break;
+		case O_PID:
+			o.pid = (pid_t)num("--pid", optarg, 1, 1 << 22);
+			break;
+		case O_GW_SIP_PORT:
+			o.gw_sip_port = (int)num("--gw-sip-port", optarg, 1,
+			    65535);
+			break;
+		case O_XMPP_PORT:
+			o.xmpp_port = (int)num("--xmpp-port", optarg, 1, 65535);
+			break;
+		case O_UAS_PORT:
+			o.uas_port = (int)num("--uas-port", optarg, 1, 65535);
+			break;
+		case O_GW_LOG:
+			o.gw_log = optarg;
+			break;
+		case O_RATE:
+			o.load.rate = num("--rate", optarg, 1, 1e7);
+			set_rate = 1;
+			break;
+		case O_WINDOW:
+			o.load.window = (int)num("--window", optarg, 1, 1000000);
+			set_window = 1;
+			break;
+		case O_DURATION:
+			o.load.duration_s = num("--duration", optarg, 0.01,
+			    86400);
+			set_duration = 1;
+			break;
+		case O_WARMUP:
+			o.load.warmup_s = num("--warmup", optarg, 0, 3600);
+			set_warmup = 1;
+			break;
+		case O_DRAIN:
+			o.load.drain_s = num("--drain", optarg, 0, 3600);
+			break;
+		case O_TICK:
+			o.load.tick_us = (int)num("--tick-us", optarg, 10,
+			    1000000);
+			break;
+		case O_USERS:
+			o.users = (int)num("--users", optarg, 1, 10000000);
+			break;
+		case O_SIZE:
+			o.body_size = (int)num("--size", optarg, 16, 2000);
+			break;
+		case O_ENTRIES:
+			o.mapping_entries = (int)num("--entries", optarg, 1,
+			    10000000);
+			set_entries = 1;
+			break;
+		case O_RELOAD_AT:
+			o.reload_at = num("--reload-at", optarg, 0, 86400);
+			break;
+		case O_VIA_PROSODY:
+			o.via_prosody = 1;
+			break;
+		case O_PROSODY:
+			o.prosody = optarg;
+			break;
+		case O_GW_OPT:
+			if (o.n_gw_opts == MAX_GW_OPTS ||
+			    strchr(optarg, '.') == NULL ||
+			    strchr(optarg, '=') == NULL) {
+				fprintf(stderr, "sipxmpp-bench: --gw-opt "
+				    "SECTION.KEY=VALUE (at most %d)\n",
+				    MAX_GW_OPTS);
+				return 2;
+			}
+			o.gw_opts[o.n_gw_opts++] = optarg;
+			break;
+		case O_WRAPPER:
+			o.wrapper = optarg;
+			break;
+		case O_JSON:
+			o.json = optarg;
+			break;
+		case O_SMOKE:
+			o.smoke = 1;
+			break;
+		case O_KEEP:
+			o.keep = 1;
+			break;
+		case O_STARTUP:
+			o.startup_timeout_ms = (int)num("--startup-timeout",
+			    optarg, 100, 3600000);
+			break;
+		case O_LIST:
+			list_scenarios();
+			return 0;
+		case 'v':
+			bench_verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (set_window && set_rate) {
+		fprintf(stderr, "sipxmpp-bench: --rate (open loop) or --window "
+		    "(closed loop), not both\n");
+		return 2;
+	}
+	if (set_window)
+		o.load.rate = 0;
+	if (o.smoke) {
+		/* Correctness, not speed: small and quick. */
+		if (!set_rate && !set_window)
+			o.load.rate = 200;
+		if (!set_duration)
+			o.load.duration_s = 1;
+		if (!set_warmup)
+			o.load.warmup_s = 0.2;
+		if (!set_entries)
+			o.mapping_entries = 1000;
+	}
+	if (o.pid > 0 && (o.gw_sip_port == 0 || o.xmpp_port == 0 ||
+	    o.uas_port == 0)) {
+		fprintf(stderr, "sipxmpp-bench: --pid needs --gw-sip-port, "
+		    "--xmpp-port and --uas-port (the gateway's configuration)\n");
+		return 2;
+	}
+	if (o.pid > 0 && o.via_prosody) {
+		fprintf(stderr, "sipxmpp-bench: --pid and --via-prosody do not "
+		    "mix\n");
+		return 2;
+	}
+
+	list = xstrdup(strcmp(o.scenarios, "all") == 0 ?
+	    "sip-to-xmpp,xmpp-to-sip,mapping" : o.scenarios);
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		const struct scenario *s = scenario_find(tok);
+
+		if (s == NULL || n == MAX_SCENARIOS) {
+			fprintf(stderr, "sipxmpp-bench: unknown scenario %s "
+			    "(--list)\n", tok);
+			free(list);
+			return 2;
+		}
+		todo[n++] = s;
+	}
+	free(list);
+
+	/* A gateway that closes on us must not kill the bench. */
+	signal(SIGPIPE, SIG_IGN);
+	res = xcalloc(n, sizeof(*res));
+	for (size_t i = 0; i < n; i++) {
+		bench_log("scenario %s", todo[i]->name);
+		if (run_scenario(&o, todo[i], &res[i]) != 0)
+			failed = 1;
+		if (o.smoke && !res[i].verdict_ok)
+			failed = 1;
+	}
+	report_table(stdout, &o, res, n);
+	if (o.json != NULL && report_json(o.json, &o, res, n) != 0) {
+		bench_warnx("cannot write %s", o.json);
+		failed = 1;
+	}
+	free(res);
+	return failed ? 1 : 0;
+}

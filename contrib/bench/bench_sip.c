@@ -1,0 +1,489 @@
+/*
+ * The SIP user agents of the bench, on UDP.
+ *
+ * UAC: sends pager-mode MESSAGEs (RFC 3428) to the gateway, one socket,
+ * and matches each final response to its message by Call-ID, which
+ * carries the message's sequence number. No retransmission: a datagram
+ * the gateway did not take is a loss the bench must show, not hide.
+ *
+ * UAS: the gateway's outbound proxy. It answers every request it gets
+ * with 200 (RFC 3261 §8.2.6: Via, From, To with a tag, Call-ID and CSeq
+ * copied) and tells the scenario which message arrived (seq= in the
+ * body). Retransmissions are answered again; the scenario dedups.
+ *
+ * Datagrams go out and come in by batches (sendmmsg, recvmmsg) so that
+ * the bench's own cost per message stays small next to the gateway's.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "bench.h"
+
+#define BATCH		64
+#define SLOT		4096		/* one datagram we build */
+#define RX_SLOT		8192		/* one datagram we read */
+#define READ_ROUNDS	16		/* batches per wake-up, then yield */
+#define SOCK_BUF	(8 * 1024 * 1024)
+
+/* Datagrams waiting for one sendmmsg(). */
+struct batch {
+	int		 fd;
+	int		 n;
+	char		*buf;		/* BATCH * SLOT */
+	struct mmsghdr	 m[BATCH];
+	struct iovec	 iov[BATCH];
+	struct sockaddr_in to[BATCH];
+};
+
+/* Room for one recvmmsg(). */
+struct rxring {
+	char		*buf;		/* BATCH * RX_SLOT */
+	struct mmsghdr	 m[BATCH];
+	struct iovec	 iov[BATCH];
+	struct sockaddr_in from[BATCH];
+};
+
+struct sip_end {
+	struct event_base *base;
+	struct sip_end_handlers h;
+	void		*arg;
+	int		 uac_fd, uas_fd;
+	int		 uac_port, uas_port;
+	struct event	*uac_ev, *uas_ev;
+	struct sockaddr_in target;
+	int		 have_target;
+	char		 run[9];	/* Call-ID tag: this run's answers only */
+	struct batch	 uac_out, uas_out;
+	struct rxring	 rx;
+	struct sip_end_stats st;
+};
+
+/* A UDP socket on 127.0.0.1:want (0: any) with large buffers. */
+static int
+udp_socket(int want, int *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd, size = SOCK_BUF;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		return -1;
+	/* Beyond rmem_max only as root; else the kernel caps it. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+	    sizeof(size)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+		    sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size,
+	    sizeof(size)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size,
+		    sizeof(size));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)want);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* Sends what is batched; datagrams the kernel refuses are counted. */
+static void
+batch_flush(struct sip_end *s, struct batch *b)
+{
+	int done = 0, r;
+
+	while (done < b->n) {
+		r = sendmmsg(b->fd, b->m + done, (unsigned int)(b->n - done),
+		    0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* ECONNREFUSED (nobody there yet), ENOBUFS... */
+			s->st.send_errors++;
+			done++;
+			continue;
+		}
+		done += r;
+	}
+	b->n = 0;
+}
+
+/* A free slot of the batch (flushing it when full). */
+static char *
+batch_slot(struct sip_end *s, struct batch *b)
+{
+	if (b->n == BATCH)
+		batch_flush(s, b);
+	return b->buf + (size_t)b->n * SLOT;
+}
+
+/* Commits the slot just written: len bytes to to. */
+static void
+batch_commit(struct batch *b, size_t len, const struct sockaddr_in *to)
+{
+	int i = b->n++;
+
+	b->to[i] = *to;
+	b->iov[i].iov_base = b->buf + (size_t)i * SLOT;
+	b->iov[i].iov_len = len;
+	memset(&b->m[i], 0, sizeof(b->m[i]));
+	b->m[i].msg_hdr.msg_iov = &b->iov[i];
+	b->m[i].msg_hdr.msg_iovlen = 1;
+	b->m[i].msg_hdr.msg_name = &b->to[i];
+	b->m[i].msg_hdr.msg_namelen = sizeof(b->to[i]);
+}
+
+/* Whether line[0..len) is header name (or its compact form) and ':'. */
+static int
+header_is(const char *line, size_t len, const char *name,
+    const char *compact, const char **value, size_t *vlen)
+{
+	size_t i = 0, n;
+
+	while (i < len && line[i] != ':' && line[i] != ' ' && line[i] != '\t')
+		i++;
+	n = i;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i >= len || line[i] != ':')
+		return 0;
+	if (!((n == strlen(name) && strncasecmp(line, name, n) == 0) ||
+	    (compact != NULL && n == strlen(compact) &&
+	    strncasecmp(line, compact, n) == 0)))
+		return 0;
+	i++;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	*value = line + i;
+	*vlen = len - i;
+	return 1;
+}
+
+/*
+ * Calls fn for each header line (without CRLF) of msg; returns the
+ * offset of the body, or len when the message has none.
+ */
+static size_t
+each_line(const char *msg, size_t len, const char **lines, size_t *lens,
+    size_t max, size_t *n)
+{
+	size_t p, e;
+
+	*n = 0;
+	p = 0;
+	/* Skip the start line. */
+	while (p < len && msg[p] != '\n')
+		p++;
+	p++;
+	while (p < len) {
+		e = p;
+		while (e < len && msg[e] != '\n')
+			e++;
+		if (e == p || (e == p + 1 && msg[p] == '\r'))
+			return e + 1 < len ? e + 1 : len;	/* blank line */
+		if (*n < max) {
+			lines[*n] = msg + p;
+			lens[*n] = e - p - (e > p && msg[e - 1] == '\r');
+			(*n)++;
+		}
+		p = e + 1;
+	}
+	return len;
+}
+
+/* A response to one of our MESSAGEs. */
+static void
+uac_datagram(struct sip_end *s, const char *msg, size_t len)
+{
+	const char *lines[64], *v;
+	size_t lens[64], n, vlen;
+	uint64_t seq = 0;
+	int status, kind = -1;
+
+	if (len < 12 || memcmp(msg, "SIP/2.0 ", 8) != 0 ||
+	    !isdigit((unsigned char)msg[8])) {
+		s->st.unparsed_in++;
+		return;
+	}
+	status = (msg[8] - '0') * 100 + (msg[9] - '0') * 10 + (msg[10] - '0');
+	if (status < 200)
+		return;
+	(void)each_line(msg, len, lines, lens, 64, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (!header_is(lines[i], lens[i], "Call-ID", "i", &v, &vlen))
+			continue;
+		/* L<run>-<seq>@bench or P<run>-<seq>@bench */
+		if (vlen > 10 && (v[0] == 'L' || v[0] == 'P') &&
+		    memcmp(v + 1, s->run, 8) == 0 && v[9] == '-') {
+			const char *p = v + 10, *end = v + vlen;
+
+			for (; p < end && isdigit((unsigned char)*p); p++)
+				seq = seq * 10 + (uint64_t)(*p - '0');
+			kind = v[0] == 'L' ? SIP_CALL_LOAD : SIP_CALL_PROBE;
+		}
+		break;
+	}
+	s->st.responses_in++;
+	if (kind < 0) {
+		s->st.unparsed_in++;
+		return;
+	}
+	if (s->h.response_cb != NULL)
+		s->h.response_cb(s->arg, (enum sip_call_kind)kind, seq, status);
+}
+
+/* Appends a copied header line to a response being built. */
+static size_t
+append(char *out, size_t off, size_t size, const char *s, size_t n)
+{
+	if (off + n > size)
+		return size + 1;
+	memcpy(out + off, s, n);
+	return off + n;
+}
+
+/* A request for the UAS: answer it, then tell the scenario. */
+static void
+uas_datagram(struct sip_end *s, const char *msg, size_t len,
+    const struct sockaddr_in *from)
+{
+	const char *lines[64], *v;
+	size_t lens[64], n, vlen, body, off = 0;
+	char *out, reason[64];
+	uint64_t seq = 0;
+	int is_message, status = 200, has_seq;
+
+	if (len < 8 || memcmp(msg, "SIP/2.0 ", 8) == 0) {
+		s->st.unparsed_in++;	/* responses: we send no requests */
+		return;
+	}
+	s->st.requests_in++;
+	if (len >= 4 && memcmp(msg, "ACK ", 4) == 0)
+		return;
+	is_message = len >= 8 && memcmp(msg, "MESSAGE ", 8) == 0;
+	body = each_line(msg, len, lines, lens, 64, &n);
+	if (!is_message && s->h.request_cb != NULL &&
+	    (status = s->h.request_cb(s->arg, msg, len)) == 0)
+		status = 200;
+	out = batch_slot(s, &s->uas_out);
+	snprintf(reason, sizeof(reason), "SIP/2.0 %d %s\r\n", status,
+	    status == 200 ? "OK" : "Bench");
+	off = append(out, off, SLOT, reason, strlen(reason));
+	for (size_t i = 0; i < n; i++) {
+		int is_to = 0;
+
+		if (!header_is(lines[i], lens[i], "Via", "v", &v, &vlen) &&
+		    !header_is(lines[i], lens[i], "From", "f", &v, &vlen) &&
+		    !(is_to = header_is(lines[i], lens[i], "To", "t", &v,
+		    &vlen)) &&
+		    !header_is(lines[i], lens[i], "Call-ID", "i", &v, &vlen) &&
+		    !header_is(lines[i], lens[i], "CSeq", NULL, &v, &vlen))
+			continue;
+		off = append(out, off, SLOT, lines[i], lens[i]);
+		/* RFC 3261 §8.2.6.2: a To tag of our own. */
+		if (is_to && memmem(v, vlen, "tag=", 4) == NULL)
+			off = append(out, off, SLOT, ";tag=bench", 10);
+		off = append(out, off, SLOT, "\r\n", 2);
+	}
+	off = append(out, off, SLOT, "Content-Length: 0\r\n\r\n", 22);
+	if (off <= SLOT)
+		batch_commit(&s->uas_out, off, from);
+	s->st.responses_out++;
+	if (is_message && s->h.message_cb != NULL) {
+		has_seq = body < len &&
+		    bench_find_seq(msg + body, len - body, &seq) == 0;
+		s->h.message_cb(s->arg, seq, has_seq);
+	}
+}
+
+/* Reads what arrived on one of our sockets, in batches. */
+static void
+read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sip_end *s = arg;
+	struct rxring *rx = &s->rx;
+	int uas = fd == s->uas_fd, r;
+
+	(void)what;
+	for (int round = 0; round < READ_ROUNDS; round++) {
+		for (int i = 0; i < BATCH; i++) {
+			rx->iov[i].iov_base = rx->buf + (size_t)i * RX_SLOT;
+			rx->iov[i].iov_len = RX_SLOT - 1;
+			memset(&rx->m[i].msg_hdr, 0, sizeof(rx->m[i].msg_hdr));
+			rx->m[i].msg_hdr.msg_iov = &rx->iov[i];
+			rx->m[i].msg_hdr.msg_iovlen = 1;
+			rx->m[i].msg_hdr.msg_name = &rx->from[i];
+			rx->m[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
+		}
+		r = recvmmsg(fd, rx->m, BATCH, MSG_DONTWAIT, NULL);
+		if (r <= 0)
+			break;
+		for (int i = 0; i < r; i++) {
+			char *d = rx->buf + (size_t)i * RX_SLOT;
+			size_t n = rx->m[i].msg_len;
+
+			d[n] = '\0';
+			if (uas)
+				uas_datagram(s, d, n, &rx->from[i]);
+			else
+				uac_datagram(s, d, n);
+		}
+		if (r < BATCH)
+			break;
+	}
+	/* Answers to this batch leave together. */
+	batch_flush(s, &s->uas_out);
+	if (!uas)
+		batch_flush(s, &s->uac_out);
+}
+
+/* Opens the UAC and UAS sockets; the UAS on uas_port (0: any). */
+struct sip_end *
+sip_end_new(struct event_base *base, int uas_port,
+    const struct sip_end_handlers *h, void *arg)
+{
+	struct sip_end *s = xcalloc(1, sizeof(*s));
+
+	s->base = base;
+	s->uac_fd = s->uas_fd = -1;
+	if (h != NULL)
+		s->h = *h;
+	s->arg = arg;
+	for (int i = 0; i < 8; i++)
+		s->run[i] = "0123456789abcdef"[arc4random() & 15];
+	s->uac_out.buf = xcalloc(BATCH, SLOT);
+	s->uas_out.buf = xcalloc(BATCH, SLOT);
+	s->rx.buf = xcalloc(BATCH, RX_SLOT);
+	s->uac_fd = udp_socket(0, &s->uac_port);
+	s->uas_fd = udp_socket(uas_port, &s->uas_port);
+	if (s->uac_fd < 0 || s->uas_fd < 0)
+		goto fail;
+	s->uac_out.fd = s->uac_fd;
+	s->uas_out.fd = s->uas_fd;
+	s->uac_ev = event_new(base, s->uac_fd, EV_READ | EV_PERSIST, read_cb,
+	    s);
+	s->uas_ev = event_new(base, s->uas_fd, EV_READ | EV_PERSIST, read_cb,
+	    s);
+	if (s->uac_ev == NULL || s->uas_ev == NULL ||
+	    event_add(s->uac_ev, NULL) != 0 || event_add(s->uas_ev, NULL) != 0)
+		goto fail;
+	return s;
+fail:
+	bench_warnx("sip: cannot open UDP sockets: %s", strerror(errno));
+	sip_end_free(s);
+	return NULL;
+}
+
+/* The port the gateway must use as its outbound proxy. */
+int
+sip_end_uas_port(const struct sip_end *s)
+{
+	return s->uas_port;
+}
+
+/* Where MESSAGEs go: the gateway's UDP listener on 127.0.0.1. */
+int
+sip_end_set_target(struct sip_end *s, int port)
+{
+	memset(&s->target, 0, sizeof(s->target));
+	s->target.sin_family = AF_INET;
+	s->target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->target.sin_port = htons((uint16_t)port);
+	s->have_target = 1;
+	return 0;
+}
+
+/*
+ * Queues one MESSAGE from sip:from_user@sip.test to
+ * sip:to_user@bench.test with a body of body_size bytes holding seq=N.
+ */
+int
+sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
+    uint64_t seq, const char *from_user, const char *to_user,
+    size_t body_size)
+{
+	char *out, body[2048];
+	char k = kind == SIP_CALL_LOAD ? 'L' : 'P';
+	int bl, n;
+
+	if (!s->have_target)
+		return -1;
+	/* Probes say probe=, so no scenario counts them as its traffic. */
+	bl = snprintf(body, sizeof(body), "%s=%" PRIu64 " ",
+	    kind == SIP_CALL_LOAD ? "seq" : "probe", seq);
+	if (body_size >= sizeof(body))
+		body_size = sizeof(body) - 1;
+	while ((size_t)bl < body_size)
+		body[bl++] = 'x';
+	out = batch_slot(s, &s->uac_out);
+	n = snprintf(out, SLOT,
+	    "MESSAGE sip:%s@" BENCH_XMPP_DOMAIN " SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%c%s%" PRIu64
+	    ";rport\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "From: <sip:%s@" BENCH_SIP_DOMAIN ">;tag=%s%" PRIu64 "\r\n"
+	    "To: <sip:%s@" BENCH_XMPP_DOMAIN ">\r\n"
+	    "Call-ID: %c%s-%" PRIu64 "@bench\r\n"
+	    "CSeq: 1 MESSAGE\r\n"
+	    "Content-Type: text/plain;charset=UTF-8\r\n"
+	    "Content-Length: %d\r\n\r\n%.*s",
+	    to_user, s->uac_port, k, s->run, seq, from_user, s->run, seq,
+	    to_user, k, s->run, seq, bl, bl, body);
+	if (n < 0 || n >= SLOT)
+		return -1;
+	batch_commit(&s->uac_out, (size_t)n, &s->target);
+	s->st.requests_out++;
+	return 0;
+}
+
+/* Sends everything queued. */
+void
+sip_end_flush(struct sip_end *s)
+{
+	batch_flush(s, &s->uac_out);
+	batch_flush(s, &s->uas_out);
+}
+
+/* Counters. */
+const struct sip_end_stats *
+sip_end_stats(const struct sip_end *s)
+{
+	return &s->st;
+}
+
+/* Closes the sockets. */
+void
+sip_end_free(struct sip_end *s)
+{
+	if (s == NULL)
+		return;
+	if (s->uac_ev != NULL)
+		event_free(s->uac_ev);
+	if (s->uas_ev != NULL)
+		event_free(s->uas_ev);
+	if (s->uac_fd >= 0)
+		close(s->uac_fd);
+	if (s->uas_fd >= 0)
+		close(s->uas_fd);
+	free(s->uac_out.buf);
+	free(s->uas_out.buf);
+	free(s->rx.buf);
+	free(s);
+}
