@@ -346,6 +346,10 @@ secret = $COMPONENT_SECRET
 
 [message]
 xmpp_type = normal
+
+[presence]
+# Subscriptions survive a restart of the gateway in this file.
+state_file = presence.db
 EOF
 	# A MESSAGE for sipsak -f. No newline after the body: sipsak sends the
 	# file as it is and Kamailio checks Content-Length exactly.
