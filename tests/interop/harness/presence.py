@@ -2,11 +2,15 @@
 publishes (RFC 3863 PIDF, RFC 4480 RPID activities in an RFC 4479 person
 element) and read what a notifier sends, reduced to the fields the tests
 check (RFC 8048 §6: tuple id, basic, note with xml:lang, contact priority,
-an embedded XMPP <show/>, RPID activities).
+an embedded XMPP <show/>, RPID activities). The PIDF code is pure Python.
 
-Pure Python, no sockets.
+PresenceBed, at the end, is the deployment the presence tests share:
+Kamailio as registrar, proxy and presence server for sip.test routing
+xmpp.test to sipxmppd, Prosody with the gateway component, juliet logged
+in, and romeo's scripted SIP UA registered at Kamailio.
 """
 
+import os
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
@@ -198,3 +202,105 @@ def parse_pidf(text):
     if not text.strip():
         return None
     return Pidf(text)
+
+
+# ---- the shared test bed ---------------------------------------------------
+
+# Gateway [presence] options for tests: short retry so recovery shows within
+# a test's patience; everything else as shipped.
+TEST_PRESENCE_OPTIONS = {
+    "subscribe_expires": "600",
+    "retry_s": "2",
+    "probe_timeout_ms": "1000",
+}
+
+
+class PresenceBed:
+    """Kamailio (registrar, proxy, presence server) + the usual Deployment
+    with Kamailio as the gateway's outbound proxy; romeo's UA (d.ua) uses
+    Kamailio as its proxy and is registered. sip_user() adds more UAs."""
+
+    def __init__(self, name, gateway_options=None, users=None,
+                 juliet_resource="balcony", register_romeo=True):
+        from . import util
+        from .gateway import Deployment, USERS
+        from .kamailio import Kamailio
+        self.k_port = util.free_port()
+        self.gw_port = util.free_port()
+        opts = {"presence": dict(TEST_PRESENCE_OPTIONS)}
+        for sec, kv in (gateway_options or {}).items():
+            opts.setdefault(sec, {}).update(kv)
+        self.d = Deployment(name, users=users or USERS,
+                            outbound_proxy=("127.0.0.1", self.k_port, "udp"),
+                            sip_port=self.gw_port, gateway_options=opts,
+                            juliet_resource=juliet_resource)
+        self.k = Kamailio(os.path.join(self.d.dir, "kamailio"),
+                          domain="sip.test", port=self.k_port,
+                          routes={"xmpp.test": ("127.0.0.1", self.gw_port,
+                                                "udp")},
+                          presence=True)
+        self.uas = []
+        self.register_romeo = register_romeo
+
+    @property
+    def gateway(self):
+        return self.d.gateway
+
+    @property
+    def juliet(self):
+        return self.d.juliet
+
+    @property
+    def romeo(self):
+        """romeo@sip.test's scripted UA."""
+        return self.d.ua
+
+    def start(self):
+        self.k.start()
+        self.d.start()
+        self.d.ua.proxy = self.k.addr
+        if self.register_romeo:
+            r = self.d.ua.register("sip:sip.test", target=self.k.addr)
+            if r is None or r.status != 200:
+                raise RuntimeError("romeo's REGISTER at Kamailio: %r"
+                                   % (r,))
+        return self
+
+    def sip_user(self, name, register=True):
+        """Another scripted SIP UA name@sip.test behind Kamailio."""
+        from .sip_ua import SipUA
+        ua = SipUA(user=name, domain="sip.test")
+        ua.proxy = self.k.addr
+        self.uas.append(ua)
+        if register:
+            r = ua.register("sip:sip.test", target=self.k.addr)
+            if r is None or r.status != 200:
+                raise RuntimeError("%s's REGISTER: %r" % (name, r))
+        return ua
+
+    def kamailio_log(self, start=0):
+        """Kamailio's log text from byte offset start."""
+        from . import util
+        return util.read_text(self.k.log_path)[start:]
+
+    def stop(self):
+        """Stop everything; raise if the gateway did not exit cleanly."""
+        for ua in self.uas:
+            ua.close()
+        try:
+            self.d.stop()
+        finally:
+            self.k.stop()
+
+
+def is_from(jid, type_="any"):
+    """Predicate on XmppPresence: from jid (bare, or full if it has a
+    resource) and of type type_ (None: available; 'any': whatever)."""
+    def pred(p):
+        if "/" in jid:
+            if p.from_ != jid:
+                return False
+        elif p.bare_from != jid:
+            return False
+        return type_ == "any" or p.type == type_
+    return pred

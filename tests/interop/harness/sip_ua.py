@@ -299,7 +299,9 @@ class SipUA:
         # subscribe_status: None (SUBSCRIBE gets 501 as before), a final
         # status to answer every new SUBSCRIBE with (subscribe_headers
         # added, e.g. Min-Expires for 423), or 200 to accept it as a
-        # ServerSubscription; subscribe_expires caps what a 200 grants;
+        # ServerSubscription; or a function(req) returning one of those
+        # or (status, reason, [(header, value)]), per request;
+        # subscribe_expires caps what a 200 grants;
         # on_subscription(srv) then runs in a thread of its own (e.g. to
         # send the immediate NOTIFY, RFC 6665 §4.2.1.2).
         self.proxy = None
@@ -311,6 +313,7 @@ class SipUA:
         self.on_subscription = None
         self.subscriptions = []         # Subscription objects (watcher)
         self.server_subscriptions = []  # ServerSubscription (notifier)
+        self._subscribe_answers = {}    # new SUBSCRIBE -> what it got
 
         self.requests = []              # every request received, in order
         self.unparsed = []              # datagrams/streams we could not parse
@@ -821,11 +824,25 @@ class SipUA:
                 if srv.call_id == call_id and srv.remote_tag == from_tag:
                     srv._answer(req, 200)
                     return True
-        if self.subscribe_status is None:
+        key = (call_id, from_tag, req.get("cseq", ""))
+        answer = self.subscribe_status
+        if retrans and key in self._subscribe_answers:
+            answer = self._subscribe_answers[key]
+        elif callable(answer):
+            answer = answer(req)
+        self._subscribe_answers[key] = answer
+        if answer is None:
             return False
-        if self.subscribe_status >= 300 or self.subscribe_status < 200:
-            self.respond(req, self.subscribe_status, self.subscribe_reason,
-                         list(self.subscribe_headers))
+        status, reason, extra = self.subscribe_reason, None, \
+            list(self.subscribe_headers)
+        if isinstance(answer, tuple):
+            status = answer[0]
+            reason = answer[1] if len(answer) > 1 else None
+            extra = list(answer[2]) if len(answer) > 2 else []
+        else:
+            status, reason = answer, self.subscribe_reason
+        if status >= 300 or status < 200:
+            self.respond(req, status, reason, extra)
             return True
         srv = ServerSubscription(self, req)
         with self._cond:
