@@ -387,6 +387,35 @@ send_error(struct bridge_presence *bp, struct presence_pair *p)
 }
 
 /*
+ * Keeps an ended dialog around for a while so that the NOTIFY
+ * terminated that follows our unsubscribe (RFC 6665 §4.1.2.3) gets 200,
+ * not 481. It becomes a fetch that forwards nothing.
+ */
+static void
+linger(struct bridge_presence *bp, struct presence_pair *p)
+{
+	struct presence_fetch *f;
+
+	if (p->x2s_ref.key == NULL || p->x2s_dlg.remote_tag == NULL ||
+	    bp->n_fetches >= PRESENCE_MAX_FETCHES ||
+	    (f = calloc(1, sizeof(*f))) == NULL)
+		return;
+	presence_dialog_unindex(bp, &p->x2s_ref);
+	f->dlg = p->x2s_dlg;
+	memset(&p->x2s_dlg, 0, sizeof(p->x2s_dlg));
+	f->ref.fetch = 1;
+	f->deadline = time(NULL) + PRESENCE_NOTIFY_TIMEOUT;
+	if ((f->contact_jid = strdup(p->contact_jid)) == NULL ||
+	    presence_dialog_index(bp, &f->ref, &f->dlg) < 0) {
+		sip_dialog_clear(&f->dlg);
+		free(f->contact_jid);
+		free(f);
+		return;
+	}
+	bp->n_fetches++;
+}
+
+/*
  * Feeds one event to the pair's X2S machine and carries out what the
  * table says, in the order presence_fsm.h gives. notify is the NOTIFY
  * behind the event, if any.
@@ -452,6 +481,7 @@ x2s_event(struct bridge_presence *bp, struct presence_pair *p,
 			p->x2s_retry_at = 1;
 	}
 	if (a & X2S_ACT_DELETE) {
+		linger(bp, p);
 		x2s_clear(bp, p);
 		if (before != X2S_NONE || p->x2s_stored)
 			presence_count(bp, p->user_jid, -1);
@@ -478,8 +508,9 @@ fetch_free(struct bridge_presence *bp, struct presence_fetch *f)
 void
 x2s_fetch_expire(struct bridge_presence *bp, struct presence_fetch *f)
 {
-	log_debug("presence: fetch of %s for %s ended without NOTIFY",
-	    f->contact_jid, f->reply_to);
+	if (f->reply_to != NULL)
+		log_debug("presence: fetch of %s for %s ended without NOTIFY",
+		    f->contact_jid, f->reply_to);
 	fetch_free(bp, f);
 }
 
@@ -623,6 +654,11 @@ x2s_on_notify(struct bridge_presence *bp, struct dialog_ref *ref,
 		const osip_body_t *b = pidf_body(req);
 
 		/* §7: the one NOTIFY of a poll answers the probe. */
+		if (f->reply_to == NULL) {	/* an ended dialog */
+			if (ss.state == SUB_STATE_TERMINATED)
+				fetch_free(bp, f);
+			return;
+		}
 		if (b != NULL && ss.state != SUB_STATE_PENDING)
 			send_body(bp, NULL, f->contact_jid, f->reply_to,
 			    b->body, b->length, NULL, 0);
