@@ -890,6 +890,10 @@ bridge_presence_from_xmpp(struct bridge_presence *bp,
 			    "available");
 		return;
 	}
+	/* Anything but unavailable shows she is in a presence session. */
+	if (type == NULL || (strcmp(type, "unavailable") != 0 &&
+	    strcmp(type, "error") != 0))
+		p->w_online = 1;
 	if (type == NULL || strcmp(type, "unavailable") == 0) {
 		on_availability(bp, p, pr);
 	} else if (strcmp(type, "probe") == 0) {

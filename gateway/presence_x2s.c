@@ -596,11 +596,12 @@ x2s_on_probe(struct bridge_presence *bp, struct presence_pair *p,
 {
 	p->w_online = 1;
 	if (p->x2s == X2S_ACTIVE) {
+		/* §5.2.2: her initial presence is the time to re-SUBSCRIBE;
+		 * the NOTIFY it brings back refreshes what she sees. */
 		x2s_send_cached(bp, p, from_full);
-		if (p->x2s_probe_deadline != 0) {
-			p->x2s_probe_deadline = 0;
+		p->x2s_probe_deadline = 0;
+		if (!p->x2s_in_flight)
 			x2s_event(bp, p, X2S_EV_REFRESH_DUE, NULL);
-		}
 		return;
 	}
 	if (p->x2s == X2S_IDLE) {
