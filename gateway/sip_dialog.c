@@ -2,6 +2,7 @@
  * SIP dialog state (RFC 3261 §12) for subscriptions: creation on both
  * sides, in-dialog requests, the peer's CSeq, and the store's text form.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -50,8 +51,9 @@ sip_message_cseq(const osip_message_t *msg)
 	unsigned long n;
 	char *end;
 
-	if (msg->cseq == NULL || msg->cseq->number == NULL)
-		return 0;
+	if (msg->cseq == NULL || msg->cseq->number == NULL ||
+	    !isdigit((unsigned char)msg->cseq->number[0]))
+		return 0;	/* RFC 3261 §25.1: CSeq is 1*DIGIT */
 	errno = 0;
 	n = strtoul(msg->cseq->number, &end, 10);
 	if (errno != 0 || *end != '\0' || end == msg->cseq->number ||
@@ -80,6 +82,29 @@ one_line(const char *s)
 	return s == NULL || strpbrk(s, "\r\n") == NULL;
 }
 
+/*
+ * A URI as a string (malloc'ed), or NULL if it has bytes a URI cannot
+ * carry (RFC 3261 §25.1: no space, control, non-ASCII, '<', '>' or '"').
+ * libosip2 hands hosts and users back as they came: a Contact with a
+ * space in its host would otherwise break our Request-Line.
+ */
+static char *
+uri_string(const osip_uri_t *uri)
+{
+	char *s = sip_uri_string(uri);
+
+	if (s == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	    p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '<' || *p == '>' ||
+		    *p == '"') {
+			free(s);
+			return NULL;
+		}
+	return s;
+}
+
 /* The first Contact's URI as a string (malloc'ed), or NULL. */
 static char *
 contact_uri(const osip_message_t *msg)
@@ -89,7 +114,7 @@ contact_uri(const osip_message_t *msg)
 	if (osip_message_get_contact(msg, 0, &c) < 0 || c == NULL ||
 	    c->url == NULL || c->url->host == NULL)
 		return NULL;
-	return sip_uri_string(c->url);
+	return uri_string(c->url);
 }
 
 /*
@@ -163,9 +188,10 @@ call_id_string(const osip_message_t *msg)
 
 /*
  * The notifier's side: a dialog from a SUBSCRIBE we accept, with our
- * local_tag as its To-tag (RFC 3261 §12.1.1). The SUBSCRIBE must have a
- * Contact (RFC 6665 §3.1.1) and a From tag. -1 on a bad request or out of
- * memory; d is then cleared.
+ * local_tag as its To-tag (RFC 3261 §12.1.1: the UAS must add one, so it
+ * may not be NULL or empty). The SUBSCRIBE must have a Contact (RFC 6665
+ * §3.1.1) and a From tag. -1 on a bad request or out of memory; d is then
+ * cleared.
  */
 int
 sip_dialog_uas_init(struct sip_dialog *d, const osip_message_t *req,
@@ -174,14 +200,16 @@ sip_dialog_uas_init(struct sip_dialog *d, const osip_message_t *req,
 	int failed = 0;
 
 	memset(d, 0, sizeof(*d));
+	if (local_tag == NULL || local_tag[0] == '\0' || !one_line(local_tag))
+		return -1;
 	if (req->from == NULL || req->to == NULL || req->from->url == NULL ||
 	    req->to->url == NULL || sip_message_from_tag(req) == NULL)
 		return -1;
 	d->call_id = call_id_string(req);
 	d->local_tag = dup_or_null(local_tag, &failed);
 	d->remote_tag = dup_or_null(sip_message_from_tag(req), &failed);
-	d->local_uri = sip_uri_string(req->to->url);
-	d->remote_uri = sip_uri_string(req->from->url);
+	d->local_uri = uri_string(req->to->url);
+	d->remote_uri = uri_string(req->from->url);
 	d->remote_target = contact_uri(req);
 	d->remote_cseq = sip_message_cseq(req);
 	d->local_cseq = 0;
@@ -207,11 +235,11 @@ sip_dialog_uac_init(struct sip_dialog *d, const osip_message_t *req)
 	memset(d, 0, sizeof(*d));
 	d->call_id = call_id_string(req);
 	d->local_tag = dup_or_null(sip_message_from_tag(req), &failed);
-	d->local_uri = req->from != NULL ? sip_uri_string(req->from->url) :
+	d->local_uri = req->from != NULL ? uri_string(req->from->url) :
 	    NULL;
-	d->remote_uri = req->to != NULL ? sip_uri_string(req->to->url) : NULL;
+	d->remote_uri = req->to != NULL ? uri_string(req->to->url) : NULL;
 	d->remote_target = req->req_uri != NULL ?
-	    sip_uri_string(req->req_uri) : NULL;
+	    uri_string(req->req_uri) : NULL;
 	d->local_cseq = sip_message_cseq(req);
 	if (failed || d->call_id == NULL || d->local_tag == NULL ||
 	    d->local_uri == NULL || d->remote_uri == NULL ||
@@ -422,26 +450,31 @@ sip_dialog_encode(const struct sip_dialog *d, struct strbuf *sb)
 	return sb->failed ? -1 : 0;
 }
 
-/* Replaces *slot with a copy of value. */
+/*
+ * Replaces *slot with a copy of value, which must be what the encoder
+ * writes: not empty, one line (it goes into header fields).
+ */
 static int
 set_string(char **slot, const char *value)
 {
-	char *c = strdup(value);
+	char *c;
 
-	if (c == NULL)
+	if (value[0] == '\0' || !one_line(value) || (c = strdup(value)) == NULL)
 		return -1;
 	free(*slot);
 	*slot = c;
 	return 0;
 }
 
-/* A counter from the store: decimal, below 2**31. */
+/* A counter from the store: decimal digits only, below 2**31. */
 static int
 set_counter(unsigned long *slot, const char *value)
 {
 	unsigned long n;
 	char *end;
 
+	if (!isdigit((unsigned char)value[0]))
+		return -1;	/* strtoul would take " 5", "+5", "-0" */
 	errno = 0;
 	n = strtoul(value, &end, 10);
 	if (errno != 0 || *end != '\0' || end == value || n > 0x7fffffffUL)
@@ -482,7 +515,7 @@ sip_dialog_decode_field(struct sip_dialog *d, const char *key,
 		size_t add = strlen(value);
 		char *r;
 
-		if (add == 0 || strchr(value, '\n') != NULL)
+		if (add == 0 || !one_line(value))
 			return -1;
 		if ((r = realloc(d->route_set, old + add + 2)) == NULL)
 			return -1;

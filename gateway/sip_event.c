@@ -55,10 +55,11 @@ read_delta(const char *p, const char **end)
 	if (!isdigit((unsigned char)*p))
 		return -1;
 	while (isdigit((unsigned char)*p)) {
-		if (v < DELTA_MAX)
-			v = v * 10 + (*p - '0');
-		if (v > DELTA_MAX)
+		/* Checked before multiplying: long may be 32 bits. */
+		if (v > (DELTA_MAX - (*p - '0')) / 10)
 			v = DELTA_MAX;
+		else
+			v = v * 10 + (*p - '0');
 		p++;
 	}
 	*end = p;
@@ -66,75 +67,99 @@ read_delta(const char *p, const char **end)
 }
 
 /*
- * One ";name[=value]" parameter at p (after the ';'). The value may be a
- * token or a quoted string; it is copied (unquoted) into value. Returns
- * the end or NULL if malformed.
+ * One ";name[=value]" parameter at p (after the ';'). The name is
+ * lower-cased into name; the value may be a token or a quoted string and
+ * is copied (unquoted) into value. Any generic parameter is allowed
+ * (RFC 6665 §8.4), however long: a name too long for name is read as ""
+ * (no parameter we use is that long), a value too long for value is read
+ * as "" with *cut set, for the caller to refuse if it needs that value.
+ * Returns the end or NULL if malformed.
  */
 static const char *
 read_param(const char *p, char *name, size_t nsize, char *value,
-    size_t vsize)
+    size_t vsize, int *cut)
 {
-	size_t n = 0;
+	size_t n = 0, len = 0;
 
+	*cut = 0;
 	p = skip_ws(p);
-	if ((p = read_token(p, name, nsize)) == NULL)
+	if (!is_token_char((unsigned char)*p))
 		return NULL;
+	for (; is_token_char((unsigned char)*p); p++, len++)
+		if (n + 1 < nsize)
+			name[n++] = (char)tolower((unsigned char)*p);
+	name[len < nsize ? n : 0] = '\0';
 	p = skip_ws(p);
 	value[0] = '\0';
 	if (*p != '=')
 		return p;
 	p = skip_ws(p + 1);
+	n = 0;
 	if (*p == '"') {
 		for (p++; *p != '"'; p++) {
 			if (*p == '\0')
 				return NULL;
 			if (*p == '\\' && p[1] != '\0')
 				p++;
-			if (n + 1 >= vsize)
-				return NULL;
-			value[n++] = *p;
+			if (n + 1 < vsize)
+				value[n++] = *p;
+			else
+				*cut = 1;
 		}
 		p++;
 	} else {
-		while (is_token_char((unsigned char)*p) || *p == ':' ||
-		    *p == '[' || *p == ']') {
-			if (n + 1 >= vsize)
-				return NULL;
-			value[n++] = *p++;
-		}
-		if (n == 0)
+		for (len = 0; is_token_char((unsigned char)*p) || *p == ':' ||
+		    *p == '[' || *p == ']'; p++, len++)
+			if (n + 1 < vsize)
+				value[n++] = *p;
+			else
+				*cut = 1;
+		if (len == 0)
 			return NULL;
 	}
-	value[n] = '\0';
+	value[*cut ? 0 : n] = '\0';
 	return skip_ws(p);
 }
 
-/*
- * Event: package[.template] *(;param) (RFC 6665 §8.2.1). Only the id
- * parameter matters to us. -1 if malformed.
- */
-int
-sip_event_parse(const char *value, struct event_hdr *out)
+/* Event: the work of sip_event_parse(), on a cleared out. */
+static int
+event_parse(const char *value, struct event_hdr *out)
 {
 	const char *p;
 
-	memset(out, 0, sizeof(*out));
-	if (value == NULL)
-		return -1;
 	p = skip_ws(value);
 	if ((p = read_token(p, out->package, sizeof(out->package))) == NULL)
 		return -1;
 	p = skip_ws(p);
 	while (*p == ';') {
 		char name[32], val[SIP_EVENT_MAX_ID + 1];
+		int cut;
 
 		if ((p = read_param(p + 1, name, sizeof(name), val,
-		    sizeof(val))) == NULL)
+		    sizeof(val), &cut)) == NULL)
 			return -1;
-		if (strcmp(name, "id") == 0)
+		if (strcmp(name, "id") == 0) {
+			if (cut)
+				return -1;	/* never cut an id short */
 			memcpy(out->id, val, strlen(val) + 1);
+		}
 	}
 	return *p == '\0' ? 0 : -1;
+}
+
+/*
+ * Event: package[.template] *(;param) (RFC 6665 §8.2.1). Only the id
+ * parameter matters to us. -1 if malformed; out is then cleared.
+ */
+int
+sip_event_parse(const char *value, struct event_hdr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (value == NULL || event_parse(value, out) != 0) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
 }
 
 static const char *const reason_names[] = {
@@ -174,22 +199,13 @@ sip_sub_state_name(enum sub_state state)
 	}
 }
 
-/*
- * Subscription-State: substate-value *(;param) (RFC 6665 §8.2.3), with
- * reason, expires and retry-after. Unknown states and reasons are kept as
- * OTHER (RFC 6665 §4.1.3 says how to treat them). -1 if malformed.
- */
-int
-sip_sub_state_parse(const char *value, struct sub_state_hdr *out)
+/* Subscription-State: the work of sip_sub_state_parse(). */
+static int
+sub_state_parse(const char *value, struct sub_state_hdr *out)
 {
 	char tok[32];
 	const char *p;
 
-	memset(out, 0, sizeof(*out));
-	out->expires = -1;
-	out->retry_after = -1;
-	if (value == NULL)
-		return -1;
 	if ((p = read_token(skip_ws(value), tok, sizeof(tok))) == NULL)
 		return -1;
 	if (strcmp(tok, "active") == 0)
@@ -204,27 +220,56 @@ sip_sub_state_parse(const char *value, struct sub_state_hdr *out)
 	while (*p == ';') {
 		char name[32], val[64];
 		const char *end;
+		int cut;
 
 		if ((p = read_param(p + 1, name, sizeof(name), val,
-		    sizeof(val))) == NULL)
+		    sizeof(val), &cut)) == NULL)
 			return -1;
 		if (strcmp(name, "reason") == 0) {
+			/* A reason too long to be ours is just unknown. */
 			out->reason = SUB_REASON_OTHER;
-			for (size_t i = 1; i < sizeof(reason_names) /
+			for (size_t i = 1; !cut && i < sizeof(reason_names) /
 			    sizeof(reason_names[0]) - 1; i++)
 				if (strcasecmp(val, reason_names[i]) == 0)
 					out->reason = (enum sub_reason)i;
 		} else if (strcmp(name, "expires") == 0) {
-			if ((out->expires = read_delta(val, &end)) < 0 ||
+			if (cut || (out->expires = read_delta(val, &end)) < 0 ||
 			    *end != '\0')
 				return -1;
 		} else if (strcmp(name, "retry-after") == 0) {
-			if ((out->retry_after = read_delta(val, &end)) < 0 ||
+			if (cut ||
+			    (out->retry_after = read_delta(val, &end)) < 0 ||
 			    *end != '\0')
 				return -1;
 		}
 	}
 	return *p == '\0' ? 0 : -1;
+}
+
+/* A Subscription-State with nothing in it. */
+static void
+sub_state_clear(struct sub_state_hdr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->expires = -1;
+	out->retry_after = -1;
+}
+
+/*
+ * Subscription-State: substate-value *(;param) (RFC 6665 §8.2.3), with
+ * reason, expires and retry-after. Unknown states and reasons are kept as
+ * OTHER (RFC 6665 §4.1.3 says how to treat them). -1 if malformed; out is
+ * then cleared.
+ */
+int
+sip_sub_state_parse(const char *value, struct sub_state_hdr *out)
+{
+	sub_state_clear(out);
+	if (value == NULL || sub_state_parse(value, out) != 0) {
+		sub_state_clear(out);
+		return -1;
+	}
+	return 0;
 }
 
 /* Expires: delta-seconds (RFC 3261 §20.19); -1 if malformed. */
