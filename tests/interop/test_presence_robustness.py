@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""Hostile and over-limit presence requests: each gets the answer RFC 6665
+or RFC 8048 §8 asks for, with a log line, and the gateway keeps serving.
+
+A scripted SIP UA talks to the gateway directly (it is also the gateway's
+outbound proxy, so the gateway's own SUBSCRIBEs land in it, and it answers
+them as a notifier). [presence] max_per_user is 2 and max_subscriptions 4.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import util                          # noqa: E402
+from harness.gateway import Deployment            # noqa: E402
+from harness.presence import is_from              # noqa: E402
+from harness.util import check                    # noqa: E402
+
+JULIET = "sip:juliet@xmpp.test"
+WAIT = 5.0
+
+
+def raw(d, method="SUBSCRIBE", uri=JULIET, frm="sip:romeo@sip.test",
+        headers=None, drop=(), body=b""):
+    """A request as bytes, with headers added or dropped by name."""
+    lines = ["%s %s SIP/2.0" % (method, uri),
+             "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport" % (
+                 d.ua.port, util.unique("b")),
+             "Max-Forwards: 70",
+             "From: <%s>;tag=%s" % (frm, util.unique("t")),
+             "To: <%s>" % uri,
+             "Call-ID: %s" % util.unique("c"),
+             "CSeq: 1 %s" % method,
+             "Contact: <sip:romeo@127.0.0.1:%d>" % d.ua.port,
+             "Event: presence",
+             "Expires: 600"]
+    names = {h.split(":")[0].lower() for h in (headers or [])}
+    names |= {n.lower() for n in drop}
+    lines = [l for l in lines if l.split(":")[0].lower() not in names]
+    lines += list(headers or [])
+    lines.append("Content-Length: %d" % len(body))
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def answer(d, data):
+    """Send data to the gateway; its final response (or None)."""
+    res = d.ua.send_raw(data, "udp", d.gateway.sip_addr, wait=1.0)
+    finals = [r for r in res.responses if r.status >= 200]
+    return finals[0] if finals else None
+
+
+def expect(d, data, status, what):
+    r = answer(d, data)
+    check(r is not None and r.status == status, "%s: want %d, got %r",
+          what, status, r)
+    return r
+
+
+def still_serving(d):
+    """The daemon lives and a MESSAGE still goes through."""
+    check(d.gateway.alive(), "sipxmppd died:\n%s",
+          util.tail(d.gateway.log_path))
+    marker = util.unique("alive")
+    r = d.ua.send_message(JULIET, body=marker, from_uri="sip:romeo@sip.test",
+                          target=d.gateway.sip_addr, timeout=10)
+    check(r is not None and r.status == 200, "after bad input: %r", r)
+
+
+def check_malformed_subscribe(d):
+    """No Contact, bad Expires, no PIDF in Accept, wrong or no Event."""
+    expect(d, raw(d, drop=["Contact"]), 400, "SUBSCRIBE without Contact")
+    expect(d, raw(d, headers=["Expires: soon"]), 400, "Expires: soon")
+    r = expect(d, raw(d, headers=["Accept: text/plain"]), 406,
+               "Accept without PIDF")
+    check("pidf" in (r.get("accept") or ""), "406 without Accept: %r",
+          r.text if hasattr(r, "text") else r)
+    r = expect(d, raw(d, headers=["Event: presence.winfo"]), 489,
+               "Event presence.winfo")
+    check("presence" in (r.get("allow-events") or ""),
+          "489 without Allow-Events")
+    expect(d, raw(d, drop=["Event"]), 489, "SUBSCRIBE without Event")
+    expect(d, raw(d, headers=["Event: pres;ence;;"]), 489, "broken Event")
+    still_serving(d)
+
+
+def check_addresses(d):
+    """Watchers outside our domain, targets on our own side or unmapped."""
+    expect(d, raw(d, frm="sip:eve@elsewhere.test"), 403,
+           "watcher outside the component domain")
+    expect(d, raw(d, uri="sip:tybalt@sip.test"), 482,
+           "target on the SIP side")
+    expect(d, raw(d, uri="sip:nobody@unmapped.test"), 404,
+           "unmapped target")
+    expect(d, raw(d, uri="sips:juliet@xmpp.test"), 480, "SIPS target")
+    still_serving(d)
+
+
+def check_notify_outside_dialogs(d):
+    """NOTIFY with no dialog of ours, or no Event: 481 / 400."""
+    expect(d, raw(d, method="NOTIFY",
+                  headers=["Subscription-State: active",
+                           "To: <%s>;tag=nosuchtag" % JULIET]),
+           481, "NOTIFY for no dialog")
+    expect(d, raw(d, method="NOTIFY", drop=["Event"]), 400,
+           "NOTIFY without Event")
+    still_serving(d)
+
+
+def check_sip_watcher_limit(d):
+    """romeo may hold 2 subscriptions (max_per_user); the third gets 503
+    with Retry-After; Expires: 0 releases one."""
+    subs = []
+    for user in ("juliet", "nurse"):
+        s = d.ua.subscribe("sip:%s@xmpp.test" % user, expires=600,
+                           target=d.gateway.sip_addr)
+        check(s.response is not None and s.response.status == 200,
+              "subscription %d: %r", len(subs) + 1, s.response)
+        subs.append(s)
+    s3 = d.ua.subscribe("sip:paris@xmpp.test", expires=600,
+                        target=d.gateway.sip_addr)
+    check(s3.response is not None and s3.response.status == 503,
+          "third subscription: %r", s3.response)
+    check(s3.response.get("retry-after") is not None, "503 without "
+          "Retry-After")
+    check(d.gateway.wait_log("subscription limit reached", timeout=2),
+          "no log line for the limit")
+    subs[1].unsubscribe(target=d.gateway.sip_addr)
+    s4 = d.ua.subscribe("sip:paris@xmpp.test", expires=600,
+                        target=d.gateway.sip_addr)
+    check(s4.response is not None and s4.response.status == 200,
+          "after an unsubscribe: %r", s4.response)
+    subs[0].unsubscribe(target=d.gateway.sip_addr)
+    s4.unsubscribe(target=d.gateway.sip_addr)
+
+
+def check_xmpp_watcher_limit(d):
+    """juliet may watch 2 SIP users; the third subscribe gets
+    <resource-constraint/> and no SUBSCRIBE leaves the gateway."""
+    d.ua.subscribe_status = 200       # the UA plays presence server
+    mark = d.juliet.presence_mark()
+    for user in ("benvolio", "mercutio"):
+        d.juliet.subscribe("%s@sip.test" % user)
+    util.wait_for(lambda: len(d.ua.server_subscriptions) >= 2, WAIT,
+                  what="two SUBSCRIBEs from the gateway")
+    d.juliet.subscribe("tybalt@sip.test")
+    p = d.juliet.wait_presence(is_from("tybalt@sip.test", "error"), WAIT,
+                               start=mark)
+    check(p is not None, "no error for the third subscription: %r",
+          d.juliet.received_presences(start=mark))
+    check("resource-constraint" in p.xml, "error is not "
+          "resource-constraint: %s", p.xml)
+    check(len(d.ua.server_subscriptions) == 2, "a third SUBSCRIBE left: "
+          "%d", len(d.ua.server_subscriptions))
+    still_serving(d)
+
+
+def main():
+    t = util.TestRunner("presence_robustness")
+    d = Deployment("pres-robust",
+                   gateway_options={"presence": {
+                       "max_per_user": "2", "max_subscriptions": "4",
+                       "min_expires": "60"}})
+    try:
+        d.start()
+    except Exception:
+        t.fail_setup("deployment start")
+        t.finish()
+    for f in (check_malformed_subscribe, check_addresses,
+              check_notify_outside_dialogs, check_sip_watcher_limit,
+              check_xmpp_watcher_limit):
+        t.run(f, d)
+    try:
+        d.stop()
+    except Exception:
+        t.fail_setup("clean stop")
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()
