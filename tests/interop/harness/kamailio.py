@@ -160,6 +160,8 @@ class Kamailio:
             pre = PRESENCE_PRE_ROUTE % {"domain": self.domain} + pre
         out.append(ROUTE_HEAD % {"pre_route": pre,
                                  "indialog": PRESENCE_INDIALOG
+                                 if self.presence else "",
+                                 "indialog_rr": NOTIFY_RR
                                  if self.presence else ""})
         for dom, target in sorted(self.routes.items()):
             host, port = target[0], target[1]
@@ -236,7 +238,7 @@ request_route {
 	# In-dialog requests follow their route set.
 	if (has_totag()) {
 		if (loose_route()) {
-			t_relay();
+%(indialog_rr)s			t_relay();
 			exit;
 		}
 		if (is_method("ACK")) {
@@ -323,6 +325,14 @@ PRESENCE_INDIALOG = r"""
 			t_relay();
 			exit;
 		}"""
+
+# A NOTIFY may create the subscription dialog at the watcher (RFC 6665
+# §4.1.2.4: it can overtake the 200), whose route set then comes from the
+# NOTIFY's Record-Route: stay on the path for it as for the SUBSCRIBE.
+NOTIFY_RR = r"""			if (is_method("NOTIFY")) {
+				record_route();
+			}
+"""
 
 # SUBSCRIBE to the XMPP domain: stay on the path of the dialog (RFC 3261
 # §16.6 step 4) so NOTIFYs and refreshes traverse this proxy.

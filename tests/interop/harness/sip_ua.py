@@ -761,13 +761,16 @@ class SipUA:
     def subscribe(self, target_uri, expires=600, target=None,
                   from_uri=None, event="presence",
                   accept="application/pidf+xml", transport="udp",
-                  headers=None, timeout=10.0):
+                  headers=None, timeout=10.0, on_notify=None):
         """SUBSCRIBE to target_uri through target (default self.proxy) and
         return a Subscription; its .response is the final answer (None on
-        timeout). NOTIFYs of the dialog are answered and recorded."""
+        timeout). NOTIFYs of the dialog are answered and recorded, and
+        passed to on_notify(sub, Notify) if given (set before sending:
+        the first NOTIFY may overtake the 200)."""
         sub = Subscription(self, target_uri, from_uri or self.uri, event,
                            accept, transport,
                            target or self.proxy or _uri_target(target_uri))
+        sub.on_notify = on_notify
         with self._cond:
             self.subscriptions.append(sub)
         sub._initial(expires, headers, timeout)
@@ -1018,6 +1021,7 @@ class Subscription:
         self.notifies = []
         self.notify_status = 200
         self.notify_reason = None
+        self.on_notify = None          # f(sub, Notify) after answering
         self.cseq_regressions = []     # NOTIFY CSeqs that went backwards
         self._cond = threading.Condition()
 
@@ -1063,14 +1067,20 @@ class Subscription:
             return
         with self._cond:
             self.responses.append(resp)
-            if 200 <= resp.status < 300 and self.remote_tag is None:
+            tag = header_param(resp.get("to", ""), "tag")
+            if 200 <= resp.status < 300 and (
+                    self.remote_tag is None or
+                    (self.remote_tag == tag and not self.route_set)):
                 # RFC 3261 §12.1.2: route set = Record-Route reversed.
-                self.remote_tag = header_param(resp.get("to", ""), "tag")
+                # Also when a NOTIFY that overtook the 2xx made the
+                # dialog but carried no Record-Route (not every proxy
+                # record-routes NOTIFYs).
+                self.remote_tag = tag
                 rr = []
                 for v in resp.get_all("record-route"):
                     rr += _split_commas(v)
                 self.route_set = list(reversed(rr))
-                if resp.get("contact"):
+                if resp.get("contact") and self.remote_target is None:
                     self.remote_target = uri_of(resp.get("contact"))
             self._cond.notify_all()
 
@@ -1095,6 +1105,8 @@ class Subscription:
             self.notifies.append(n)
             self._cond.notify_all()
         self.ua.respond(req, self.notify_status, self.notify_reason)
+        if self.on_notify is not None:
+            self.on_notify(self, n)
 
     def wait_notify(self, predicate=None, timeout=10.0, start=0):
         """The first NOTIFY from index start matching predicate(Notify),
@@ -1195,6 +1207,7 @@ class ServerSubscription:
         self.local_cseq = random.randint(1, 1000)
         self.requests = [req]          # SUBSCRIBEs of this dialog
         self.refresh_status = 200
+        self.on_request = None         # f(srv, req) after answering one
         self._cond = threading.Condition()
 
     def _granted(self, req):
@@ -1226,6 +1239,8 @@ class ServerSubscription:
         if self.refresh_status == 200:
             self.expires = self._granted(req)
         self._answer(req, self.refresh_status)
+        if self.on_request is not None:
+            self.on_request(self, req)
 
     def wait_subscribe(self, predicate=None, timeout=10.0, start=1):
         """An in-dialog SUBSCRIBE (index >= start) matching predicate."""

@@ -321,7 +321,10 @@ class XmppUser:
         return self._session.is_set()
 
     def close(self):
-        """Disconnect and stop the loop thread."""
+        """Disconnect and stop the loop thread (once: a test may close a
+        user that the Deployment closes again at the end)."""
+        if not self._thread.is_alive():
+            return
         self._closing = True
         if self.xmpp is not None:
             try:
