@@ -29,8 +29,9 @@ static const struct cell x2s_table[X2S_N_STATES][X2S_N_EVENTS] = {
 		/* §5.2.1: a 200 is not authorization; wait for NOTIFY. */
 		[X2S_EV_SIP_OK] = GO(X2S_PENDING, 0),
 		[X2S_EV_SIP_PERMANENT] = STAY(END_AND_CONFIRM),
-		/* 423 is answered by a new try with Min-Expires. */
 		[X2S_EV_SIP_TRANSIENT] = STAY(RETRY_LATER),
+		/* RFC 3261 §21.4.17: again, with Min-Expires. */
+		[X2S_EV_SIP_INTERVAL] = STAY(RETRY_LATER),
 		/* 404, 480, 408...: the subscription request fails. */
 		[X2S_EV_SIP_FAILED] = STAY(X2S_ACT_SEND_ERROR |
 		    X2S_ACT_DELETE),
@@ -47,7 +48,11 @@ static const struct cell x2s_table[X2S_N_STATES][X2S_N_EVENTS] = {
 		    X2S_ACT_SUBSCRIBE_END),
 		[X2S_EV_SIP_PERMANENT] = STAY(END_AND_CONFIRM),
 		[X2S_EV_SIP_TRANSIENT] = GO(X2S_SUBSCRIBING, RETRY_LATER),
-		[X2S_EV_SIP_FAILED] = GO(X2S_SUBSCRIBING, RETRY_LATER),
+		/* RFC 6665 §4.1.2.2: a failed refresh leaves the
+		 * subscription valid until it expires; try again. */
+		[X2S_EV_SIP_FAILED] = STAY(X2S_ACT_SCHEDULE_RETRY),
+		[X2S_EV_SIP_INTERVAL] = STAY(X2S_ACT_SCHEDULE_RETRY),
+		[X2S_EV_RETRY_DUE] = STAY(X2S_ACT_SUBSCRIBE_REFRESH),
 		[X2S_EV_NOTIFY_ACTIVE] = GO(X2S_ACTIVE,
 		    X2S_ACT_SEND_SUBSCRIBED | X2S_ACT_SEND_PRESENCE),
 		[X2S_EV_NOTIFY_END_FINAL] = STAY(END_AND_CONFIRM),
@@ -68,7 +73,10 @@ static const struct cell x2s_table[X2S_N_STATES][X2S_N_EVENTS] = {
 		[X2S_EV_SIP_PERMANENT] = STAY(END_AND_CONFIRM),
 		/* §5.2.2: transient; the authorization stays. */
 		[X2S_EV_SIP_TRANSIENT] = GO(X2S_IDLE, RETRY_LATER),
-		[X2S_EV_SIP_FAILED] = GO(X2S_IDLE, RETRY_LATER),
+		/* RFC 6665 §4.1.2.2: still valid until it expires. */
+		[X2S_EV_SIP_FAILED] = STAY(X2S_ACT_SCHEDULE_RETRY),
+		[X2S_EV_SIP_INTERVAL] = STAY(X2S_ACT_SCHEDULE_RETRY),
+		[X2S_EV_RETRY_DUE] = STAY(X2S_ACT_SUBSCRIBE_REFRESH),
 		[X2S_EV_NOTIFY_ACTIVE] = STAY(X2S_ACT_SEND_PRESENCE),
 		[X2S_EV_NOTIFY_END_FINAL] = STAY(END_AND_CONFIRM),
 		[X2S_EV_NOTIFY_END_RETRY] = GO(X2S_IDLE, RETRY_LATER),
@@ -90,8 +98,11 @@ static const struct cell x2s_table[X2S_N_STATES][X2S_N_EVENTS] = {
 		[X2S_EV_XMPP_UNSUBSCRIBE] = GO(X2S_UNSUBSCRIBING,
 		    X2S_ACT_SUBSCRIBE_END),
 		[X2S_EV_SIP_PERMANENT] = STAY(END_AND_CONFIRM),
+		[X2S_EV_WATCHER_OFFLINE] = GO(X2S_IDLE,
+		    X2S_ACT_SUBSCRIBE_END | X2S_ACT_DROP_DIALOG),
 		[X2S_EV_SIP_TRANSIENT] = GO(X2S_IDLE, RETRY_LATER),
 		[X2S_EV_SIP_FAILED] = GO(X2S_IDLE, RETRY_LATER),
+		[X2S_EV_SIP_INTERVAL] = GO(X2S_IDLE, RETRY_LATER),
 		[X2S_EV_NOTIFY_ACTIVE] = GO(X2S_ACTIVE, X2S_ACT_SEND_PRESENCE),
 		[X2S_EV_NOTIFY_END_FINAL] = STAY(END_AND_CONFIRM),
 		[X2S_EV_NOTIFY_END_RETRY] = GO(X2S_IDLE, RETRY_LATER),
@@ -106,6 +117,7 @@ static const struct cell x2s_table[X2S_N_STATES][X2S_N_EVENTS] = {
 		[X2S_EV_SIP_PERMANENT] = STAY(END_AND_CONFIRM),
 		[X2S_EV_SIP_TRANSIENT] = STAY(END_AND_CONFIRM),
 		[X2S_EV_SIP_FAILED] = STAY(END_AND_CONFIRM),
+		[X2S_EV_SIP_INTERVAL] = STAY(END_AND_CONFIRM),
 		[X2S_EV_NOTIFY_END_FINAL] = STAY(END_AND_CONFIRM),
 		[X2S_EV_NOTIFY_END_RETRY] = STAY(END_AND_CONFIRM),
 		[X2S_EV_EXPIRED] = STAY(END_AND_CONFIRM),
@@ -198,7 +210,8 @@ x2s_authorized(enum x2s_state state)
 
 /*
  * The event a final response to our SUBSCRIBE is (RFC 8048 §5.2.2):
- * 403, 489, 603 cancel the authorization; 423, 481 are transient.
+ * 403, 489, 603 cancel the authorization; 423, 481 are transient: 481
+ * lost the dialog, 423 asks for a longer Expires in the same one.
  */
 enum x2s_event
 x2s_event_for_status(int status)
@@ -211,6 +224,7 @@ x2s_event_for_status(int status)
 	case 603:
 		return X2S_EV_SIP_PERMANENT;
 	case 423:
+		return X2S_EV_SIP_INTERVAL;
 	case 481:
 		return X2S_EV_SIP_TRANSIENT;
 	default:
@@ -237,7 +251,7 @@ x2s_event_name(enum x2s_event event)
 		"watcher-offline", "sip-ok", "sip-permanent", "sip-transient",
 		"sip-failed", "notify-pending", "notify-active",
 		"notify-end-final", "notify-end-retry", "refresh-due",
-		"retry-due", "expired",
+		"retry-due", "expired", "sip-interval",
 	};
 
 	return (unsigned)event < X2S_N_EVENTS ? names[event] : "?";

@@ -29,7 +29,7 @@ enum x2s_event {
 	X2S_EV_WATCHER_OFFLINE,	/* her last resource went unavailable */
 	X2S_EV_SIP_OK,		/* 2xx to our SUBSCRIBE */
 	X2S_EV_SIP_PERMANENT,	/* 403, 489, 603 (§5.2.2) */
-	X2S_EV_SIP_TRANSIENT,	/* 423, 481 (§5.2.2) */
+	X2S_EV_SIP_TRANSIENT,	/* 481 (§5.2.2): the dialog is gone */
 	X2S_EV_SIP_FAILED,	/* any other final failure, Timer F */
 	X2S_EV_NOTIFY_PENDING,
 	X2S_EV_NOTIFY_ACTIVE,
@@ -39,6 +39,7 @@ enum x2s_event {
 	X2S_EV_REFRESH_DUE,
 	X2S_EV_RETRY_DUE,
 	X2S_EV_EXPIRED,		/* the dialog ran out unrefreshed */
+	X2S_EV_SIP_INTERVAL,	/* 423: ask again with Min-Expires */
 	X2S_N_EVENTS
 };
 

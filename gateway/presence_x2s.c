@@ -444,7 +444,9 @@ x2s_event(struct bridge_presence *bp, struct presence_pair *p,
 		a |= X2S_ACT_SCHEDULE_RETRY;
 	}
 	if ((a & X2S_ACT_SUBSCRIBE_REFRESH) &&
-	    subscribe_in_dialog(bp, p, p->x2s_expires_ask) < 0) {
+	    subscribe_in_dialog(bp, p, p->x2s_expires_ask) < 0 &&
+	    subscribe_new(bp, p) < 0) {
+		/* No confirmed dialog to refresh: a new one, or later. */
 		drop_dialog(bp, p);
 		a |= X2S_ACT_SCHEDULE_RETRY;
 	}
