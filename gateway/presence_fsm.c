@@ -143,9 +143,9 @@ static const struct cell s2x_table[S2X_N_STATES][S2X_N_EVENTS] = {
 		    S2X_ACT_NOTIFY_ACTIVE | S2X_ACT_SEND_PROBE),
 		[S2X_EV_XMPP_UNSUBSCRIBED] = STAY(S2X_ACT_NOTIFY_END_REJECTED |
 		    S2X_ACT_DELETE),
-		/* Presence reaches us only if she approved. (Prosody's
-		 * "unavailable" acknowledging a subscribe proves nothing.) */
-		[S2X_EV_XMPP_AVAILABLE] = GO(S2X_ACTIVE, S2X_ACT_NOTIFY_ACTIVE),
+		/* No XMPP_AVAILABLE row: a directed presence is not her
+		 * "subscribed" (§5.3.1), and Prosody's "unavailable"
+		 * acknowledging a subscribe proves nothing either. */
 		[S2X_EV_EXPIRED] = STAY(S2X_END_TIMEOUT),
 		[S2X_EV_NOTIFY_FAILED] = STAY(S2X_ACT_SEND_UNAVAILABLE |
 		    S2X_ACT_DELETE),

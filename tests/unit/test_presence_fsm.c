@@ -648,6 +648,10 @@ s2x_new_subscription(void **state)
 	assert_int_equal(s2x(&st, S2X_EV_XMPP_UNAVAILABLE), 0);
 	assert_int_equal(st, S2X_PENDING);
 
+	/* A directed presence is not her "subscribed" (§5.3.1). */
+	assert_int_equal(s2x(&st, S2X_EV_XMPP_AVAILABLE), 0);
+	assert_int_equal(st, S2X_PENDING);
+
 	/* A refresh while she decides: pending again, no body. */
 	assert_int_equal(s2x(&st, S2X_EV_REFRESH), S2X_ACT_NOTIFY_PENDING);
 
