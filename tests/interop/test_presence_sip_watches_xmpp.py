@@ -65,8 +65,6 @@ def check_subscribe_pending(b, s):
     check(r.get("contact"), "no Contact in the 200")
     granted = int(r.get("expires", "-1"))
     check(0 < granted <= 600, "Expires %r", r.get("expires"))
-    check(any("lr" in rr for rr in s.sub.route_set),
-          "Kamailio did not record-route: %r", s.sub.route_set)
     n = wait_notify(s.sub, None, 0, "first NOTIFY", b)
     check(n.state == "pending", "first NOTIFY %r", n)
     check(n.expires is not None and 0 < n.expires <= granted,
@@ -80,6 +78,17 @@ def check_subscribe_pending(b, s):
                                start=mark)
     check(p is not None, "juliet was not asked: %r",
           b.juliet.received_presences(start=mark))
+
+
+def check_200_copies_record_route(b, s):
+    """RFC 3261 §12.1.1: the gateway's 200 carries the Record-Route the
+    SUBSCRIBE came with (the watcher takes its route set from the 2xx
+    when that comes before the first NOTIFY)."""
+    r = s.sub.response
+    check(r.get_all("record-route"), "the 200 lacks Kamailio's "
+          "Record-Route:\n%s", r.raw.decode("utf-8", "replace"))
+    check(any("lr" in rr for rr in s.sub.route_set),
+          "no route through Kamailio: %r", s.sub.route_set)
 
 
 def check_approve_active(b, s):
@@ -298,7 +307,9 @@ def main():
         t.fail_setup("kamailio + deployment start")
         t.finish()
     s = State()
-    if t.run(check_subscribe_pending, b, s) and \
+    if t.run(check_subscribe_pending, b, s):
+        t.run(check_200_copies_record_route, b, s)
+    if s.sub is not None and s.sub.status == 200 and \
             t.run(check_approve_active, b, s):
         for f in (check_show_status_priority, check_dnd_is_busy,
                   check_second_resource, check_offline_is_closed,
