@@ -613,6 +613,21 @@ bridge_presence_link_up(struct bridge_presence *bp)
 
 		if (p->x2s_ref.key != NULL && p->x2s_dlg.remote_tag != NULL)
 			p->x2s_refresh_at = now;
+		/*
+		 * What was said while the link was down is lost: ask the
+		 * XMPP users again for the SIP watchers still waiting, and
+		 * learn the presence of those who said yes.
+		 */
+		for (struct presence_watcher *w = p->watchers; w != NULL;
+		    w = w->next)
+			if (w->state == S2X_PENDING && !w->fetch) {
+				presence_send_simple(bp, p->contact_jid,
+				    p->user_jid, "subscribe");
+				break;
+			}
+		if (p->authorized == 1 && p->watchers != NULL)
+			presence_send_simple(bp, p->contact_jid, p->user_jid,
+			    "probe");
 	}
 }
 
