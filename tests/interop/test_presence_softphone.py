@@ -142,7 +142,14 @@ def check_offline_within_a_second(b):
 def check_softphone_quits(b):
     """The softphone quits (un-PUBLISH): juliet sees romeo offline."""
     j = b.p.juliet
-    j.send_presence()          # back online for what follows
+    # Back online (she went offline above, and the gateway may have ended
+    # its SUBSCRIBE for her meanwhile): wait until she sees romeo again,
+    # so the un-PUBLISH meets a live subscription.
+    mark = j.presence_mark()
+    j.send_presence()
+    p = j.wait_presence(is_from(ROMEO, None), WAIT, start=mark)
+    check(p is not None, "juliet does not see romeo again: %r",
+          j.received_presences(start=mark))
     mark = j.presence_mark()
     b.phone.stop()
     p = j.wait_presence(is_from(ROMEO, "unavailable"), WAIT, start=mark)
