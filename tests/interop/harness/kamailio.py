@@ -100,11 +100,6 @@ class Kamailio:
             ("presence", "min_expires", 30),
         ]
 
-    def presentity(self):
-        """The raw rows of the presentity table as db_text last wrote
-        them (for debugging a test)."""
-        return util.read_text(os.path.join(self.db_dir, "presentity"))
-
     @property
     def addr(self):
         """(host, port) of the proxy."""
