@@ -382,6 +382,15 @@ answer_ok(struct bridge_presence *bp, struct sip_tx *tx, long expires)
 
 	if (resp == NULL)
 		return;
+	/* RFC 3261 §12.1.1: the 2xx that makes a dialog copies the
+	 * request's Record-Route, so the watcher's route set matches ours. */
+	if (osip_list_size(&resp->record_routes) <= 0 &&
+	    osip_list_clone(&sip_tx_request(tx)->record_routes,
+	    &resp->record_routes,
+	    (int (*)(void *, void **))&osip_record_route_clone) != 0) {
+		osip_message_free(resp);
+		return;
+	}
 	snprintf(num, sizeof(num), "%ld", expires);
 	sip_message_add_header(resp, "Expires", num);
 	presence_add_sip_headers(bp, resp, 1);
