@@ -492,7 +492,10 @@ class SipUA:
             except OSError:
                 pass
             return
-        self.udp.sendto(data, self._response_addr(req))
+        try:
+            self.udp.sendto(data, self._response_addr(req))
+        except OSError:
+            pass        # closed meanwhile: the peer will retransmit or time out
 
     @staticmethod
     def _response_addr(req):
