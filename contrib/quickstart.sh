@@ -148,6 +148,13 @@ print_instructions() {
    encryption          none / allow plaintext (loopback only)
    then write to       romeo@$SIP_DOMAIN
 
+ Presence, both ways (RFC 8048):
+   softphone           add sip:juliet@$XMPP_DOMAIN as a buddy and let it
+                       publish its presence (Linphone: Settings > Account
+                       > Publish presence information)
+   Jabber client       add romeo@$SIP_DOMAIN as a contact; approve the
+                       request that comes back from him
+
  Without a softphone, from this shell (juliet sees it once logged in):
    sipsak -f $DIR/test-message.sip -s sip:juliet@127.0.0.1:$KAMAILIO_PORT
  How an address is translated:
@@ -215,107 +222,24 @@ Component "$SIP_DOMAIN"
 EOF
 }
 
+# Kamailio: registrar, proxy and presence server (presence, presence_xml,
+# db_text) for $SIP_DOMAIN, routing $XMPP_DOMAIN to sipxmppd. The config
+# comes from the same fixture the interop tests run Kamailio with, so the
+# quickstart runs what is tested (see contrib/kamailio/route-xmpp.cfg for
+# the part to copy into an existing Kamailio).
 write_kamailio() {
-	local mpath
-	mpath=$(find /usr/lib -maxdepth 3 -type d -path '*/kamailio/modules' |
-	    head -n 1)
-	[ -n "$mpath" ] || die "kamailio modules not found"
 	mkdir -p "$DIR/kamailio-run"
-	cat >"$DIR/kamailio.cfg" <<EOF
-#!KAMAILIO
-# sipxmpp quickstart: registrar and proxy for $SIP_DOMAIN on loopback,
-# routing $XMPP_DOMAIN to sipxmppd (see contrib/kamailio/route-xmpp.cfg).
-debug=2
-log_stderror=yes
-fork=yes
-children=2
-tcp_children=2
-auto_aliases=no
-listen=udp:127.0.0.1:$KAMAILIO_PORT
-listen=tcp:127.0.0.1:$KAMAILIO_PORT
-alias="$SIP_DOMAIN"
-mpath="$mpath/"
-
-loadmodule "kex.so"
-loadmodule "corex.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "pv.so"
-loadmodule "maxfwd.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-loadmodule "textops.so"
-loadmodule "siputils.so"
-loadmodule "xlog.so"
-loadmodule "sanity.so"
-
-modparam("usrloc", "db_mode", 0)
-# Some softphones (Linphone) get confused by registrar GRUUs.
-modparam("registrar", "gruu_enabled", 0)
-modparam("rr", "append_fromtag", 1)
-
-request_route {
-	if (!mf_process_maxfwd_header("10")) {
-		sl_send_reply("483", "Too Many Hops");
-		exit;
-	}
-	if (!sanity_check("17895", "7")) {
-		exit;
-	}
-	if (has_totag()) {
-		if (loose_route()) {
-			t_relay();
-			exit;
-		}
-		if (is_method("ACK")) {
-			if (t_check_trans()) {
-				t_relay();
-			}
-			exit;
-		}
-		sl_send_reply("404", "Not here");
-		exit;
-	}
-	if (is_method("CANCEL")) {
-		if (t_check_trans()) {
-			t_relay();
-		}
-		exit;
-	}
-	route(XMPP);
-	if (\$rd == "$SIP_DOMAIN" || \$rd == "127.0.0.1") {
-		if (is_method("REGISTER")) {
-			# Demo: no authentication. Never do this off loopback.
-			if (!save("location")) {
-				sl_reply_error();
-			}
-			exit;
-		}
-		if (!lookup("location")) {
-			sl_send_reply("404", "Not Found");
-			exit;
-		}
-		t_relay();
-		exit;
-	}
-	sl_send_reply("404", "No route to that domain");
-	exit;
-}
-
-# RFC 7247 §5: requests for the XMPP domain go to the gateway.
-route[XMPP] {
-	if (\$rd != "$XMPP_DOMAIN") {
-		return;
-	}
-	xlog("L_INFO", "\$rm \$ru -> sipxmppd\n");
-	\$du = "sip:127.0.0.1:$GATEWAY_PORT;transport=udp";
-	if (!t_relay()) {
-		sl_reply_error();
-	}
-	exit;
-}
-EOF
+	/usr/bin/python3 - "$SRC" "$DIR" "$SIP_DOMAIN" "$XMPP_DOMAIN" \
+	    "$KAMAILIO_PORT" "$GATEWAY_PORT" <<'PY' || die "cannot write kamailio.cfg"
+import sys
+src, d, sip_domain, xmpp_domain, kport, gport = sys.argv[1:]
+sys.path.insert(0, src + "/tests/interop")
+from harness.kamailio import Kamailio
+k = Kamailio(d, domain=sip_domain, port=int(kport), presence=True,
+             routes={xmpp_domain: ("127.0.0.1", int(gport), "udp")})
+k.run_dir = d + "/kamailio-run"
+k.write_config()
+PY
 }
 
 write_gateway() {
