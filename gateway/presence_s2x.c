@@ -254,10 +254,15 @@ notify_answered_cb(void *arg, int status, const osip_message_t *resp)
 	if (status < 200 || status >= 300) {
 		log_info("presence: NOTIFY to %s answered %d: subscription "
 		    "ended", w->dlg.remote_uri, status);
-		if (w->pair != NULL)
-			s2x_event(bp, w, S2X_EV_NOTIFY_FAILED);
-		else
-			w->final_sent = 1;
+		if (w->pair != NULL && !w->fetch) {
+			s2x_event(bp, w, S2X_EV_NOTIFY_FAILED);	/* frees w */
+			return;
+		}
+		/* Nothing more to say to a peer that refuses to listen. */
+		if (w->final_reason == SUB_REASON_NONE)
+			w->final_reason = SUB_REASON_TIMEOUT;
+		w->final_sent = 1;
+		detach(bp, w);
 		maybe_free(bp, w);
 		return;
 	}

@@ -524,7 +524,7 @@ fetch_answered_cb(void *arg, int status, const osip_message_t *resp)
 	struct strmap_node *n = strmap_find(&t->bp->dialogs, t->key);
 
 	(void)resp;
-	if (n != NULL && status >= 300) {
+	if (n != NULL && ((struct dialog_ref *)n)->fetch && status >= 300) {
 		struct presence_fetch *f = (struct presence_fetch *)n;
 
 		log_info("presence: fetch of %s for %s failed: %d",

@@ -147,6 +147,29 @@ def check_global_limit(d):
     still_serving(d)
 
 
+def check_notify_refused(d):
+    """A watcher that answers a NOTIFY with 481 has lost the subscription:
+    the gateway ends it (RFC 6665 §4.2.2) and says so in its log; a
+    refresh in that dialog then gets 481."""
+    mark = d.gateway.log_mark()
+    sub = d.ua.subscribe("sip:juliet@xmpp.test", expires=600,
+                         from_uri="sip:mercutio@sip.test",
+                         target=d.gateway.sip_addr)
+    check(sub.response is not None and sub.response.status == 200,
+          "SUBSCRIBE: %r", sub.response)
+    check(sub.wait_notify(lambda n: n.state == "pending", WAIT) is not None,
+          "no pending NOTIFY")
+    sub.forget()
+    d.juliet.subscribed("mercutio@sip.test")
+    check(d.gateway.wait_log(r"answered 481: subscription ended",
+                             timeout=WAIT, start=mark),
+          "the refused NOTIFY did not end the subscription:\n%s",
+          util.tail(d.gateway.log_path, 20))
+    r = sub.refresh(600, target=d.gateway.sip_addr)
+    check(r is not None and r.status == 481, "refresh after the end: %r", r)
+    still_serving(d)
+
+
 def main():
     t = util.TestRunner("presence_robustness")
     d = Deployment("pres-robust",
@@ -158,7 +181,8 @@ def main():
         t.fail_setup("deployment start")
         t.finish()
     for f in (check_malformed_subscribe, check_addresses,
-              check_notify_outside_dialogs, check_global_limit):
+              check_notify_outside_dialogs, check_notify_refused,
+              check_global_limit):
         t.run(f, d)
     try:
         d.stop()
