@@ -170,6 +170,31 @@ def check_notify_refused(d):
     still_serving(d)
 
 
+def check_notify_retransmitted(d):
+    """RFC 3261 §17.1.2.2 over UDP: a NOTIFY left unanswered is sent
+    again (Timer E); once answered the subscription lives on."""
+    sub = d.ua.subscribe("sip:juliet@xmpp.test", expires=600,
+                         from_uri="sip:benvolio@sip.test",
+                         target=d.gateway.sip_addr)
+    check(sub.response is not None and sub.response.status == 200,
+          "SUBSCRIBE: %r", sub.response)
+    check(sub.wait_notify(lambda n: n.state == "pending", WAIT) is not None,
+          "no pending NOTIFY")
+    sub.notify_drop = 1
+    d.juliet.subscribed("benvolio@sip.test")
+    check(sub.wait_notify(lambda n: n.state == "active", WAIT) is not None,
+          "no active NOTIFY")
+    util.wait_for(lambda: sub.retransmissions >= 1, WAIT,
+                  what="the NOTIFY sent again")
+    start = len(sub.notifies)
+    r = sub.refresh(600, target=d.gateway.sip_addr)
+    check(r is not None and r.status == 200, "refresh: %r", r)
+    check(sub.wait_notify(lambda n: n.state == "active", WAIT,
+                          start=start) is not None,
+          "no NOTIFY after the refresh")
+    sub.unsubscribe(target=d.gateway.sip_addr)
+
+
 def main():
     t = util.TestRunner("presence_robustness")
     d = Deployment("pres-robust",
@@ -181,7 +206,8 @@ def main():
         t.fail_setup("deployment start")
         t.finish()
     for f in (check_malformed_subscribe, check_addresses,
-              check_notify_outside_dialogs, check_notify_refused,
+              check_notify_outside_dialogs, check_notify_retransmitted,
+              check_notify_refused,
               check_global_limit):
         t.run(f, d)
     try:

@@ -806,6 +806,8 @@ class SipUA:
             for sub in subs:
                 if sub.call_id == call_id and sub.local_tag == to_tag:
                     if retrans:
+                        with self._cond:
+                            sub.retransmissions += 1
                         self.respond(req, sub.notify_status,
                                      sub.notify_reason)
                     else:
@@ -1023,6 +1025,8 @@ class Subscription:
         self.responses = []            # final answers to every SUBSCRIBE
         self.notifies = []
         self.notify_status = 200
+        self.notify_drop = 0           # leave this many NOTIFYs unanswered
+        self.retransmissions = 0       # NOTIFY retransmissions seen
         self.notify_reason = None
         self.on_notify = None          # f(sub, Notify) after answering
         self.cseq_regressions = []     # NOTIFY CSeqs that went backwards
@@ -1107,7 +1111,12 @@ class Subscription:
                 self.remote_cseq = n.cseq
             self.notifies.append(n)
             self._cond.notify_all()
-        self.ua.respond(req, self.notify_status, self.notify_reason)
+        with self._cond:
+            drop = self.notify_drop > 0
+            if drop:
+                self.notify_drop -= 1
+        if not drop:    # unanswered, the notifier retransmits (Timer E)
+            self.ua.respond(req, self.notify_status, self.notify_reason)
         if self.on_notify is not None:
             self.on_notify(self, n)
 
