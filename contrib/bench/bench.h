@@ -112,6 +112,7 @@ struct xmpp_end *xmpp_end_connect(struct event_base *, int port,
 int	 xmpp_end_port(const struct xmpp_end *);
 int	 xmpp_end_ready(const struct xmpp_end *);
 int	 xmpp_end_send(struct xmpp_end *, const char *xml, size_t len);
+void	 xmpp_end_flush(struct xmpp_end *);
 const struct xmpp_end_stats *xmpp_end_stats(const struct xmpp_end *);
 const char *xmpp_end_error(const struct xmpp_end *);
 void	 xmpp_end_free(struct xmpp_end *);
@@ -217,7 +218,8 @@ void	 load_free(struct load *);
 
 struct bench_opts {
 	const char	*sipxmppd;	/* binary to start */
-	const char	*wrapper;	/* e.g. "valgrind --tool=callgrind" */
+	const char	*wrapper;	/* e.g. "taskset -c 1" */
+	const char	*callgrind;	/* run under callgrind, dumps here */
 	pid_t		 pid;		/* attach to a running gateway */
 	int		 gw_sip_port;	/* attach: its SIP UDP port */
 	int		 xmpp_port;	/* attach: where the bench listens */
@@ -258,6 +260,7 @@ struct result {
 	double		 gw_cpu_us_per_msg;	/* /proc/PID/stat */
 	double		 gw_cpu_us_per_msg_ns;	/* /proc/PID/schedstat */
 	double		 gw_cpu_util;		/* share of one core */
+	double		 gw_ir_per_msg;		/* callgrind instructions */
 	uint64_t	 gw_hwm_kb, gw_rss_kb;
 	double		 px_cpu_us_per_msg, px_cpu_util;
 	uint64_t	 px_hwm_kb;

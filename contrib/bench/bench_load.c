@@ -318,12 +318,14 @@ load_delivered(struct load *l, uint64_t seq)
 	l->r.delivered++;
 }
 
+/* Where the run is. */
 enum load_phase
 load_phase(const struct load *l)
 {
 	return l->phase;
 }
 
+/* What became of the messages so far. */
 const struct load_result *
 load_result(const struct load *l)
 {

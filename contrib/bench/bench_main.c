@@ -41,7 +41,9 @@ usage(FILE *out)
 "  --via-prosody        through a real Prosody the bench starts\n"
 "  --prosody PATH       Prosody binary (default /usr/bin/prosody)\n"
 "  --gw-opt SEC.KEY=V   extra gateway option (repeatable)\n"
-"  --wrapper CMD        run the gateway under CMD (e.g. valgrind --tool=callgrind)\n"
+"  --wrapper CMD        run the gateway under CMD (e.g. taskset -c 1)\n"
+"  --callgrind PREFIX   run the gateway under callgrind, count its instructions\n"
+"                       over the measured interval (dumps: PREFIX.PID.*)\n"
 "  --json FILE          also write the results as JSON (- for stdout)\n"
 "  --smoke              small counts; exit 1 unless every message was answered\n"
 "                       OK and delivered, nothing lost, the gateway exited 0\n"
@@ -78,6 +80,7 @@ num(const char *opt, const char *v, double min, double max)
 	return d;
 }
 
+/* Parses the options, runs the scenarios, reports. */
 int
 main(int argc, char **argv)
 {
@@ -86,7 +89,7 @@ main(int argc, char **argv)
 		O_XMPP_PORT, O_UAS_PORT, O_GW_LOG, O_RATE, O_WINDOW,
 		O_DURATION, O_WARMUP, O_DRAIN, O_TICK, O_USERS, O_SIZE,
 		O_ENTRIES, O_RELOAD_AT, O_VIA_PROSODY, O_PROSODY, O_GW_OPT,
-		O_WRAPPER, O_JSON, O_SMOKE, O_KEEP, O_STARTUP, O_LIST,
+		O_WRAPPER, O_CALLGRIND, O_JSON, O_SMOKE, O_KEEP, O_STARTUP, O_LIST,
 	};
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, O_SCENARIO },
@@ -110,6 +113,7 @@ main(int argc, char **argv)
 		{ "prosody", required_argument, NULL, O_PROSODY },
 		{ "gw-opt", required_argument, NULL, O_GW_OPT },
 		{ "wrapper", required_argument, NULL, O_WRAPPER },
+		{ "callgrind", required_argument, NULL, O_CALLGRIND },
 		{ "json", required_argument, NULL, O_JSON },
 		{ "smoke", no_argument, NULL, O_SMOKE },
 		{ "keep", no_argument, NULL, O_KEEP },
@@ -125,7 +129,7 @@ main(int argc, char **argv)
 	size_t n = 0;
 	char *list, *tok, *save = NULL;
 	int ch, set_rate = 0, set_window = 0, set_duration = 0;
-	int set_warmup = 0, set_entries = 0, failed = 0;
+	int set_warmup = 0, set_entries = 0, set_startup = 0, failed = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.sipxmppd = getenv("SIPXMPPD") != NULL ? getenv("SIPXMPPD") :
@@ -226,6 +230,9 @@ main(int argc, char **argv)
 		case O_WRAPPER:
 			o.wrapper = optarg;
 			break;
+		case O_CALLGRIND:
+			o.callgrind = optarg;
+			break;
 		case O_JSON:
 			o.json = optarg;
 			break;
@@ -238,6 +245,7 @@ main(int argc, char **argv)
 		case O_STARTUP:
 			o.startup_timeout_ms = (int)num("--startup-timeout",
 			    optarg, 100, 3600000);
+			set_startup = 1;
 			break;
 		case O_LIST:
 			list_scenarios();
@@ -274,6 +282,13 @@ main(int argc, char **argv)
 			o.load.warmup_s = 0.2;
 		if (!set_entries)
 			o.mapping_entries = 1000;
+	}
+	if (o.callgrind != NULL && !set_startup)
+		o.startup_timeout_ms = 120000;	/* valgrind starts slowly */
+	if (o.callgrind != NULL && (o.wrapper != NULL || o.pid > 0)) {
+		fprintf(stderr, "sipxmpp-bench: --callgrind starts the gateway "
+		    "itself: no --wrapper, no --pid\n");
+		return 2;
 	}
 	if (o.pid > 0 && (o.gw_sip_port == 0 || o.xmpp_port == 0 ||
 	    o.uas_port == 0)) {

@@ -205,6 +205,7 @@ tmpdir_make(void)
 	return xstrdup(path);
 }
 
+/* nftw(3) callback: removes one entry, children first. */
 static int
 rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {

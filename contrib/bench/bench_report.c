@@ -14,7 +14,7 @@
 enum row {
 	ROW_SENT, ROW_OK, ROW_ERRORS, ROW_ERROR_DETAIL, ROW_LOSSES,
 	ROW_DELIVERED, ROW_OFFERED, ROW_ANSWERED, ROW_P50, ROW_P99, ROW_P999,
-	ROW_MAX, ROW_GW_CPU, ROW_GW_CPU_NS, ROW_GW_UTIL, ROW_GW_HWM, ROW_PX_CPU,
+	ROW_MAX, ROW_GW_CPU, ROW_GW_CPU_NS, ROW_GW_IR, ROW_GW_UTIL, ROW_GW_HWM, ROW_PX_CPU,
 	ROW_PX_UTIL, ROW_BENCH_CPU, ROW_BENCH_CEIL, ROW_BENCH_UTIL, ROW_GAP,
 	ROW_ENTRIES, ROW_START_LINK, ROW_START_FIRST, ROW_RELOAD, ROW_STALL,
 	ROW_BASE_GAP, ROW_EXIT, ROW_VERDICT, ROW_COUNT,
@@ -35,6 +35,7 @@ static const char *const labels[ROW_COUNT] = {
 	[ROW_MAX] = "latency max, ms",
 	[ROW_GW_CPU] = "gateway CPU, us/msg",
 	[ROW_GW_CPU_NS] = "  (schedstat), us/msg",
+	[ROW_GW_IR] = "gateway instructions/msg",
 	[ROW_GW_UTIL] = "gateway CPU, % of a core",
 	[ROW_GW_HWM] = "gateway peak RSS, KiB",
 	[ROW_PX_CPU] = "Prosody CPU, us/msg",
@@ -117,6 +118,9 @@ cell(const struct result *r, enum row row, char *buf, size_t n)
 		break;
 	case ROW_GW_CPU_NS:
 		fig(buf, n, r->gw_cpu_us_per_msg_ns, 2);
+		break;
+	case ROW_GW_IR:
+		fig(buf, n, r->gw_ir_per_msg, 0);
 		break;
 	case ROW_GW_UTIL:
 		fig(buf, n, r->gw_cpu_util >= 0 ? 100 * r->gw_cpu_util : -1,
@@ -317,6 +321,8 @@ report_json(const char *path, const struct bench_opts *o,
 		json_num(f, "gateway_cpu_us_per_msg_schedstat",
 		    r->gw_cpu_us_per_msg_ns, 0);
 		json_num(f, "gateway_cpu_share", r->gw_cpu_util, 0);
+		json_num(f, "gateway_instructions_per_msg", r->gw_ir_per_msg,
+		    0);
 		json_u64(f, "gateway_vmhwm_kb", r->gw_hwm_kb);
 		json_u64(f, "gateway_vmrss_kb", r->gw_rss_kb);
 		json_num(f, "prosody_cpu_us_per_msg", r->px_cpu_us_per_msg, 0);

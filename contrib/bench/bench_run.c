@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -84,11 +85,10 @@ struct run {
 	char		 xml[4096];
 };
 
-/* Appends to the result's note. */
-static void
-note(struct run *r, const char *fmt, ...)
+static void note(struct run *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Appends to the result's note: what the reader of the table must know. */
 static void
 note(struct run *r, const char *fmt, ...)
 {
@@ -119,6 +119,7 @@ xmpp_up_cb(void *arg)
 		event_base_loopbreak(r->base);
 }
 
+/* The stream went away: a run in progress says so in its note. */
 static void
 xmpp_down_cb(void *arg)
 {
@@ -239,12 +240,14 @@ send_cb(void *arg, uint64_t seq)
 	return xmpp_end_send(r->xe, r->xml, (size_t)n);
 }
 
+/* End of a send burst: the batched datagrams leave. */
 static void
 flush_cb(void *arg)
 {
 	struct run *r = arg;
 
 	sip_end_flush(r->se);
+	xmpp_end_flush(r->xe);
 }
 
 /* Samples every process at one of the three instants. */
@@ -275,6 +278,46 @@ reload_cb(evutil_socket_t fd, short what, void *arg)
 		note(r, "SIGHUP failed: %s", strerror(errno));
 }
 
+/* callgrind_control -z (zero) or -d (dump) on the gateway. */
+static void
+callgrind_control(struct run *r, const char *what)
+{
+	char cmd[128];
+
+	if (r->o->callgrind == NULL || !r->own_gw)
+		return;
+	snprintf(cmd, sizeof(cmd), "callgrind_control %s %d >/dev/null 2>&1",
+	    what, (int)r->gw_pid);
+	if (system(cmd) != 0)
+		note(r, "%s failed", cmd);
+}
+
+/* Instructions the gateway ran since the zeroing, from its dump. */
+static double
+callgrind_total(struct run *r)
+{
+	char pattern[1100], line[256];
+	unsigned long long total = 0;
+	glob_t g;
+	FILE *f;
+
+	snprintf(pattern, sizeof(pattern), "%s.%d.*", r->o->callgrind,
+	    (int)r->gw_pid);
+	if (glob(pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0)
+		return -1;
+	f = fopen(g.gl_pathv[g.gl_pathc - 1], "r");
+	globfree(&g);
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "summary: %llu", &total) == 1 ||
+		    sscanf(line, "totals: %llu", &total) == 1)
+			break;
+	fclose(f);
+	return total > 0 ? (double)total : -1;
+}
+
+/* The load's milestones: sample /proc, send SIGHUP, end the loop. */
 static void
 phase_cb(void *arg, enum load_phase phase)
 {
@@ -283,6 +326,7 @@ phase_cb(void *arg, enum load_phase phase)
 
 	switch (phase) {
 	case LOAD_MEASURE:
+		callgrind_control(r, "-z");
 		sample(r, 0);
 		if (r->sc->mapping && r->reload_ev != NULL) {
 			double at = r->o->reload_at >= 0 ? r->o->reload_at :
@@ -299,6 +343,7 @@ phase_cb(void *arg, enum load_phase phase)
 		break;
 	case LOAD_DONE:
 		sample(r, 2);
+		callgrind_control(r, "-d");
 		event_base_loopbreak(r->base);
 		break;
 	default:
@@ -461,7 +506,19 @@ gateway_argv(const struct bench_opts *o, const char *conf, char **store)
 	int n = 0;
 
 	*store = NULL;
-	if (o->wrapper != NULL && o->wrapper[0] != '\0') {
+	if (o->callgrind != NULL) {
+		char *w;
+		size_t len = strlen(o->callgrind) + 128;
+
+		w = xcalloc(1, len);
+		snprintf(w, len, "valgrind --tool=callgrind --quiet "
+		    "--callgrind-out-file=%s.%%p", o->callgrind);
+		*store = w;
+		for (char *save = NULL, *tok = strtok_r(w, " ", &save);
+		    tok != NULL && n < 8;
+		    tok = strtok_r(NULL, " ", &save))
+			argv[n++] = tok;
+	} else if (o->wrapper != NULL && o->wrapper[0] != '\0') {
 		char *w = xstrdup(o->wrapper), *tok, *save = NULL;
 
 		*store = w;
@@ -662,6 +719,10 @@ collect(struct run *r)
 		res->bench_cpu_util = util(&r->me_s[0], &r->me_s[1], r->ts[0],
 		    r->ts[1]);
 	}
+	res->gw_ir_per_msg = -1;
+	if (r->o->callgrind != NULL && lr->measured > 0 &&
+	    (us = callgrind_total(r)) > 0)
+		res->gw_ir_per_msg = us / (double)lr->measured;
 	res->max_gap_ms = (double)load_max_gap(r->load, lr->t_warm,
 	    lr->t_end, &at) / 1e6;
 	if (r->sc->mapping)
