@@ -11,6 +11,8 @@ PACKAGES=(
 	libsqlite3-dev
 	# unit tests, sanitizers, fuzzing, memcheck
 	libcmocka-dev clang libclang-rt-14-dev valgrind
+	# the benchmark's XEP-0114 handshake (SHA-1), contrib/bench
+	libssl-dev
 	# interop tests and quickstart: real peers
 	prosody python3 python3-slixmpp sipsak kamailio kamailio-presence-modules
 	# a real softphone (Linphone's command-line form)
