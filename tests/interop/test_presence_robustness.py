@@ -9,12 +9,13 @@ them as a notifier). [presence] max_subscriptions is 3.
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import util                          # noqa: E402
 from harness.gateway import Deployment            # noqa: E402
-from harness.presence import is_from              # noqa: E402
+from harness.presence import is_from, pidf_open   # noqa: E402
 from harness.util import check                    # noqa: E402
 
 JULIET = "sip:juliet@xmpp.test"
@@ -113,6 +114,7 @@ def check_global_limit(d):
     either kind is refused (503 / resource-constraint); freeing one makes
     room again (test_presence_limits.py covers max_per_user)."""
     d.ua.subscribe_status = 200       # the UA plays presence server
+    n0 = len(d.ua.server_subscriptions)
     subs = [d.ua.subscribe("sip:%s@xmpp.test" % u, expires=600,
                            target=d.gateway.sip_addr)
             for u in ("juliet", "nurse")]
@@ -121,7 +123,7 @@ def check_global_limit(d):
               "subscription: %r", s.response)
     mark = d.juliet.presence_mark()
     d.juliet.subscribe("benvolio@sip.test")
-    util.wait_for(lambda: len(d.ua.server_subscriptions) >= 1, WAIT,
+    util.wait_for(lambda: len(d.ua.server_subscriptions) >= n0 + 1, WAIT,
                   what="the gateway's SUBSCRIBE for juliet")
     s4 = d.ua.subscribe("sip:paris@xmpp.test", expires=600,
                         target=d.gateway.sip_addr)
@@ -135,8 +137,8 @@ def check_global_limit(d):
     check(p is not None and "resource-constraint" in p.xml,
           "fourth subscription (XMPP): %r",
           d.juliet.received_presences(start=mark))
-    check(len(d.ua.server_subscriptions) == 1, "a SUBSCRIBE over the "
-          "limit left the gateway: %d", len(d.ua.server_subscriptions))
+    check(len(d.ua.server_subscriptions) == n0 + 1, "a SUBSCRIBE over "
+          "the limit left the gateway: %d", len(d.ua.server_subscriptions))
     check(d.gateway.wait_log("subscription limit reached", timeout=2),
           "no log line for the limit")
     subs[1].unsubscribe(target=d.gateway.sip_addr)
@@ -144,6 +146,9 @@ def check_global_limit(d):
                         target=d.gateway.sip_addr)
     check(s5.response is not None and s5.response.status == 200,
           "after an unsubscribe: %r", s5.response)
+    subs[0].unsubscribe(target=d.gateway.sip_addr)
+    s5.unsubscribe(target=d.gateway.sip_addr)
+    d.juliet.unsubscribe("benvolio@sip.test")
     still_serving(d)
 
 
@@ -195,6 +200,39 @@ def check_notify_retransmitted(d):
     sub.unsubscribe(target=d.gateway.sip_addr)
 
 
+def check_refresh_before_expiry(d):
+    """RFC 8048 §5.2.2, RFC 6665 §4.1.2.1: the notifier grants only 10 s;
+    the gateway refreshes in the same dialog before that runs out, from
+    its housekeeping timer, while juliet stays online."""
+    d.ua.subscribe_status = 200       # the UA plays presence server
+    d.ua.subscribe_expires = 10
+    try:
+        mark = d.juliet.presence_mark()
+        d.juliet.subscribe("abram@sip.test")
+        srv = d.ua.wait_server_subscription(
+            lambda s: "abram@" in s.local_uri, WAIT)
+        check(srv is not None, "no SUBSCRIBE for abram")
+        r = srv.notify("active", pidf_open("sip:abram@sip.test",
+                                           note="Here", tuple_id="ID-d"))
+        check(r is not None and r.status == 200, "NOTIFY: %r", r)
+        check(d.juliet.wait_presence(is_from("abram@sip.test", None), WAIT,
+                                     start=mark) is not None,
+              "no presence from abram")
+        t0 = time.monotonic()
+        ref = srv.wait_subscribe(timeout=10.0)
+        check(ref is not None, "no refresh within the 10 s granted")
+        check(time.monotonic() - t0 < 9.0, "refresh too late")
+        check(ref.get("call-id") == srv.call_id, "refresh in a new dialog")
+        check(int(ref.get("expires", "0")) > 0, "refresh with Expires 0")
+        d.juliet.unsubscribe("abram@sip.test")
+        check(srv.wait_subscribe(lambda r: r.get("expires") == "0",
+                                 timeout=WAIT) is not None,
+              "no SUBSCRIBE Expires 0 after juliet's unsubscribe")
+        time.sleep(0.2)     # its 200 frees the slot at the gateway
+    finally:
+        d.ua.subscribe_expires = 3600
+
+
 def main():
     t = util.TestRunner("presence_robustness")
     d = Deployment("pres-robust",
@@ -207,7 +245,7 @@ def main():
         t.finish()
     for f in (check_malformed_subscribe, check_addresses,
               check_notify_outside_dialogs, check_notify_retransmitted,
-              check_notify_refused,
+              check_notify_refused, check_refresh_before_expiry,
               check_global_limit):
         t.run(f, d)
     try:
