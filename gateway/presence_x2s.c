@@ -722,13 +722,15 @@ x2s_housekeeping(struct bridge_presence *bp, struct presence_pair *p,
 		 * answer C at all (she authorized C); otherwise a probe only
 		 * earns an "unsubscribed" that says nothing about her.
 		 */
+		time_t wait = (bp->gw->cfg->presence_probe_timeout_ms + 999) /
+		    1000;
+
+		/* ...and only if the answer can wait (time is left). */
 		if (p->x2s == X2S_ACTIVE && p->authorized == 1 &&
-		    p->x2s_expires_at > now + 5) {
+		    p->x2s_expires_at > now + wait + 1) {
 			presence_send_simple(bp, p->contact_jid, p->user_jid,
 			    "probe");
-			p->x2s_probe_deadline = now +
-			    (bp->gw->cfg->presence_probe_timeout_ms + 999) /
-			    1000;
+			p->x2s_probe_deadline = now + wait;
 		} else
 			x2s_event(bp, p, X2S_EV_REFRESH_DUE, NULL);
 		return;

@@ -203,10 +203,22 @@ def check_notify_retransmitted(d):
 def check_refresh_before_expiry(d):
     """RFC 8048 §5.2.2, RFC 6665 §4.1.2.1: the notifier grants only 10 s;
     the gateway refreshes in the same dialog before that runs out, from
-    its housekeeping timer, while juliet stays online."""
+    its housekeeping timer, while juliet stays online. She lets abram see
+    her presence, so the gateway probes her first (§8.1)."""
     d.ua.subscribe_status = 200       # the UA plays presence server
     d.ua.subscribe_expires = 10
+    watch = None
     try:
+        mark = d.juliet.presence_mark()
+        watch = d.ua.subscribe("sip:juliet@xmpp.test", expires=600,
+                               from_uri="sip:abram@sip.test",
+                               target=d.gateway.sip_addr)
+        check(d.juliet.wait_presence(is_from("abram@sip.test", "subscribe"),
+                                     WAIT, start=mark) is not None,
+              "juliet was not asked by abram")
+        d.juliet.subscribed("abram@sip.test")
+        check(watch.wait_notify(lambda n: n.state == "active", WAIT)
+              is not None, "abram's subscription not active")
         mark = d.juliet.presence_mark()
         d.juliet.subscribe("abram@sip.test")
         srv = d.ua.wait_server_subscription(
@@ -219,16 +231,21 @@ def check_refresh_before_expiry(d):
                                      start=mark) is not None,
               "no presence from abram")
         t0 = time.monotonic()
+        log_mark = d.gateway.log_mark()
         ref = srv.wait_subscribe(timeout=10.0)
         check(ref is not None, "no refresh within the 10 s granted")
         check(time.monotonic() - t0 < 9.0, "refresh too late")
         check(ref.get("call-id") == srv.call_id, "refresh in a new dialog")
         check(int(ref.get("expires", "0")) > 0, "refresh with Expires 0")
+        check("abram@sip.test -> juliet@xmpp.test: probe" in
+              d.gateway.log_text(log_mark),
+              "no probe before the refresh (RFC 8048 §8.1)")
         d.juliet.unsubscribe("abram@sip.test")
         check(srv.wait_subscribe(lambda r: r.get("expires") == "0",
                                  timeout=WAIT) is not None,
               "no SUBSCRIBE Expires 0 after juliet's unsubscribe")
         time.sleep(0.2)     # its 200 frees the slot at the gateway
+        watch.unsubscribe(target=d.gateway.sip_addr)
     finally:
         d.ua.subscribe_expires = 3600
 
