@@ -519,6 +519,88 @@ test_error_all_codes_parse(void **state)
 	strbuf_free(&sb);
 }
 
+/* RFC 6121 §4.7: show, status (with its own xml:lang), priority. */
+static void
+test_presence_full(void **state)
+{
+	struct strbuf sb;
+	struct im_presence p = {
+		.from = "romeo@sip.test/desk",
+		.to = "juliet@xmpp.test",
+		.lang = "en",
+		.show = "away",
+		.status = "At the ball & <dancing>",
+		.status_lang = "fr",
+		.priority = 5,
+		.has_priority = 1,
+	};
+	xmlDocPtr doc;
+	char *t;
+
+	(void)state;
+	strbuf_init(&sb);
+	assert_int_equal(stanza_build_presence(&sb, &p), 0);
+	assert_string_equal(sb.buf,
+	    "<presence from='romeo@sip.test/desk' to='juliet@xmpp.test' "
+	    "xml:lang='en'><show>away</show><status xml:lang='fr'>At the ball "
+	    "&amp; &lt;dancing&gt;</status><priority>5</priority></presence>");
+	doc = parse_back(&sb);
+	t = child_text(doc, "status");
+	assert_string_equal(t, p.status);
+	xmlFree(t);
+	xmlFreeDoc(doc);
+	strbuf_free(&sb);
+}
+
+/* Subscription types are empty elements; errors carry a condition. */
+static void
+test_presence_types(void **state)
+{
+	struct strbuf sb;
+	struct im_presence p = {
+		.from = "romeo@sip.test", .to = "juliet@xmpp.test",
+		.type = "subscribed",
+	};
+
+	(void)state;
+	strbuf_init(&sb);
+	assert_int_equal(stanza_build_presence(&sb, &p), 0);
+	assert_string_equal(sb.buf, "<presence from='romeo@sip.test' "
+	    "to='juliet@xmpp.test' type='subscribed'/>");
+	strbuf_reset(&sb);
+	p.type = "error";
+	p.error_condition = "item-not-found";
+	assert_int_equal(stanza_build_presence(&sb, &p), 0);
+	assert_string_equal(sb.buf, "<presence from='romeo@sip.test' "
+	    "to='juliet@xmpp.test' type='error'><error type='cancel'>"
+	    "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+	    "</error></presence>");
+	strbuf_free(&sb);
+}
+
+/* Types and shows RFC 6121 does not define, or no address: refused. */
+static void
+test_presence_refused(void **state)
+{
+	struct strbuf sb;
+	struct im_presence p = { .from = "a@b", .to = "c@d", .type = "bogus" };
+
+	(void)state;
+	strbuf_init(&sb);
+	assert_int_equal(stanza_build_presence(&sb, &p), -1);
+	p.type = NULL;
+	p.show = "busy";
+	assert_int_equal(stanza_build_presence(&sb, &p), -1);
+	p.show = NULL;
+	p.status = "bad \x01 control";
+	assert_int_equal(stanza_build_presence(&sb, &p), -1);
+	p.status = NULL;
+	p.to = NULL;
+	assert_int_equal(stanza_build_presence(&sb, &p), -1);
+	assert_int_equal(sb.len, 0);
+	strbuf_free(&sb);
+}
+
 int
 main(void)
 {
@@ -537,6 +619,9 @@ main(void)
 		cmocka_unit_test(test_error_gone_redirect),
 		cmocka_unit_test(test_error_refused),
 		cmocka_unit_test(test_error_all_codes_parse),
+		cmocka_unit_test(test_presence_full),
+		cmocka_unit_test(test_presence_types),
+		cmocka_unit_test(test_presence_refused),
 	};
 	int r;
 

@@ -114,6 +114,58 @@ test_parse_rfc6121_bodies(void **state)
 	xmpp_stanza_release(st);
 }
 
+/*
+ * RFC 6121 §4.7.2 presence: show, status in the stanza's language chosen
+ * among several, priority; a bad priority counts as absent; errors.
+ */
+static void
+test_parse_presence(void **state)
+{
+	struct xmpp_link_parsed p;
+	xmpp_stanza_t *st;
+
+	(void)state;
+	st = stanza("<presence from='juliet@example.com/balcony' "
+	    "to='romeo@example.net' xml:lang='en'><show>dnd</show>"
+	    "<status xml:lang='cs'>Nerušit</status>"
+	    "<status>Do not disturb</status><priority>-1</priority>"
+	    "<c xmlns='http://jabber.org/protocol/caps' node='x' ver='y'/>"
+	    "</presence>");
+	assert_int_equal(xmpp_link_parse_presence(st, &p), 0);
+	assert_string_equal(p.pres.from, "juliet@example.com/balcony");
+	assert_null(p.pres.type);
+	assert_string_equal(p.pres.show, "dnd");
+	assert_string_equal(p.pres.status, "Do not disturb");
+	assert_string_equal(p.pres.status_lang, "en");
+	assert_true(p.pres.has_priority);
+	assert_int_equal(p.pres.priority, -1);
+	xmpp_link_parsed_clear(&p);
+	xmpp_stanza_release(st);
+
+	st = stanza("<presence to='a@b' type='unavailable'>"
+	    "<priority>128</priority></presence>");
+	assert_int_equal(xmpp_link_parse_presence(st, &p), 0);
+	assert_string_equal(p.pres.type, "unavailable");
+	assert_false(p.pres.has_priority);	/* out of -128..127 */
+	assert_null(p.pres.show);
+	assert_null(p.pres.status);
+	xmpp_link_parsed_clear(&p);
+	xmpp_stanza_release(st);
+
+	st = stanza("<presence from='juliet@example.com' to='romeo@sip.test' "
+	    "type='error'><error type='cancel'><item-not-found "
+	    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
+	assert_int_equal(xmpp_link_parse_presence(st, &p), 0);
+	assert_string_equal(p.pres.error_condition, "item-not-found");
+	assert_string_equal(p.pres.error_type, "cancel");
+	xmpp_link_parsed_clear(&p);
+	xmpp_stanza_release(st);
+
+	st = stanza("<message to='a@b'/>");
+	assert_int_equal(xmpp_link_parse_presence(st, &p), -1);
+	xmpp_stanza_release(st);
+}
+
 /* XEP-0184 §5.1 example 1 and XEP-0085 §5.1 example 1. */
 static void
 test_parse_receipts_and_chat_states(void **state)
@@ -846,6 +898,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_rfc6121_bodies),
+		cmocka_unit_test(test_parse_presence),
 		cmocka_unit_test(test_parse_receipts_and_chat_states),
 		cmocka_unit_test(test_parse_error_stanza),
 		cmocka_unit_test(test_parse_edges),
