@@ -255,7 +255,10 @@ notify_answered_cb(void *arg, int status, const osip_message_t *resp)
 		log_info("presence: NOTIFY to %s answered %d: subscription "
 		    "ended", w->dlg.remote_uri, status);
 		if (w->pair != NULL && !w->fetch) {
+			struct presence_pair *p = w->pair;
+
 			s2x_event(bp, w, S2X_EV_NOTIFY_FAILED);	/* frees w */
+			presence_pair_maybe_free(bp, p);
 			return;
 		}
 		/* Nothing more to say to a peer that refuses to listen. */
@@ -571,6 +574,7 @@ s2x_on_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
 	const char *ev = sip_header_value(req, "expires", NULL);
 	long expires = ev != NULL ? sip_expires_parse(ev) : DEFAULT_EXPIRES;
 	struct presence_watcher *w;
+	struct presence_pair *p;
 
 	if (expires < 0) {
 		answer_error(bp, tx, 400, "Bad Expires");
@@ -602,7 +606,9 @@ s2x_on_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
 	sip_dialog_update_target(&w->dlg, req);
 	w->expires_at = time(NULL) + expires;
 	answer_ok(bp, tx, expires);
+	p = w->pair;
 	s2x_event(bp, w, expires == 0 ? S2X_EV_UNSUBSCRIBE : S2X_EV_REFRESH);
+	presence_pair_maybe_free(bp, p);
 }
 
 /* The cached tuple for resource, added if new (NULL if the cache is full
@@ -707,12 +713,20 @@ s2x_housekeeping(struct bridge_presence *bp, struct presence_watcher *w,
 		return;
 	if (w->fetch) {
 		/* No answer to the probe in time: say what we know. */
-		if (w->fetch_deadline != 0 && now >= w->fetch_deadline)
+		if (w->fetch_deadline != 0 && now >= w->fetch_deadline) {
+			struct presence_pair *p = w->pair;
+
 			fetch_finish(bp, w, 1);
+			presence_pair_maybe_free(bp, p);
+		}
 		return;
 	}
-	if (now >= w->expires_at)
+	if (now >= w->expires_at) {
+		struct presence_pair *p = w->pair;
+
 		s2x_event(bp, w, S2X_EV_EXPIRED);
+		presence_pair_maybe_free(bp, p);
+	}
 }
 
 struct s2x_restore {
