@@ -716,16 +716,16 @@ x2s_housekeeping(struct bridge_presence *bp, struct presence_pair *p,
 	}
 	if (p->x2s_refresh_at != 0 && now >= p->x2s_refresh_at &&
 	    p->x2s_probe_deadline == 0) {
-		p->x2s_refresh_at = 0;
-		/*
-		 * §8.1: probe her before refreshing, when her server will
-		 * answer C at all (she authorized C); otherwise a probe only
-		 * earns an "unsubscribed" that says nothing about her.
-		 */
 		time_t wait = (bp->gw->cfg->presence_probe_timeout_ms + 999) /
 		    1000;
 
-		/* ...and only if the answer can wait (time is left). */
+		p->x2s_refresh_at = 0;
+		/*
+		 * §8.1: probe her before refreshing, when her server will
+		 * answer C at all (she authorized C; otherwise a probe only
+		 * earns an "unsubscribed" that says nothing about her), and
+		 * when there is time left to wait for the answer.
+		 */
 		if (p->x2s == X2S_ACTIVE && p->authorized == 1 &&
 		    p->x2s_expires_at > now + wait + 1) {
 			presence_send_simple(bp, p->contact_jid, p->user_jid,
