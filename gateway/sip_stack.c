@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -23,6 +24,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sip_completed.h"
 #include "sip_frame.h"
 #include "sip_stack.h"
 #include "sip_transport.h"
@@ -43,6 +45,7 @@ struct sip_tx {
 	void *cb_arg;
 	int cb_done;
 	char to_tag[17];
+	char *completed_key;	/* server, UDP: where its final response is kept */
 };
 
 /* A request waiting for its next hop's address to resolve. */
@@ -73,9 +76,20 @@ struct sip_stack {
 	int have_proxy;
 	struct sip_peer proxy;
 	char *proxy_route;
+	struct sip_completed *completed;	/* answers to retransmissions */
 };
 
 static void drain(struct sip_stack *s);
+
+/* Monotonic milliseconds, for the completed-transaction cache. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 static void fail_later(struct sip_stack *s, sip_response_cb cb, void *arg,
     int status);
 
@@ -133,6 +147,7 @@ tx_free(struct sip_tx *tx)
 	TAILQ_REMOVE(&s->live, tx, entry);
 	s->n_live--;
 	osip_transaction_free(tx->tr);
+	free(tx->completed_key);
 	free(tx);
 }
 
@@ -226,6 +241,11 @@ send_cb(osip_transaction_t *tr, osip_message_t *msg, char *host, int port,
 	if (osip_message_to_str(msg, &buf, &len) != 0)
 		return -1;
 	r = sip_transport_send(tx->stack->transport, &dest, buf, len);
+	if (tx->completed_key != NULL && MSG_IS_RESPONSE(msg) &&
+	    msg->status_code >= 200 && sip_completed_put(tx->stack->completed,
+	    tx->completed_key, &dest, buf, len, now_ms()) < 0)
+		log_warnx("sip: no memory to keep a response for "
+		    "retransmissions");
 	osip_free(buf);
 	return r;
 }
@@ -273,6 +293,7 @@ drain(struct sip_stack *s)
 			tx_finish(tx, 408, NULL);
 		tx_free(tx);
 	}
+	sip_completed_expire(s->completed, now_ms());
 	s->draining = 0;
 	rearm_timer(s);
 }
@@ -343,6 +364,8 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 	char who[80];
 	struct sip_tx *tx;
 	osip_fsm_type_t kind;
+	char key[SIP_COMPLETED_KEY_MAX];
+	int have_key = 0;
 
 	sip_peer_format(from, who, sizeof(who));
 	if (evt == NULL || evt->sip == NULL) {
@@ -382,6 +405,30 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 		    host, sizeof(host));
 		osip_message_fix_last_via_header(evt->sip, host, port);
 	}
+	if (from->proto == IPPROTO_UDP && MSG_IS_REQUEST(evt->sip) &&
+	    sip_completed_key(evt->sip, key, sizeof(key)) == 0) {
+		const struct sip_peer *dest;
+		const char *rbuf;
+		size_t rlen;
+
+		have_key = 1;
+		if (sip_completed_get(s->completed, key, now_ms(), &rbuf,
+		    &rlen, &dest)) {
+			/*
+			 * RFC 3261 §17.2.2: a retransmission, answered again,
+			 * where this copy came from if it asked so (rport,
+			 * RFC 3581: a NAT may have moved it), else as before.
+			 */
+			osip_via_t *via = osip_list_get(&evt->sip->vias, 0);
+			osip_generic_param_t *rport = NULL;
+
+			if (via != NULL && osip_via_param_get_byname(via,
+			    "rport", &rport) == 0 && rport != NULL)
+				dest = from;
+			sip_transport_send(s->transport, dest, rbuf, rlen);
+			goto drop;
+		}
+	}
 	if (osip_find_transaction_and_add_event(s->osip, evt) == 0) {
 		s->events_added++;
 		drain(s);
@@ -407,6 +454,10 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 		goto drop;
 	}
 	tx->peer = *from;
+	if (have_key && kind == NIST && tr->nist_context != NULL &&
+	    (tx->completed_key = strdup(key)) != NULL)
+		/* Our cache plays Timer J: the transaction ends at once. */
+		tr->nist_context->timer_j_length = 0;
 	evt->transactionid = tr->transactionid;
 	if (osip_transaction_add_event(tr, evt) != 0) {
 		osip_event_free(evt);
@@ -532,7 +583,10 @@ sip_stack_new(struct event_base *base, const struct config *cfg,
 	s->timer = evtimer_new(base, timer_cb, s);
 	s->drain_ev = event_new(base, -1, 0, drain_cb, s);
 	s->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
-	if (s->transport == NULL || s->timer == NULL || s->drain_ev == NULL)
+	s->completed = sip_completed_new(SIP_COMPLETED_MAX_BYTES,
+	    SIP_COMPLETED_TTL_MS);
+	if (s->transport == NULL || s->timer == NULL || s->drain_ev == NULL ||
+	    s->completed == NULL)
 		goto fail;
 	if (cfg->sip_outbound_proxy != NULL && cfg->sip_outbound_proxy[0] &&
 	    parse_proxy(s, cfg->sip_outbound_proxy) < 0) {
@@ -589,6 +643,7 @@ sip_stack_free(struct sip_stack *s)
 	if (s->drain_ev != NULL)
 		event_free(s->drain_ev);
 	free(s->proxy_route);
+	sip_completed_free(s->completed);
 	free(s);
 }
 
@@ -699,6 +754,13 @@ start_client(struct sip_stack *s, struct sip_tx **out, osip_message_t *req,
 		osip_message_set_route(req, s->proxy_route);
 	if (osip_transaction_init(&tr, NICT, s->osip, req) != 0)
 		return -1;
+	/*
+	 * Timer K only soaks up retransmitted responses, which are then
+	 * dropped as strays just as well; ending the transaction at its
+	 * final response keeps libosip2's per-message scans short.
+	 */
+	if (tr->nict_context != NULL)
+		tr->nict_context->timer_k_length = 0;
 	if ((tx = tx_new(s, tr, 0)) == NULL) {
 		osip_transaction_free(tr);
 		return -1;

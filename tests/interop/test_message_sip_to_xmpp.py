@@ -8,6 +8,7 @@ and must receive exactly what RFC 7572 Table 1 says, and romeo must get his
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -249,6 +250,46 @@ def check_clean_shutdown(d):
     d.stop()
 
 
+def check_retransmission_answered_once(d):
+    """RFC 3261 §17.2.2: the same MESSAGE again over UDP after its 200 (our
+    answer was lost, say) gets the same 200 again, from the gateway's
+    memory of completed transactions, and juliet gets the message once."""
+    body = util.unique("retrans").encode()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(3.0)
+    data = ("\r\n".join([
+        "MESSAGE %s SIP/2.0" % JULIET,
+        "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport" % (
+            sock.getsockname()[1], util.unique("z9hG4bK")),
+        "Max-Forwards: 70",
+        "From: <sip:romeo@sip.test>;tag=%s" % util.unique("t"),
+        "To: <%s>" % JULIET,
+        "Call-ID: %s" % util.unique("c"),
+        "CSeq: 1 MESSAGE",
+        "Content-Type: text/plain",
+        "Content-Length: %d" % len(body)]) + "\r\n\r\n").encode() + body
+    answers = []
+    try:
+        for _ in range(2):
+            sock.sendto(data, d.gateway.sip_addr)
+            try:
+                answers.append(sock.recvfrom(65535)[0])
+            except socket.timeout:
+                check(False, "no answer to %s", "the retransmission"
+                      if answers else "the MESSAGE")
+    finally:
+        sock.close()
+    check(answers[0].startswith(b"SIP/2.0 200"), "answer: %r",
+          answers[0][:60])
+    check(answers[1] == answers[0], "a different answer the second time:"
+          "\n%r\n%r", answers[0], answers[1])
+    expect_delivered(d, body.decode())
+    time.sleep(1.0)
+    copies = d.juliet.received(lambda m: m.body == body.decode())
+    check(len(copies) == 1, "juliet got %d copies", len(copies))
+
+
 def main():
     t = util.TestRunner("message_sip_to_xmpp")
     d = Deployment("sip2xmpp")
@@ -262,7 +303,8 @@ def main():
               check_compact_headers, check_gruu_resource,
               check_escaped_localparts, check_html_reduced_to_text,
               check_cpim_unwrapped, check_long_body, check_sipsak_message,
-              check_map_cli, check_chat_type_option):
+              check_map_cli, check_chat_type_option,
+              check_retransmission_answered_once):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     t.finish()

@@ -1,0 +1,38 @@
+/*
+ * Completed non-INVITE server transactions over UDP, kept as the final
+ * response we sent: a retransmitted request gets that response again
+ * (RFC 3261 §17.2.2, Timer J) without a libosip2 transaction living for
+ * 64*T1. libosip2 scans every live transaction on each message, so 32 s
+ * of completed ones made the per-message cost grow with the load.
+ *
+ * Pure code: no sockets, no clock of its own (callers pass the time).
+ */
+#ifndef SIPXMPP_SIP_COMPLETED_H
+#define SIPXMPP_SIP_COMPLETED_H
+
+#include <stddef.h>
+
+#include <osipparser2/osip_message.h>
+
+#include "sip_transport.h"
+
+#define SIP_COMPLETED_TTL_MS	32000		/* 64*T1, RFC 3261 Timer J */
+#define SIP_COMPLETED_MAX_BYTES	(64u << 20)	/* oldest go first beyond */
+#define SIP_COMPLETED_KEY_MAX	512
+
+struct sip_completed;
+
+/* sip_completed.c */
+struct sip_completed *sip_completed_new(size_t max_bytes, long ttl_ms);
+void sip_completed_free(struct sip_completed *c);
+int sip_completed_key(const osip_message_t *req, char *out, size_t size);
+int sip_completed_put(struct sip_completed *c, const char *key,
+    const struct sip_peer *dest, const char *buf, size_t len, long long now_ms);
+int sip_completed_get(struct sip_completed *c, const char *key,
+    long long now_ms, const char **buf, size_t *len,
+    const struct sip_peer **dest);
+void sip_completed_expire(struct sip_completed *c, long long now_ms);
+size_t sip_completed_count(const struct sip_completed *c);
+size_t sip_completed_bytes(const struct sip_completed *c);
+
+#endif
