@@ -98,7 +98,7 @@ struct presence_pair {
 	int x2s_stored;
 };
 
-/* presence_record.c-style "key=value" lines: calls cb for each. */
+/* Called for each "key=value" line of a stored record. */
 typedef int (*presence_field_cb)(void *arg, const char *key,
     const char *value);
 
