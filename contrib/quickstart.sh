@@ -149,9 +149,9 @@ print_instructions() {
    then write to       romeo@$SIP_DOMAIN
 
  Presence, both ways (RFC 8048):
-   softphone           add sip:juliet@$XMPP_DOMAIN as a buddy and let it
-                       publish its presence (Linphone: Settings > Account
-                       > Publish presence information)
+   softphone           add sip:juliet@$XMPP_DOMAIN as a buddy (contact)
+                       and turn on publishing presence in the account
+                       settings (linphonec: publish=1 in its proxy section)
    Jabber client       add romeo@$SIP_DOMAIN as a contact; approve the
                        request that comes back from him
 

@@ -24,6 +24,7 @@
 #include "xmpp_link.h"
 
 #define CRON_INTERVAL_MS 1000
+#define JID_BARE_MAX	2048	/* RFC 7622: 1023 local + '@' + 1023 domain */
 
 /* "C W" in lower case: JIDs compare case-insensitively once prepped. */
 char *
@@ -650,7 +651,7 @@ bridge_presence_shutdown(struct bridge_presence *bp)
 			s2x_event(bp, p->watchers, S2X_EV_SHUTDOWN);
 		if (x2s_authorized(p->x2s)) {
 			for (size_t i = 0; i < p->n_x2s_resources; i++) {
-				char from[2200];
+				char from[PRESENCE_FULL_JID_MAX];
 
 				snprintf(from, sizeof(from), "%s/%s",
 				    p->contact_jid, p->x2s_resources[i]);
@@ -704,10 +705,13 @@ find_dialog(struct bridge_presence *bp, const osip_message_t *req)
 	return (struct dialog_ref *)n;
 }
 
-/* Answers a subscription request we cannot take, with the headers
- * RFC 6665 asks for. */
-static void
-refuse(struct bridge_presence *bp, struct sip_tx *tx, int status,
+/*
+ * Answers a SUBSCRIBE or NOTIFY we cannot take, with what RFC 6665 and
+ * RFC 3261 ask for beside the status: Allow-Events with 489, Min-Expires
+ * with 423, Retry-After with 503, Accept with 406.
+ */
+void
+presence_refuse(struct bridge_presence *bp, struct sip_tx *tx, int status,
     const char *reason)
 {
 	osip_message_t *resp = sip_tx_response(tx, status, reason);
@@ -747,13 +751,13 @@ bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
 		log_info("presence: %s with Event %s refused", req->sip_method,
 		    ev != NULL ? ev : "(none)");
 		if (is_subscribe || ev != NULL)
-			refuse(bp, tx, 489, NULL);
+			presence_refuse(bp, tx, 489, NULL);
 		else
-			refuse(bp, tx, 400, "Missing Event header");
+			presence_refuse(bp, tx, 400, "Missing Event header");
 		return;
 	}
 	if (bp->gw->cfg->presence_max_subscriptions == 0) {
-		refuse(bp, tx, 403, "Presence is turned off");
+		presence_refuse(bp, tx, 403, "Presence is turned off");
 		return;
 	}
 	ref = find_dialog(bp, req);
@@ -761,7 +765,7 @@ bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
 		if (sip_message_to_tag(req) != NULL &&
 		    (ref == NULL || ref->watcher == NULL ||
 		    ref->watcher->pair == NULL)) {
-			refuse(bp, tx, 481, NULL);
+			presence_refuse(bp, tx, 481, NULL);
 			return;
 		}
 		s2x_on_subscribe(bp, tx, req, ref);
@@ -769,7 +773,7 @@ bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
 	}
 	if (ref == NULL || ref->watcher != NULL) {
 		log_info("presence: NOTIFY for no subscription of ours");
-		refuse(bp, tx, 481, NULL);
+		presence_refuse(bp, tx, 481, NULL);
 		return;
 	}
 	x2s_on_notify(bp, ref, tx, req);
@@ -872,16 +876,18 @@ bridge_presence_from_xmpp(struct bridge_presence *bp,
 {
 	const char *domain = bp->gw->cfg->xmpp_component;
 	const char *type = pr->type;
-	char c[1100], w[1100];
+	char c[JID_BARE_MAX], w[JID_BARE_MAX];
 	struct presence_pair *p;
 	int is_subscribe;
 
 	if (pr->from == NULL || pr->to == NULL ||
 	    bare_jid(pr->to, c, sizeof(c)) < 0 ||
-	    bare_jid(pr->from, w, sizeof(w)) < 0)
+	    bare_jid(pr->from, w, sizeof(w)) < 0) {
+		log_info("presence: stanza without usable from/to ignored");
 		return;
-	if (!xmpp_link_jid_is_domain(strchr(c, '@') != NULL ?
-	    strchr(c, '@') + 1 : c, domain) || strchr(c, '@') == NULL) {
+	}
+	if (strchr(c, '@') == NULL ||
+	    strcasecmp(strchr(c, '@') + 1, domain) != 0) {
 		log_debug("presence: %s -> %s: not for a SIP user", pr->from,
 		    pr->to);
 		return;

@@ -84,7 +84,6 @@ struct presence_pair {
 	char **x2s_resources;		/* resources W was told are available */
 	size_t n_x2s_resources;
 	char *x2s_body;			/* the last NOTIFY's PIDF */
-	char *x2s_reply_to;		/* full JID of the last prober */
 	int w_online;			/* W showed she is online (§5.2.2) */
 	time_t x2s_probe_deadline;	/* probe before refresh (§8.1) */
 
@@ -124,6 +123,8 @@ struct bridge_presence {
 };
 
 #define PRESENCE_MAX_FETCHES	1000
+#define PRESENCE_MAX_RESOURCE	256	/* longer tuple ids are not resources */
+#define PRESENCE_FULL_JID_MAX	(2048 + 1 + PRESENCE_MAX_RESOURCE + 1)
 #define PRESENCE_NOTIFY_TIMEOUT	32	/* seconds a fetch may wait */
 
 /* bridge_presence.c */
@@ -149,6 +150,8 @@ void presence_forget_watcher(struct bridge_presence *bp,
 void presence_save_authorization(struct bridge_presence *bp,
     struct presence_pair *p);
 void presence_schedule_commit(struct bridge_presence *bp);
+void presence_refuse(struct bridge_presence *bp, struct sip_tx *tx,
+    int status, const char *reason);
 void presence_add_sip_headers(struct bridge_presence *bp,
     osip_message_t *msg, int with_contact);
 char *presence_pair_key(const char *contact_jid, const char *user_jid);

@@ -53,23 +53,42 @@ s2x_cache_clear(struct presence_pair *p)
 	p->cache_known = 0;
 }
 
-/* Frees a watcher that is out of its pair and has nothing in flight. */
+/* Puts the watcher in its pair's list (its dialog is indexed). */
+static void
+link_to_pair(struct presence_watcher *w, struct presence_pair *p)
+{
+	w->ref.pair = p;
+	w->ref.watcher = w;
+	w->pair = p;
+	w->next = p->watchers;
+	p->watchers = w;
+	p->n_watchers++;
+}
+
+/* Takes the watcher out of its pair's list. */
+static void
+unlink_from_pair(struct presence_watcher *w)
+{
+	struct presence_pair *p = w->pair;
+	struct presence_watcher **pp;
+
+	if (p == NULL)
+		return;
+	for (pp = &p->watchers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	p->n_watchers--;
+	w->pair = NULL;
+	w->next = NULL;
+}
+
+/* Frees a watcher (out of its pair, if it was still in one). */
 void
 s2x_watcher_free(struct bridge_presence *bp, struct presence_watcher *w)
 {
-	struct presence_pair *p = w->pair;
-
-	if (p != NULL) {
-		struct presence_watcher **pp;
-
-		for (pp = &p->watchers; *pp != NULL; pp = &(*pp)->next)
-			if (*pp == w) {
-				*pp = w->next;
-				break;
-			}
-		p->n_watchers--;
-		w->pair = NULL;
-	}
+	unlink_from_pair(w);
 	presence_dialog_unindex(bp, &w->ref);
 	sip_dialog_clear(&w->dlg);
 	free(w);
@@ -97,7 +116,6 @@ static void
 detach(struct bridge_presence *bp, struct presence_watcher *w)
 {
 	struct presence_pair *p = w->pair;
-	struct presence_watcher **pp;
 
 	if (p == NULL)
 		return;
@@ -106,14 +124,7 @@ detach(struct bridge_presence *bp, struct presence_watcher *w)
 		presence_count(bp, p->contact_jid, -1);
 	else
 		bp->n_fetches--;
-	for (pp = &p->watchers; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	p->n_watchers--;
-	w->pair = NULL;
-	w->next = NULL;
+	unlink_from_pair(w);
 }
 
 /* Frees a detached watcher once nothing more is owed. */
@@ -405,28 +416,6 @@ answer_ok(struct bridge_presence *bp, struct sip_tx *tx, long expires)
 	sip_respond(bp->gw->sip, tx, resp);
 }
 
-/* Answers with a status and, for 503 and 423, what RFC 6665 wants. */
-static void
-answer_error(struct bridge_presence *bp, struct sip_tx *tx, int status,
-    const char *reason)
-{
-	osip_message_t *resp = sip_tx_response(tx, status, reason);
-	char num[24];
-
-	if (resp == NULL)
-		return;
-	if (status == 423) {
-		snprintf(num, sizeof(num), "%d",
-		    bp->gw->cfg->presence_min_expires);
-		sip_message_add_header(resp, "Min-Expires", num);
-	} else if (status == 503) {
-		snprintf(num, sizeof(num), "%d", bp->gw->cfg->presence_retry_s);
-		sip_message_add_header(resp, "Retry-After", num);
-	} else if (status == 406)
-		sip_message_add_header(resp, "Accept", "application/pidf+xml");
-	sip_respond(bp->gw->sip, tx, resp);
-}
-
 /* The domain part of a bare JID. */
 static const char *
 jid_domain(const char *jid)
@@ -449,32 +438,31 @@ map_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
 
 	*w_jid = *c_jid = NULL;
 	if (ruri == NULL || from == NULL) {
-		answer_error(bp, tx, 400, "Unreadable address");
+		presence_refuse(bp, tx, 400, "Unreadable address");
 		goto out;
 	}
 	if ((r = map_sip_to_xmpp(bp->gw->map, ruri, w_jid, &cause)) != MAP_OK) {
 		log_info("presence: SUBSCRIBE %s -> %s refused: %s", from, ruri,
 		    cause != NULL ? cause : map_result_name(r));
-		answer_error(bp, tx, r == MAP_SIPS ? 480 : r == MAP_MALFORMED ?
+		presence_refuse(bp, tx, r == MAP_SIPS ? 480 : r == MAP_MALFORMED ?
 		    400 : 404, r == MAP_SIPS ? "SIPS not supported" : NULL);
 		goto out;
 	}
-	if (strchr(*w_jid, '/') != NULL)
-		*strchr(*w_jid, '/') = '\0';	/* presence is per bare JID */
+	(*w_jid)[strcspn(*w_jid, "/")] = '\0';	/* presence is per bare JID */
 	if (strcasecmp(jid_domain(*w_jid), domain) == 0) {
-		answer_error(bp, tx, 482, "Target is a SIP user of this "
+		presence_refuse(bp, tx, 482, "Target is a SIP user of this "
 		    "gateway");
 		goto out;
 	}
 	free(cause);
 	cause = NULL;
-	if ((r = map_sip_to_xmpp(bp->gw->map, from, c_jid, &cause)) != MAP_OK ||
-	    (strchr(*c_jid, '/') != NULL && (*strchr(*c_jid, '/') = '\0', 0)) ||
-	    strcasecmp(jid_domain(*c_jid), domain) != 0) {
+	if ((r = map_sip_to_xmpp(bp->gw->map, from, c_jid, &cause)) == MAP_OK)
+		(*c_jid)[strcspn(*c_jid, "/")] = '\0';	/* the bare JID */
+	if (r != MAP_OK || strcasecmp(jid_domain(*c_jid), domain) != 0) {
 		log_info("presence: watcher %s not served here: %s", from,
 		    cause != NULL ? cause : r != MAP_OK ?
 		    map_result_name(r) : "outside our domain");
-		answer_error(bp, tx, 403, "Watcher not served by this gateway");
+		presence_refuse(bp, tx, 403, "Watcher not served by this gateway");
 		goto out;
 	}
 	ok = 0;
@@ -507,12 +495,12 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 	    presence_limit_reached(bp, c_jid)) {
 		log_warnx("presence: %s -> %s: subscription limit reached",
 		    c_jid, w_jid);
-		answer_error(bp, tx, 503, "Too many subscriptions");
+		presence_refuse(bp, tx, 503, "Too many subscriptions");
 		goto out;
 	}
 	if ((p = presence_pair_get(bp, c_jid, w_jid, 1)) == NULL ||
 	    (w = calloc(1, sizeof(*w))) == NULL) {
-		answer_error(bp, tx, 500, NULL);
+		presence_refuse(bp, tx, 500, NULL);
 		goto out;
 	}
 	if (p->contact_sip == NULL)
@@ -521,24 +509,19 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 	if (p->user_sip == NULL)
 		p->user_sip = sip_uri_string(req->req_uri);
 	if (sip_dialog_uas_init(&w->dlg, req, sip_tx_to_tag(tx)) < 0) {
-		answer_error(bp, tx, 400, "Missing Contact or From tag");
+		presence_refuse(bp, tx, 400, "Missing Contact or From tag");
 		free(w);
 		presence_pair_maybe_free(bp, p);
 		goto out;
 	}
 	if (presence_dialog_index(bp, &w->ref, &w->dlg) < 0) {
-		answer_error(bp, tx, 500, NULL);
+		presence_refuse(bp, tx, 500, NULL);
 		sip_dialog_clear(&w->dlg);
 		free(w);
 		presence_pair_maybe_free(bp, p);
 		goto out;
 	}
-	w->ref.pair = p;
-	w->ref.watcher = w;
-	w->pair = p;
-	w->next = p->watchers;
-	p->watchers = w;
-	p->n_watchers++;
+	link_to_pair(w, p);
 	w->expires_at = now + expires;
 	w->state = S2X_PENDING;
 	w->fetch = fetch;
@@ -577,17 +560,17 @@ s2x_on_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
 	struct presence_pair *p;
 
 	if (expires < 0) {
-		answer_error(bp, tx, 400, "Bad Expires");
+		presence_refuse(bp, tx, 400, "Bad Expires");
 		return;
 	}
 	if (expires > 0 && expires < cfg->presence_min_expires) {
-		answer_error(bp, tx, 423, NULL);	/* RFC 6665 §4.2.1.1 */
+		presence_refuse(bp, tx, 423, NULL);	/* RFC 6665 §4.2.1.1 */
 		return;
 	}
 	if (expires > cfg->presence_max_expires)
 		expires = cfg->presence_max_expires;
 	if (!accepts_pidf(req)) {
-		answer_error(bp, tx, 406, NULL);
+		presence_refuse(bp, tx, 406, NULL);
 		return;
 	}
 	if (ref == NULL) {
@@ -596,11 +579,11 @@ s2x_on_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
 	}
 	w = ref->watcher;
 	if (!sip_dialog_matches_remote(&w->dlg, req)) {
-		answer_error(bp, tx, 481, NULL);
+		presence_refuse(bp, tx, 481, NULL);
 		return;
 	}
 	if (sip_dialog_accept_cseq(&w->dlg, req) < 0) {
-		answer_error(bp, tx, 500, "CSeq out of order");
+		presence_refuse(bp, tx, 500, "CSeq out of order");
 		return;
 	}
 	sip_dialog_update_target(&w->dlg, req);
@@ -782,12 +765,7 @@ s2x_restore_cb(void *arg, const char *key, const char *value)
 	}
 	w->state = (enum s2x_state)r.state;
 	w->dlg.local_cseq += 100;
-	w->ref.pair = p;
-	w->ref.watcher = w;
-	w->pair = p;
-	w->next = p->watchers;
-	p->watchers = w;
-	p->n_watchers++;
+	link_to_pair(w, p);
 	w->stored = 1;
 	presence_count(bp, p->contact_jid, 1);
 	return 0;

@@ -87,8 +87,6 @@ x2s_clear(struct bridge_presence *bp, struct presence_pair *p)
 	clear_resources(p);
 	free(p->x2s_body);
 	p->x2s_body = NULL;
-	free(p->x2s_reply_to);
-	p->x2s_reply_to = NULL;
 	p->x2s_retry_at = 0;
 }
 
@@ -106,7 +104,7 @@ full_jid(char *out, size_t size, const char *bare, const char *resource)
 static const char *
 usable_resource(const char *r)
 {
-	if (r == NULL || *r == '\0' || strlen(r) > 256)
+	if (r == NULL || *r == '\0' || strlen(r) > PRESENCE_MAX_RESOURCE)
 		return NULL;
 	for (const unsigned char *s = (const unsigned char *)r; *s; s++)
 		if (*s < 0x21 || *s == 0x7f)
@@ -128,7 +126,7 @@ send_body(struct bridge_presence *bp, struct presence_pair *p,
 	struct pidf_xmpp *v = NULL;
 	char *cause = NULL, **now = NULL;
 	size_t n = 0, n_now = 0;
-	char from[1400];
+	char from[PRESENCE_FULL_JID_MAX];
 
 	if (pidf_parse(body, len, &doc, &cause) < 0) {
 		log_info("presence: PIDF from %s refused: %s", contact_jid,
@@ -462,7 +460,7 @@ x2s_event(struct bridge_presence *bp, struct presence_pair *p,
 	if (a & X2S_ACT_SEND_UNSUBSCRIBED) {
 		/* The roster entry goes offline before it goes away. */
 		for (size_t i = 0; i < p->n_x2s_resources; i++) {
-			char from[1400];
+			char from[PRESENCE_FULL_JID_MAX];
 
 			full_jid(from, sizeof(from), p->contact_jid,
 			    p->x2s_resources[i]);
@@ -607,8 +605,6 @@ x2s_on_probe(struct bridge_presence *bp, struct presence_pair *p,
 		return;
 	}
 	if (p->x2s == X2S_IDLE) {
-		free(p->x2s_reply_to);
-		p->x2s_reply_to = strdup(from_full);
 		x2s_event(bp, p, X2S_EV_WATCHER_ONLINE, NULL);
 		return;
 	}
