@@ -123,6 +123,23 @@ struct sip_end;
 
 enum sip_call_kind { SIP_CALL_LOAD, SIP_CALL_PROBE };
 
+#define SIP_END_TAG		"bench"	/* the UAS's To tag */
+#define SIP_MSG_MAX_LINES	64
+
+/* A datagram, split (nothing copied; valid during the callback). */
+struct sip_msg {
+	const char	*data;
+	size_t		 len;
+	int		 status;	/* a response's; 0 for a request */
+	const char	*method, *uri;	/* a request's start line */
+	size_t		 method_len, uri_len;
+	const char	*body;
+	size_t		 body_len;
+	const char	*lines[SIP_MSG_MAX_LINES];	/* headers, no CRLF */
+	size_t		 lens[SIP_MSG_MAX_LINES];
+	size_t		 n_lines;
+};
+
 struct sip_end_handlers {
 	/* UAC: a final response to one of our requests. */
 	void	(*response_cb)(void *arg, enum sip_call_kind, uint64_t seq,
@@ -130,10 +147,17 @@ struct sip_end_handlers {
 	/* UAS: a MESSAGE (answered 200 already); seq from its body. */
 	void	(*message_cb)(void *arg, uint64_t seq, int has_seq);
 	/*
-	 * UAS hook for the presence scenarios: any other request. Return a
-	 * status to answer with; 0 answers 200.
+	 * UAS, for the presence scenarios: any other request but ACK.
+	 * Returns the status to answer with (0: 200) and may write header
+	 * lines, each ending in CRLF, into extra for the answer.
 	 */
-	int	(*request_cb)(void *arg, const char *msg, size_t len);
+	int	(*request_cb)(void *arg, const struct sip_msg *, char *extra,
+		    size_t size);
+	/* ...and once that answer is queued (requests sent now follow it). */
+	void	(*request_done_cb)(void *arg, const struct sip_msg *,
+		    int status);
+	/* UAS: a response to a request sent with sip_end_send_raw(). */
+	void	(*uas_response_cb)(void *arg, const struct sip_msg *);
 };
 
 struct sip_end_stats {
@@ -152,6 +176,10 @@ int	 sip_end_set_target(struct sip_end *, int port);
 int	 sip_end_send_message(struct sip_end *, enum sip_call_kind,
 	    uint64_t seq, const char *from_user, const char *to_user,
 	    size_t body_size);
+int	 sip_end_send_raw(struct sip_end *, const char *msg, size_t len);
+int	 sip_msg_header(const struct sip_msg *, const char *name,
+	    const char *compact, const char **value, size_t *vlen);
+int	 sip_msg_is(const struct sip_msg *, const char *method);
 void	 sip_end_flush(struct sip_end *);
 const struct sip_end_stats *sip_end_stats(const struct sip_end *);
 void	 sip_end_free(struct sip_end *);
@@ -206,6 +234,8 @@ struct load *load_new(struct event_base *, const struct load_params *,
 void	 load_start(struct load *);
 void	 load_complete(struct load *, uint64_t seq, int status);
 void	 load_delivered(struct load *, uint64_t seq);
+int	 load_due(const struct load *, uint64_t seq, int64_t *due,
+	    int *measured);
 enum load_phase load_phase(const struct load *);
 const struct load_result *load_result(const struct load *);
 int64_t	 load_max_gap(const struct load *, int64_t from, int64_t to,

@@ -10,7 +10,11 @@
  *
  * Closed loop (window N): N messages outstanding, a new one for every
  * answer; latency counts from the actual send. Gives the ceiling, not a
- * latency under a given load.
+ * latency under a given load. The answer may come in on another end than
+ * the one the next message leaves by (an XMPP -> SIP answer arrives at the
+ * SIP UAS, the next message goes out on the XMPP stream), so the sends an
+ * answer causes are flushed by the load itself once the loop turn's
+ * callbacks are done: one write for all the answers of a read.
  *
  * Every message is tracked by its sequence number: sent, answered (OK or
  * which error), delivered at the far end, answered twice.
@@ -36,6 +40,7 @@ struct load {
 	void		*arg;
 	enum load_phase	 phase;
 	struct event	*tick_ev, *warm_ev, *end_ev, *drain_ev;
+	struct event	*flush_ev;	/* closed loop: sends of this turn */
 	uint64_t	 next;		/* next sequence number to send */
 	uint64_t	 outstanding;
 	int64_t		 interval_ns;	/* open loop: between messages */
@@ -136,6 +141,17 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(l->tick_ev, &tv);
 }
 
+/* End of a loop turn in which answers made the closed loop send. */
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct load *l = arg;
+
+	(void)fd;
+	(void)what;
+	l->ops.flush(l->arg);
+}
+
 /* Warm-up over: from now on messages are measured. */
 static void
 warm_cb(evutil_socket_t fd, short what, void *arg)
@@ -197,8 +213,9 @@ load_new(struct event_base *base, const struct load_params *p,
 	l->warm_ev = evtimer_new(base, warm_cb, l);
 	l->end_ev = evtimer_new(base, end_cb, l);
 	l->drain_ev = evtimer_new(base, drain_cb, l);
+	l->flush_ev = event_new(base, -1, 0, flush_cb, l);
 	if (l->tick_ev == NULL || l->warm_ev == NULL || l->end_ev == NULL ||
-	    l->drain_ev == NULL) {
+	    l->drain_ev == NULL || l->flush_ev == NULL) {
 		load_free(l);
 		return NULL;
 	}
@@ -297,7 +314,9 @@ load_complete(struct load *l, uint64_t seq, int status)
 		hist_add(&l->r.lat, (uint64_t)(now - l->sched[seq]));
 	if (l->phase < LOAD_DRAIN && l->p.rate <= 0) {
 		send_one(l, l->next++, now);
-		/* The caller's batch goes out at the end of its read. */
+		/* Not the caller's to flush: it may be the other end. */
+		if (!event_pending(l->flush_ev, EV_TIMEOUT, NULL))
+			event_active(l->flush_ev, EV_TIMEOUT, 0);
 	} else if (l->phase == LOAD_DRAIN && l->outstanding == 0)
 		finish(l);
 }
@@ -316,6 +335,17 @@ load_delivered(struct load *l, uint64_t seq)
 	}
 	l->state[seq] |= ST_DELIVERED;
 	l->r.delivered++;
+}
+
+/* When message seq was due (ns) and whether it is measured; -1 if unknown. */
+int
+load_due(const struct load *l, uint64_t seq, int64_t *due, int *measured)
+{
+	if (seq >= l->cap || !(l->state[seq] & ST_SENT))
+		return -1;
+	*due = l->sched[seq];
+	*measured = (l->state[seq] & ST_MEASURED) != 0;
+	return 0;
 }
 
 /* Where the run is. */
@@ -372,6 +402,8 @@ load_free(struct load *l)
 		event_free(l->end_ev);
 	if (l->drain_ev != NULL)
 		event_free(l->drain_ev);
+	if (l->flush_ev != NULL)
+		event_free(l->flush_ev);
 	free(l->state);
 	free(l->sched);
 	free(l->r.ok_times);

@@ -9,7 +9,10 @@
  * UAS: the gateway's outbound proxy. It answers every request it gets
  * with 200 (RFC 3261 §8.2.6: Via, From, To with a tag, Call-ID and CSeq
  * copied) and tells the scenario which message arrived (seq= in the
- * body). Retransmissions are answered again; the scenario dedups.
+ * body). Retransmissions are answered again; the scenario dedups. For
+ * the presence scenarios it also sends requests of the scenario's making
+ * (SUBSCRIBE, NOTIFY) from the same socket, so the gateway's answers to
+ * them, and its in-dialog requests, all come back to it.
  *
  * Datagrams go out and come in by batches (sendmmsg, recvmmsg) so that
  * the bench's own cost per message stays small next to the gateway's.
@@ -177,68 +180,114 @@ header_is(const char *line, size_t len, const char *name,
 }
 
 /*
- * Calls fn for each header line (without CRLF) of msg; returns the
- * offset of the body, or len when the message has none.
+ * Splits a datagram into start line, header lines (without CRLF) and
+ * body; -1 when it is no SIP message at all.
  */
-static size_t
-each_line(const char *msg, size_t len, const char **lines, size_t *lens,
-    size_t max, size_t *n)
+static int
+msg_parse(struct sip_msg *m, const char *data, size_t len)
 {
 	size_t p, e;
 
-	*n = 0;
+	memset(m, 0, sizeof(*m));
+	m->data = data;
+	m->len = len;
+	if (len < 12)
+		return -1;
+	if (memcmp(data, "SIP/2.0 ", 8) == 0) {
+		if (!isdigit((unsigned char)data[8]) ||
+		    !isdigit((unsigned char)data[9]) ||
+		    !isdigit((unsigned char)data[10]))
+			return -1;
+		m->status = (data[8] - '0') * 100 + (data[9] - '0') * 10 +
+		    (data[10] - '0');
+	} else {
+		const char *sp = memchr(data, ' ', len < 32 ? len : 32);
+		const char *sp2;
+
+		if (sp == NULL || sp == data)
+			return -1;
+		m->method = data;
+		m->method_len = (size_t)(sp - data);
+		sp2 = memchr(sp + 1, ' ', len - (size_t)(sp + 1 - data));
+		if (sp2 == NULL)
+			return -1;
+		m->uri = sp + 1;
+		m->uri_len = (size_t)(sp2 - sp - 1);
+	}
 	p = 0;
-	/* Skip the start line. */
-	while (p < len && msg[p] != '\n')
+	while (p < len && data[p] != '\n')
 		p++;
 	p++;
+	m->body = data + len;
 	while (p < len) {
 		e = p;
-		while (e < len && msg[e] != '\n')
+		while (e < len && data[e] != '\n')
 			e++;
-		if (e == p || (e == p + 1 && msg[p] == '\r'))
-			return e + 1 < len ? e + 1 : len;	/* blank line */
-		if (*n < max) {
-			lines[*n] = msg + p;
-			lens[*n] = e - p - (e > p && msg[e - 1] == '\r');
-			(*n)++;
+		if (e == p || (e == p + 1 && data[p] == '\r')) {
+			if (e + 1 < len) {
+				m->body = data + e + 1;
+				m->body_len = len - e - 1;
+			}
+			break;
+		}
+		if (m->n_lines < SIP_MSG_MAX_LINES) {
+			m->lines[m->n_lines] = data + p;
+			m->lens[m->n_lines] = e - p -
+			    (e > p && data[e - 1] == '\r');
+			m->n_lines++;
 		}
 		p = e + 1;
 	}
-	return len;
+	return 0;
+}
+
+/* The value of the first header called name (or compact); -1 if none. */
+int
+sip_msg_header(const struct sip_msg *m, const char *name,
+    const char *compact, const char **value, size_t *vlen)
+{
+	for (size_t i = 0; i < m->n_lines; i++)
+		if (header_is(m->lines[i], m->lens[i], name, compact, value,
+		    vlen))
+			return 0;
+	return -1;
+}
+
+/* Whether m is a request with that method. */
+int
+sip_msg_is(const struct sip_msg *m, const char *method)
+{
+	size_t n = strlen(method);
+
+	return m->status == 0 && m->method_len == n &&
+	    memcmp(m->method, method, n) == 0;
 }
 
 /* A response to one of our MESSAGEs. */
 static void
 uac_datagram(struct sip_end *s, const char *msg, size_t len)
 {
-	const char *lines[64], *v;
-	size_t lens[64], n, vlen;
+	struct sip_msg m;
+	const char *v;
+	size_t vlen;
 	uint64_t seq = 0;
-	int status, kind = -1;
+	int kind = -1;
 
-	if (len < 12 || memcmp(msg, "SIP/2.0 ", 8) != 0 ||
-	    !isdigit((unsigned char)msg[8])) {
+	if (msg_parse(&m, msg, len) != 0 || m.status == 0) {
 		s->st.unparsed_in++;
 		return;
 	}
-	status = (msg[8] - '0') * 100 + (msg[9] - '0') * 10 + (msg[10] - '0');
-	if (status < 200)
+	if (m.status < 200)
 		return;
-	(void)each_line(msg, len, lines, lens, 64, &n);
-	for (size_t i = 0; i < n; i++) {
-		if (!header_is(lines[i], lens[i], "Call-ID", "i", &v, &vlen))
-			continue;
-		/* L<run>-<seq>@bench or P<run>-<seq>@bench */
-		if (vlen > 10 && (v[0] == 'L' || v[0] == 'P') &&
-		    memcmp(v + 1, s->run, 8) == 0 && v[9] == '-') {
-			const char *p = v + 10, *end = v + vlen;
+	/* L<run>-<seq>@bench or P<run>-<seq>@bench */
+	if (sip_msg_header(&m, "Call-ID", "i", &v, &vlen) == 0 &&
+	    vlen > 10 && (v[0] == 'L' || v[0] == 'P') &&
+	    memcmp(v + 1, s->run, 8) == 0 && v[9] == '-') {
+		const char *p = v + 10, *end = v + vlen;
 
-			for (; p < end && isdigit((unsigned char)*p); p++)
-				seq = seq * 10 + (uint64_t)(*p - '0');
-			kind = v[0] == 'L' ? SIP_CALL_LOAD : SIP_CALL_PROBE;
-		}
-		break;
+		for (; p < end && isdigit((unsigned char)*p); p++)
+			seq = seq * 10 + (uint64_t)(*p - '0');
+		kind = v[0] == 'L' ? SIP_CALL_LOAD : SIP_CALL_PROBE;
 	}
 	s->st.responses_in++;
 	if (kind < 0) {
@@ -246,7 +295,8 @@ uac_datagram(struct sip_end *s, const char *msg, size_t len)
 		return;
 	}
 	if (s->h.response_cb != NULL)
-		s->h.response_cb(s->arg, (enum sip_call_kind)kind, seq, status);
+		s->h.response_cb(s->arg, (enum sip_call_kind)kind, seq,
+		    m.status);
 }
 
 /* Appends a copied header line to a response being built. */
@@ -259,56 +309,74 @@ append(char *out, size_t off, size_t size, const char *s, size_t n)
 	return off + n;
 }
 
-/* A request for the UAS: answer it, then tell the scenario. */
+/*
+ * A datagram at the UAS: a request is answered, then the scenario hears
+ * of it; a response (to a request of the scenario's) goes to the
+ * scenario as it is.
+ */
 static void
 uas_datagram(struct sip_end *s, const char *msg, size_t len,
     const struct sockaddr_in *from)
 {
-	const char *lines[64], *v;
-	size_t lens[64], n, vlen, body, off = 0;
-	char *out, reason[64];
+	struct sip_msg m;
+	const char *v;
+	size_t vlen, off = 0;
+	char *out, reason[64], extra[1024];
 	uint64_t seq = 0;
 	int is_message, status = 200, has_seq;
 
-	if (len < 8 || memcmp(msg, "SIP/2.0 ", 8) == 0) {
-		s->st.unparsed_in++;	/* responses: we send no requests */
+	if (msg_parse(&m, msg, len) != 0) {
+		s->st.unparsed_in++;
+		return;
+	}
+	if (m.status != 0) {
+		s->st.responses_in++;
+		if (s->h.uas_response_cb != NULL)
+			s->h.uas_response_cb(s->arg, &m);
+		else
+			s->st.unparsed_in++;
 		return;
 	}
 	s->st.requests_in++;
-	if (len >= 4 && memcmp(msg, "ACK ", 4) == 0)
+	if (sip_msg_is(&m, "ACK"))
 		return;
-	is_message = len >= 8 && memcmp(msg, "MESSAGE ", 8) == 0;
-	body = each_line(msg, len, lines, lens, 64, &n);
+	is_message = sip_msg_is(&m, "MESSAGE");
+	extra[0] = '\0';
 	if (!is_message && s->h.request_cb != NULL &&
-	    (status = s->h.request_cb(s->arg, msg, len)) == 0)
+	    (status = s->h.request_cb(s->arg, &m, extra, sizeof(extra))) == 0)
 		status = 200;
 	out = batch_slot(s, &s->uas_out);
 	snprintf(reason, sizeof(reason), "SIP/2.0 %d %s\r\n", status,
 	    status == 200 ? "OK" : "Bench");
 	off = append(out, off, SLOT, reason, strlen(reason));
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < m.n_lines; i++) {
+		const char *line = m.lines[i];
+		size_t ll = m.lens[i];
 		int is_to = 0;
 
-		if (!header_is(lines[i], lens[i], "Via", "v", &v, &vlen) &&
-		    !header_is(lines[i], lens[i], "From", "f", &v, &vlen) &&
-		    !(is_to = header_is(lines[i], lens[i], "To", "t", &v,
-		    &vlen)) &&
-		    !header_is(lines[i], lens[i], "Call-ID", "i", &v, &vlen) &&
-		    !header_is(lines[i], lens[i], "CSeq", NULL, &v, &vlen))
+		if (!header_is(line, ll, "Via", "v", &v, &vlen) &&
+		    !header_is(line, ll, "From", "f", &v, &vlen) &&
+		    !(is_to = header_is(line, ll, "To", "t", &v, &vlen)) &&
+		    !header_is(line, ll, "Call-ID", "i", &v, &vlen) &&
+		    !header_is(line, ll, "CSeq", NULL, &v, &vlen))
 			continue;
-		off = append(out, off, SLOT, lines[i], lens[i]);
+		off = append(out, off, SLOT, line, ll);
 		/* RFC 3261 §8.2.6.2: a To tag of our own. */
 		if (is_to && memmem(v, vlen, "tag=", 4) == NULL)
-			off = append(out, off, SLOT, ";tag=bench", 10);
+			off = append(out, off, SLOT, ";tag=" SIP_END_TAG,
+			    5 + strlen(SIP_END_TAG));
 		off = append(out, off, SLOT, "\r\n", 2);
 	}
+	off = append(out, off, SLOT, extra, strlen(extra));
 	off = append(out, off, SLOT, "Content-Length: 0\r\n\r\n", 22);
 	if (off <= SLOT)
 		batch_commit(&s->uas_out, off, from);
 	s->st.responses_out++;
+	if (s->h.request_done_cb != NULL && !is_message)
+		s->h.request_done_cb(s->arg, &m, status);
 	if (is_message && s->h.message_cb != NULL) {
-		has_seq = body < len &&
-		    bench_find_seq(msg + body, len - body, &seq) == 0;
+		has_seq = m.body_len > 0 &&
+		    bench_find_seq(m.body, m.body_len, &seq) == 0;
 		s->h.message_cb(s->arg, seq, has_seq);
 	}
 }
@@ -449,6 +517,24 @@ sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
 	if (n < 0 || n >= SLOT)
 		return -1;
 	batch_commit(&s->uac_out, (size_t)n, &s->target);
+	s->st.requests_out++;
+	return 0;
+}
+
+/*
+ * Queues a request the scenario built (CRLFs and Content-Length its own)
+ * from the UAS socket to the gateway; answers come to uas_response_cb.
+ */
+int
+sip_end_send_raw(struct sip_end *s, const char *msg, size_t len)
+{
+	char *out;
+
+	if (!s->have_target || len > SLOT)
+		return -1;
+	out = batch_slot(s, &s->uas_out);
+	memcpy(out, msg, len);
+	batch_commit(&s->uas_out, len, &s->target);
 	s->st.requests_out++;
 	return 0;
 }
