@@ -9,6 +9,58 @@
 
 #include "mapping_internal.h"
 
+/* One letter a class, so that the table reads as a grid. */
+#define A	(CC_ALNUM | CC_HOST)
+#define N	CC_HOST
+#define M	CC_MARK
+#define U	CC_USER
+#define P	CC_PARAM
+#define B	CC_MAILBOX
+#define H	CC_HEADER
+#define X	CC_LOCAL_BAD
+
+const uint16_t map_char_class[256] = {
+	/* 0x00-0x1f: C0 controls */
+	X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X,
+	/* sp         !          "          #          $          %          &          ' */
+	X,         M|B|H,     X,         0,         U|P|B|H,   0,         U|P|B|H|X, M|B|H|X,
+	/* (          )          *          +          ,          -          .          / */
+	M|H,       M|H,       M|B|H,     U|P|B|H,   U,         N|M|B|H,   M|B|H,     U|P|B|H|X,
+	/* 0  1  2  3  4  5  6  7 */
+	A, A, A, A, A, A, A, A,
+	/* 8      9      :      ;      <      =      >      ? */
+	A,     A,     P|H|X, U,     X,     U|B|H, X,     U|B|H,
+	/* @  A  B  C  D  E  F  G */
+	X, A, A, A, A, A, A, A,
+	/* H  I  J  K  L  M  N  O */
+	A, A, A, A, A, A, A, A,
+	/* P  Q  R  S  T  U  V  W */
+	A, A, A, A, A, A, A, A,
+	/* X      Y      Z      [      \      ]      ^      _ */
+	A,     A,     A,     P|H,   0,     P|H,   0,     M|B|H,
+	/* `  a  b  c  d  e  f  g */
+	0, A, A, A, A, A, A, A,
+	/* h  i  j  k  l  m  n  o */
+	A, A, A, A, A, A, A, A,
+	/* p  q  r  s  t  u  v  w */
+	A, A, A, A, A, A, A, A,
+	/* x      y      z      {      |      }      ~      DEL */
+	A,     A,     A,     0,     0,     0,     M|B|H, X,
+	/* 0x80-0xff: in no class */
+};
+
+#undef A
+#undef N
+#undef M
+#undef U
+#undef P
+#undef B
+#undef H
+#undef X
+
 /* Returns the value of a hexadecimal digit, or -1. */
 int
 hex_value(unsigned char c)
@@ -61,6 +113,18 @@ utf8_next(const unsigned char *s, size_t len, unsigned long *cp)
 	return n;
 }
 
+/* Tells whether the 8 bytes at s are all ASCII and none is NUL (the
+ * classic has-zero-byte test on the word). */
+static int
+ascii_word(const unsigned char *s)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t w;
+
+	memcpy(&w, s, sizeof(w));
+	return ((w | ((w - ones) & ~w)) & highs) == 0;
+}
+
 /* Tells whether s is well-formed UTF-8 without NUL bytes. */
 int
 utf8_valid(const char *s, size_t len)
@@ -70,6 +134,10 @@ utf8_valid(const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
+		if (len - i >= 8 && ascii_word(u + i)) {
+			i += 8;
+			continue;
+		}
 		if (u[i] != 0 && u[i] < 0x80) {
 			i++;
 			continue;
@@ -136,30 +204,6 @@ opaque_text_ok(const char *s, size_t len)
 	return 1;
 }
 
-/* RFC 3261 §25.1: alphanum / mark, the "unreserved" set. */
-static int
-unreserved_char(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && strchr("-_.!~*'()", c) != NULL;
-}
-
-/* RFC 3261 §25.1: user = 1*( unreserved / escaped / user-unreserved ). */
-int
-sip_user_char(unsigned char c)
-{
-	return unreserved_char(c) || (c != '\0' && strchr("&=+$,;?/", c));
-}
-
-/* RFC 3261 §25.1: paramchar = param-unreserved / unreserved / escaped. */
-int
-sip_param_char(unsigned char c)
-{
-	return unreserved_char(c) || (c != '\0' && strchr("[]/:&+$", c));
-}
-
 /* RFC 3261 IPv4address: four decimal numbers up to 255. */
 static int
 ipv4_valid(const char *s, size_t len)
@@ -213,9 +257,7 @@ hostname_valid(const char *s, size_t len)
 		return 0;
 	for (i = 0; i <= len; i++) {
 		if (i < len && s[i] != '.') {
-			c = (unsigned char)s[i];
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '-'))
+			if (!char_in((unsigned char)s[i], CC_HOST))
 				return 0;
 			continue;
 		}
@@ -292,22 +334,18 @@ jid_domain_valid(const char *s, size_t len)
 {
 	size_t i, start = 0;
 	unsigned char c;
-	int wide = 0;
+	int wide = 0, any_wide = 0;
 
 	if (len == 0 || len > JID_PART_MAX)
 		return 0;
 	if (s[0] == '[')
 		return ipv6_ref_valid(s, len);
-	if (!utf8_valid(s, len))
-		return 0;
 	for (i = 0; i <= len; i++) {
 		if (i < len && s[i] != '.') {
 			c = (unsigned char)s[i];
 			if (c >= 0x80)
-				wide = 1;
-			else if (!((c >= 'a' && c <= 'z') ||
-			    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			    c == '-'))
+				wide = any_wide = 1;
+			else if (!char_in(c, CC_HOST))
 				return 0;
 			continue;
 		}
@@ -319,5 +357,6 @@ jid_domain_valid(const char *s, size_t len)
 		start = i + 1;
 		wide = 0;
 	}
-	return 1;
+	/* Only U-labels need the UTF-8 check; most domains are ASCII. */
+	return !any_wide || utf8_valid(s, len);
 }

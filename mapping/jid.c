@@ -15,13 +15,19 @@ int
 jid_local_valid(const char *s, size_t len)
 {
 	size_t i;
+	int wide = 0;
 
 	if (len == 0 || len > JID_PART_MAX)
 		return 0;
-	for (i = 0; i < len; i++)
-		if (s[i] == '\0' || strchr(" \"&'/:<>@", s[i]) != NULL)
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			wide = 1;
+		else if (char_in((unsigned char)s[i], CC_LOCAL_BAD))
 			return 0;
-	return ident_text_ok(s, len);
+	}
+	/* ASCII controls are in CC_LOCAL_BAD; the rest of what
+	 * ident_text_ok refuses is not ASCII. */
+	return !wide || ident_text_ok(s, len);
 }
 
 /* Splits and checks a JID without copying it. RFC 7622 §3.1: the

@@ -55,16 +55,35 @@ struct jid {
 };
 
 /*
- * table.c: loading and querying the rule table. Return 0, or -1 with
+ * table.c, table_build.c: the rule table. Return 0, or -1 with
  * *cause = "NAME:LINE: reason" (cause may be NULL). A loaded table is
  * never modified, so any number of readers may share it; on reload,
  * build a new one and swap the pointer.
  */
+void map_table_free(struct map_table *table);
+size_t map_table_size(const struct map_table *table);
+
+/*
+ * table_build.c: the same parse in one go or in slices. A builder reads
+ * text that the caller keeps unchanged until it frees the builder; each
+ * step parses up to max_lines lines and returns 1 while lines remain,
+ * 0 with the finished table in *out, or -1 with *cause, the very table
+ * and cause that map_table_parse gives for the same text. Free the
+ * builder in every case. map_table_read reads a file in one go
+ * (malloc'ed *text); map_table_load is read + parse.
+ */
+struct map_table_builder;
+
 int map_table_parse(const char *text, size_t len, const char *name,
     struct map_table **out, char **cause);
 int map_table_load(const char *path, struct map_table **out, char **cause);
-void map_table_free(struct map_table *table);
-size_t map_table_size(const struct map_table *table);
+int map_table_read(const char *path, char **text, size_t *len, char **cause);
+int map_table_builder_new(const char *text, size_t len, const char *name,
+    struct map_table_builder **out, char **cause);
+int map_table_builder_step(struct map_table_builder *builder,
+    size_t max_lines, struct map_table **out, char **cause);
+size_t map_table_builder_lines(const struct map_table_builder *builder);
+void map_table_builder_free(struct map_table_builder *builder);
 
 /*
  * translate.c: whole-address translation through the table. Return a

@@ -113,12 +113,46 @@ struct jid_view {
 	struct span	 resource;	/* p NULL if none */
 };
 
-/* chars.c: character classes and host/domain grammars. */
+/* chars.c: the grammar classes of each ASCII byte (bytes >= 0x80 are
+ * in none), looked up once per byte on every path that checks text. */
+#define CC_ALNUM	0x001	/* RFC 3261 alphanum */
+#define CC_MARK		0x002	/* RFC 3261 mark: - _ . ! ~ * ' ( ) */
+#define CC_USER		0x004	/* RFC 3261 user-unreserved: & = + $ , ; ? / */
+#define CC_PARAM	0x008	/* RFC 3261 param-unreserved: [ ] / : & + $ */
+#define CC_MAILBOX	0x010	/* RFC 2822 atext and ".", minus what a URI
+				 * must escape: ! $ & ' * + - / = ? _ ~ . */
+#define CC_HEADER	0x020	/* RFC 3261 hnv-unreserved, unreserved marks
+				 * and the "=" "&" "?" between headers */
+#define CC_LOCAL_BAD	0x040	/* never in a JID localpart (RFC 7622
+				 * §3.3.1): controls, space, " & ' / : < > @ */
+#define CC_HOST		0x080	/* in a hostname label: alphanumerics, - */
+
+extern const uint16_t map_char_class[256];
+
+/* Tells whether byte c belongs to one of the CC_* classes in mask. */
+static inline int
+char_in(unsigned char c, unsigned mask)
+{
+	return (map_char_class[c] & mask) != 0;
+}
+
+/* RFC 3261 §25.1: user = 1*( unreserved / escaped / user-unreserved ). */
+static inline int
+sip_user_char(unsigned char c)
+{
+	return char_in(c, CC_ALNUM | CC_MARK | CC_USER);
+}
+
+/* RFC 3261 §25.1: paramchar = param-unreserved / unreserved / escaped. */
+static inline int
+sip_param_char(unsigned char c)
+{
+	return char_in(c, CC_ALNUM | CC_MARK | CC_PARAM);
+}
+
 int	utf8_valid(const char *s, size_t len);
 int	ident_text_ok(const char *s, size_t len);
 int	opaque_text_ok(const char *s, size_t len);
-int	sip_user_char(unsigned char c);
-int	sip_param_char(unsigned char c);
 int	sip_host_valid(const char *s, size_t len);
 int	sip_hostport_parse(const char *s, size_t len, size_t *hostlen,
 	    int *port);
@@ -214,6 +248,23 @@ rule_key(const struct map_table *t, const struct map_rule *r, int side)
 	return s;
 }
 
+/* Where a table being built has got to: table_build.c feeds it lines,
+ * table.c turns each into a rule or an error. */
+struct table_parser {
+	struct map_table	*t;
+	const char		*name;	/* for error messages */
+	unsigned		 line;	/* of the line being parsed, from 1 */
+	char			**cause;
+	uint32_t		 last_host;	/* user rule (number + 1)
+						 * whose host was last noted */
+};
+
+int			 table_fail(struct table_parser *ps, const char *fmt,
+			    ...) __attribute__((format(printf, 2, 3)));
+int			 table_parse_line(struct table_parser *ps,
+			    const char *s, size_t len);
+int			 table_presize(struct map_table *t, const char *text,
+			    size_t len);
 const struct map_rule	*table_find_user(const struct map_table *t, int side,
 			    const char *key, size_t len);
 const struct map_rule	*table_find_domain(const struct map_table *t,

@@ -10,30 +10,10 @@
 
 #include "mapping_internal.h"
 
-/* RFC 2822 atext and ".", minus what a URI must percent-encode. */
+/* Checks that s consists of bytes of the CC_* classes in mask and
+ * valid %xx escapes; an empty s is refused. */
 static int
-mailbox_char(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && strchr("!$&'*+-/=?_~.", c) != NULL;
-}
-
-/* RFC 3261 headers: hname "=" hvalue *( "&" hname "=" hvalue ). */
-static int
-header_char(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && strchr("-_.!~*'()[]/?:+$=&", c) != NULL;
-}
-
-/* Checks that s consists of chars accepted by ok() and valid %xx
- * escapes; an empty s is refused. */
-static int
-escaped_text_ok(const char *s, size_t len, int (*ok)(unsigned char))
+escaped_text_ok(const char *s, size_t len, unsigned mask)
 {
 	size_t i;
 
@@ -45,7 +25,7 @@ escaped_text_ok(const char *s, size_t len, int (*ok)(unsigned char))
 			    hex_value((unsigned char)s[i + 2]) < 0)
 				return 0;
 			i += 2;
-		} else if (!ok((unsigned char)s[i]))
+		} else if (!char_in((unsigned char)s[i], mask))
 			return 0;
 	}
 	return 1;
@@ -64,6 +44,13 @@ span_is(const char *s, size_t len, const char *lit)
 			return 0;
 	return 1;
 }
+
+/* The byte classes of each part of a URI (RFC 3261 §25.1; RFC 2822
+ * atext for the mailbox of im: and pres:, RFC 3860). */
+#define URI_USER	(CC_ALNUM | CC_MARK | CC_USER)
+#define URI_PARAM	(CC_ALNUM | CC_MARK | CC_PARAM)
+#define URI_HEADER	(CC_ALNUM | CC_HEADER)
+#define URI_MAILBOX	(CC_ALNUM | CC_MAILBOX)
 
 /* Checks the ";name[=value]" list; remembers the gr value. RFC 5627
  * §3.2: "gr" without a value marks a temporary GRUU, which RFC 7247
@@ -84,10 +71,10 @@ parse_params(const char *s, size_t len, struct sip_view *v)
 			next = end;
 		eq = memchr(p, '=', (size_t)(next - p));
 		nlen = (size_t)((eq != NULL ? eq : next) - p);
-		if (!escaped_text_ok(p, nlen, sip_param_char))
+		if (!escaped_text_ok(p, nlen, URI_PARAM))
 			return -1;
 		if (eq != NULL && !escaped_text_ok(eq + 1,
-		    (size_t)(next - eq - 1), sip_param_char))
+		    (size_t)(next - eq - 1), URI_PARAM))
 			return -1;
 		if (span_is(p, nlen, "gr")) {
 			if (seen_gr++)
@@ -143,7 +130,7 @@ sip_view_parse(const char *uri, size_t len, struct sip_view *v)
 		v->user.p = p;
 		v->user.len = (size_t)(at - p);
 		if (!escaped_text_ok(v->user.p, v->user.len,
-		    mailbox ? mailbox_char : sip_user_char))
+		    mailbox ? URI_MAILBOX : URI_USER))
 			return -1;
 		p = at + 1;
 	} else if (mailbox)
@@ -171,7 +158,7 @@ sip_view_parse(const char *uri, size_t len, struct sip_view *v)
 		v->has_params = 1;
 	}
 	if (q < end) {
-		if (!escaped_text_ok(q + 1, (size_t)(end - q - 1), header_char))
+		if (!escaped_text_ok(q + 1, (size_t)(end - q - 1), URI_HEADER))
 			return -1;
 		v->has_headers = 1;
 	}

@@ -1,17 +1,13 @@
 /*
- * The rule table (sipxmpp-mapping(5)): one rule per line, read in one
- * pass into an arena of strings and four hash indexes, immutable once
- * loaded. A table of 100,000 user rules loads in a few tens of
- * milliseconds; every error names the file and line.
+ * The rule table (sipxmpp-mapping(5)): what each line means, the table's
+ * layout (an arena of strings, the rules, four hash indexes) and the
+ * lookups. A table is immutable once built; table_build.c drives the
+ * lines through here, in one go or in slices.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "mapping_internal.h"
 
@@ -21,21 +17,10 @@
  * part carries unescaped and a domain never contains. */
 static const char separators[] = "*!~$+=";
 
-struct parser {
-	struct map_table	*t;
-	const char		*name;
-	unsigned		 line;
-	char			**cause;
-};
-
 /* Sets *cause to "NAME:LINE: reason" (or "NAME: reason" outside any
  * line) and returns -1. */
-static int
-fail(struct parser *ps, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int
-fail(struct parser *ps, const char *fmt, ...)
+int
+table_fail(struct table_parser *ps, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -100,20 +85,29 @@ rule_new(struct map_table *t)
 	return r;
 }
 
-/* Stores the two keys of rule r (the last one rule_new returned) and
- * indexes it; the table then owns it. */
+/* Copies both keys of a domain or embed rule into the arena. */
 static int
-rule_commit(struct map_table *t, struct map_rule *r, struct strindex *ix,
-    const struct span *key, const uint32_t *hash)
+store_keys(struct map_table *t, struct map_rule *r, const struct span *key)
+{
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		if (arena_add(t, key[side].p, key[side].len,
+		    &r->key[side]) == -1)
+			return -1;
+		r->key_len[side] = (uint32_t)key[side].len;
+	}
+	return 0;
+}
+
+/* Indexes rule r (the last one rule_new returned, its keys stored)
+ * under the given hashes of its keys; the table then owns it. */
+static int
+rule_commit(struct map_table *t, struct strindex *ix, const uint32_t *hash)
 {
 	uint32_t id = (uint32_t)t->nrules + 1;
 	int side;
 
-	for (side = 0; side < 2; side++) {
-		if (arena_add(t, key[side].p, key[side].len, &r->key[side]) == -1)
-			return -1;
-		r->key_len[side] = (uint32_t)key[side].len;
-	}
 	for (side = 0; side < 2; side++)
 		if (strindex_insert(&ix[side], hash[side], id) == -1)
 			return -1;
@@ -121,19 +115,84 @@ rule_commit(struct map_table *t, struct map_rule *r, struct strindex *ix,
 	return 0;
 }
 
-/* Appends s lowercased (ASCII): domain names compare case-insensitively. */
+/* Appends s lowercased (ASCII): domain names compare case-insensitively.
+ * Like obuf_put, all of it or nothing and "full". */
 static void
 put_lower(struct obuf *ob, const char *s, size_t len)
 {
+	char *d;
 	size_t i;
 
+	if (ob->full || len >= ob->cap - ob->len) {
+		ob->full = 1;
+		return;
+	}
+	d = ob->p + ob->len;
 	for (i = 0; i < len; i++)
-		obuf_putc(ob, ascii_lower(s[i]));
+		d[i] = ascii_lower(s[i]);
+	ob->len += len;
+	ob->p[ob->len] = '\0';
+}
+
+/*
+ * Stores a user rule's strings. Most rules need neither escaping nor
+ * case folding: then the URI "sip:" + key holds the SIP key, and the JID
+ * is the XMPP key, so each is stored once and the arena stays near the
+ * size of the text.
+ */
+static int
+store_user(struct map_table *t, struct map_rule *r, const struct obuf *sb,
+    const struct obuf *xb, const struct obuf *jb, const struct obuf *rb)
+{
+	static const size_t scheme_len = sizeof("sip:") - 1;
+
+	if (arena_add(t, rb->p, rb->len, &r->uri) == -1)
+		return -1;
+	if (rb->len == sb->len + scheme_len &&
+	    memcmp(rb->p + scheme_len, sb->p, sb->len) == 0)
+		r->key[SIDE_SIP] = r->uri + (uint32_t)scheme_len;
+	else if (arena_add(t, sb->p, sb->len, &r->key[SIDE_SIP]) == -1)
+		return -1;
+	if (arena_add(t, xb->p, xb->len, &r->key[SIDE_XMPP]) == -1)
+		return -1;
+	if (jb->len == xb->len && memcmp(jb->p, xb->p, xb->len) == 0)
+		r->jid = r->key[SIDE_XMPP];
+	else if (arena_add(t, jb->p, jb->len, &r->jid) == -1)
+		return -1;
+	r->key_len[SIDE_SIP] = (uint32_t)sb->len;
+	r->key_len[SIDE_XMPP] = (uint32_t)xb->len;
+	r->uri_len = (uint32_t)rb->len;
+	r->jid_len = (uint32_t)jb->len;
+	return 0;
+}
+
+/* Remembers the host of user rule id - 1 once, for
+ * map_sip_domain_is_mapped(). Consecutive rules mostly share a host, so
+ * the last one seen is checked before the index. */
+static int
+note_user_host(struct table_parser *ps, uint32_t id)
+{
+	struct map_table *t = ps->t;
+	struct span host = rule_key(t, &t->rules[id - 1], SIDE_HOST), last;
+	uint32_t hash;
+
+	if (ps->last_host != 0) {
+		last = rule_key(t, &t->rules[ps->last_host - 1], SIDE_HOST);
+		if (last.len == host.len && memcmp(last.p, host.p,
+		    host.len) == 0)
+			return 0;
+	}
+	ps->last_host = id;
+	hash = strindex_hash(host.p, host.len);
+	if (strindex_find(&t->user_hosts, t, SIDE_HOST, host.p, host.len,
+	    hash) != 0)
+		return 0;
+	return strindex_insert(&t->user_hosts, hash, id);
 }
 
 /* user SIP-URI JID: one address-of-record <-> one bare JID. */
 static int
-parse_user(struct parser *ps, const struct span *f)
+parse_user(struct table_parser *ps, const struct span *f)
 {
 	char user[MAP_URI_MAX + 1], skey[2 * MAP_URI_MAX + 2];
 	char xkey[JID_MAX + 1], jid[JID_MAX + 1], uri[4 * MAP_URI_MAX];
@@ -143,30 +202,32 @@ parse_user(struct parser *ps, const struct span *f)
 	struct sip_view sv;
 	struct jid_view jv;
 	struct obuf ub, sb, xb, jb, rb;
-	struct span key[2];
 	uint32_t hash[2], id;
 
 	if (sip_view_parse(f[1].p, f[1].len, &sv) == -1)
-		return fail(ps, "invalid SIP URI");
+		return table_fail(ps, "invalid SIP URI");
 	if (sv.scheme == SCHEME_SIPS)
-		return fail(ps, "sips: URIs cannot be mapped (RFC 7247 §8)");
+		return table_fail(ps,
+		    "sips: URIs cannot be mapped (RFC 7247 §8)");
 	if (sv.scheme != SCHEME_SIP)
-		return fail(ps, "user rules take sip: URIs");
+		return table_fail(ps, "user rules take sip: URIs");
 	if (sv.user.p == NULL)
-		return fail(ps, "SIP URI has no user part");
+		return table_fail(ps, "SIP URI has no user part");
 	if (sv.port != 0 || sv.has_params || sv.has_headers)
-		return fail(ps, "the SIP URI of a user rule takes no port, "
-		    "parameters or headers");
+		return table_fail(ps, "the SIP URI of a user rule takes no "
+		    "port, parameters or headers");
 	obuf_init(&ub, user, sizeof(user));
 	if (pct_decode_into(sv.user.p, sv.user.len, &ub) == -1 ||
 	    !utf8_valid(ub.p, ub.len))
-		return fail(ps, "SIP user part is not UTF-8 text once decoded");
+		return table_fail(ps,
+		    "SIP user part is not UTF-8 text once decoded");
 	if (jid_view_parse(f[2].p, f[2].len, &jv) == -1)
-		return fail(ps, "invalid JID");
+		return table_fail(ps, "invalid JID");
 	if (jv.local.p == NULL)
-		return fail(ps, "JID has no localpart");
+		return table_fail(ps, "JID has no localpart");
 	if (jv.resource.p != NULL)
-		return fail(ps, "the JID of a user rule takes no resource");
+		return table_fail(ps,
+		    "the JID of a user rule takes no resource");
 
 	obuf_init(&sb, skey, sizeof(skey));
 	obuf_put(&sb, ub.p, ub.len);
@@ -186,12 +247,8 @@ parse_user(struct parser *ps, const struct span *f)
 	obuf_putc(&rb, '@');
 	put_lower(&rb, sv.host.p, sv.host.len);
 	if (sb.full || xb.full || jb.full || rb.full)
-		return fail(ps, "rule too long");
+		return table_fail(ps, "rule too long");
 
-	key[SIDE_SIP].p = sb.p;
-	key[SIDE_SIP].len = sb.len;
-	key[SIDE_XMPP].p = xb.p;
-	key[SIDE_XMPP].len = xb.len;
 	hash[SIDE_SIP] = strindex_hash(sb.p, sb.len);
 	hash[SIDE_XMPP] = strindex_hash(xb.p, xb.len);
 	if ((id = strindex_find(&t->users[SIDE_SIP], t, SIDE_SIP, sb.p, sb.len,
@@ -199,49 +256,42 @@ parse_user(struct parser *ps, const struct span *f)
 		old = &t->rules[id - 1];
 		if (old->key_len[SIDE_XMPP] == xb.len &&
 		    memcmp(t->arena + old->key[SIDE_XMPP], xb.p, xb.len) == 0)
-			return fail(ps, "duplicate of line %u", old->line);
-		return fail(ps, "SIP address already mapped at line %u",
+			return table_fail(ps, "duplicate of line %u",
+			    old->line);
+		return table_fail(ps, "SIP address already mapped at line %u",
 		    old->line);
 	}
 	if ((id = strindex_find(&t->users[SIDE_XMPP], t, SIDE_XMPP, xb.p,
 	    xb.len, hash[SIDE_XMPP])) != 0)
-		return fail(ps, "JID already mapped at line %u",
+		return table_fail(ps, "JID already mapped at line %u",
 		    t->rules[id - 1].line);
 
 	if ((r = rule_new(t)) == NULL)
-		return fail(ps, "out of memory");
+		return table_fail(ps, "out of memory");
 	r->kind = RULE_USER;
 	r->line = ps->line;
 	r->host_at = (uint32_t)ub.len + 1;
-	if (arena_add(t, jb.p, jb.len, &r->jid) == -1 ||
-	    arena_add(t, rb.p, rb.len, &r->uri) == -1 ||
-	    rule_commit(t, r, t->users, key, hash) == -1)
-		return fail(ps, "out of memory");
-	r->jid_len = (uint32_t)jb.len;
-	r->uri_len = (uint32_t)rb.len;
-
-	/* Remember the host once, for map_sip_domain_is_mapped(). */
-	hash[0] = strindex_hash(sb.p + r->host_at, sb.len - r->host_at);
-	if (strindex_find(&t->user_hosts, t, SIDE_HOST, sb.p + r->host_at,
-	    sb.len - r->host_at, hash[0]) == 0 &&
-	    strindex_insert(&t->user_hosts, hash[0], (uint32_t)t->nrules) == -1)
-		return fail(ps, "out of memory");
+	if (store_user(t, r, &sb, &xb, &jb, &rb) == -1 ||
+	    rule_commit(t, t->users, hash) == -1 ||
+	    note_user_host(ps, (uint32_t)t->nrules) == -1)
+		return table_fail(ps, "out of memory");
 	return 0;
 }
 
 /* Reads the option of an embed rule: "separator=C". */
 static int
-parse_embed_option(struct parser *ps, struct span opt, char *sep)
+parse_embed_option(struct table_parser *ps, struct span opt, char *sep)
 {
 	static const char prefix[] = "separator=";
 	size_t plen = sizeof(prefix) - 1;
 
 	if (opt.len < plen || memcmp(opt.p, prefix, plen) != 0)
-		return fail(ps, "unknown embed option (expected separator=C)");
+		return table_fail(ps,
+		    "unknown embed option (expected separator=C)");
 	if (opt.len != plen + 1 || opt.p[plen] == '\0' ||
 	    strchr(separators, opt.p[plen]) == NULL)
-		return fail(ps, "separator must be one character of \"%s\"",
-		    separators);
+		return table_fail(ps,
+		    "separator must be one character of \"%s\"", separators);
 	*sep = opt.p[plen];
 	return 0;
 }
@@ -251,7 +301,7 @@ parse_embed_option(struct parser *ps, struct span opt, char *sep)
  * domain belongs to at most one of these rules, so that every address
  * has exactly one way across and the way back is the same. */
 static int
-parse_domains(struct parser *ps, const struct span *f, size_t n,
+parse_domains(struct table_parser *ps, const struct span *f, size_t n,
     enum rule_kind kind)
 {
 	static const char *const side_name[2] = { "SIP", "XMPP" };
@@ -265,15 +315,16 @@ parse_domains(struct parser *ps, const struct span *f, size_t n,
 	int side;
 
 	if (!sip_host_valid(f[1].p, f[1].len))
-		return fail(ps, "invalid SIP domain%s", memchr(f[1].p, ':',
-		    f[1].len) != NULL ? " (write a domain, not a URI)" : "");
+		return table_fail(ps, "invalid SIP domain%s", memchr(f[1].p,
+		    ':', f[1].len) != NULL ? " (write a domain, not a URI)" :
+		    "");
 	if (xd.len > 1 && xd.p[xd.len - 1] == '.')
 		xd.len--;		/* RFC 7622 §3.2 */
 	if (!jid_domain_valid(xd.p, xd.len))
-		return fail(ps, "invalid XMPP domain");
+		return table_fail(ps, "invalid XMPP domain");
 	if (kind == RULE_EMBED) {
 		if (t->embed >= 0)
-			return fail(ps, "only one embed rule is allowed "
+			return table_fail(ps, "only one embed rule is allowed "
 			    "(see line %u)", t->rules[t->embed].line);
 		if (n == 4 && parse_embed_option(ps, f[3], &sep) == -1)
 			return -1;
@@ -296,18 +347,20 @@ parse_domains(struct parser *ps, const struct span *f, size_t n,
 		if (old->kind == kind && old->key_len[!side] ==
 		    key[!side].len && memcmp(t->arena + old->key[!side],
 		    key[!side].p, key[!side].len) == 0)
-			return fail(ps, "duplicate of line %u", old->line);
-		return fail(ps, "%s domain already used at line %u",
+			return table_fail(ps, "duplicate of line %u",
+			    old->line);
+		return table_fail(ps, "%s domain already used at line %u",
 		    side_name[side], old->line);
 	}
 
 	if ((r = rule_new(t)) == NULL)
-		return fail(ps, "out of memory");
+		return table_fail(ps, "out of memory");
 	r->kind = kind;
 	r->line = ps->line;
 	r->sep = sep;
-	if (rule_commit(t, r, t->domains, key, hash) == -1)
-		return fail(ps, "out of memory");
+	if (store_keys(t, r, key) == -1 ||
+	    rule_commit(t, t->domains, hash) == -1)
+		return table_fail(ps, "out of memory");
 	if (kind == RULE_EMBED)
 		t->embed = (long)(t->nrules - 1);
 	return 0;
@@ -355,8 +408,8 @@ printable(struct span s)
 /* Sizes the table for the text in one cheap pass over it, so that the
  * real pass never copies a growing array or rehashes an index: counts
  * lines and, among them, lines that start with "user". */
-static int
-presize(struct map_table *t, const char *text, size_t len)
+int
+table_presize(struct map_table *t, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len, *nl;
 	size_t lines = 0, users = 0, cap;
@@ -392,8 +445,8 @@ presize(struct map_table *t, const char *text, size_t len)
 }
 
 /* Parses one line (without its newline). */
-static int
-parse_line(struct parser *ps, const char *s, size_t len)
+int
+table_parse_line(struct table_parser *ps, const char *s, size_t len)
 {
 	struct span f[MAX_FIELDS];
 	int n;
@@ -401,138 +454,33 @@ parse_line(struct parser *ps, const char *s, size_t len)
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
 	if ((n = split_fields(s, len, f, MAX_FIELDS)) == -1)
-		return fail(ps, "too many fields");
+		return table_fail(ps, "too many fields");
 	if (n == 0)
 		return 0;
 	if (f[0].len == 4 && memcmp(f[0].p, "user", 4) == 0) {
 		if (n != 3)
-			return fail(ps, "user takes 2 fields (SIP-URI JID), "
-			    "not %d", n - 1);
+			return table_fail(ps, "user takes 2 fields "
+			    "(SIP-URI JID), not %d", n - 1);
 		return parse_user(ps, f);
 	}
 	if (f[0].len == 6 && memcmp(f[0].p, "domain", 6) == 0) {
 		if (n != 3)
-			return fail(ps, "domain takes 2 fields (SIP-DOMAIN "
-			    "XMPP-DOMAIN), not %d", n - 1);
+			return table_fail(ps, "domain takes 2 fields "
+			    "(SIP-DOMAIN XMPP-DOMAIN), not %d", n - 1);
 		return parse_domains(ps, f, (size_t)n, RULE_DOMAIN);
 	}
 	if (f[0].len == 5 && memcmp(f[0].p, "embed", 5) == 0) {
 		if (n != 3 && n != 4)
-			return fail(ps, "embed takes 2 or 3 fields (SIP-DOMAIN "
-			    "XMPP-DOMAIN [separator=C]), not %d", n - 1);
+			return table_fail(ps, "embed takes 2 or 3 fields "
+			    "(SIP-DOMAIN XMPP-DOMAIN [separator=C]), not %d",
+			    n - 1);
 		return parse_domains(ps, f, (size_t)n, RULE_EMBED);
 	}
 	if (printable(f[0]))
-		return fail(ps, "unknown keyword \"%.*s\" (expected user, "
-		    "domain or embed)", (int)f[0].len, f[0].p);
-	return fail(ps, "unknown keyword (expected user, domain or embed)");
-}
-
-/* Parses a whole table from memory; name is used in error messages.
- * Returns 0 and the table in *out, or -1 and the reason in *cause. */
-int
-map_table_parse(const char *text, size_t len, const char *name,
-    struct map_table **out, char **cause)
-{
-	struct parser ps;
-	struct map_table *t;
-	const char *p, *end, *nl;
-	size_t llen;
-
-	*out = NULL;
-	if (cause != NULL)
-		*cause = NULL;
-	if (text == NULL) {
-		text = "";
-		len = 0;
-	}
-	ps.name = name != NULL ? name : "(table)";
-	ps.line = 0;
-	ps.cause = cause;
-	if (len > TABLE_FILE_MAX)
-		return fail(&ps, "larger than %u bytes", TABLE_FILE_MAX);
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return fail(&ps, "out of memory");
-	ps.t = t;
-	t->embed = -1;
-	if ((t->name = strdup(ps.name)) == NULL || presize(t, text, len) == -1)
-		goto fail;
-
-	for (p = text, end = text + len; p < end; p = nl + 1) {
-		ps.line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			nl = end;
-		llen = (size_t)(nl - p);
-		if (llen > TABLE_LINE_MAX) {
-			fail(&ps, "line longer than %d bytes", TABLE_LINE_MAX);
-			goto fail;
-		}
-		if (memchr(p, '\0', llen) != NULL) {
-			fail(&ps, "NUL byte");
-			goto fail;
-		}
-		if (parse_line(&ps, p, llen) == -1)
-			goto fail;
-	}
-	*out = t;
-	return 0;
-fail:
-	if (cause != NULL && *cause == NULL)
-		fail(&ps, "out of memory");
-	map_table_free(t);
-	return -1;
-}
-
-/* Reads and parses a table file. */
-int
-map_table_load(const char *path, struct map_table **out, char **cause)
-{
-	struct parser ps = { NULL, path, 0, cause };
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd, rc = -1;
-
-	*out = NULL;
-	if (cause != NULL)
-		*cause = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return fail(&ps, "%s", strerror(errno));
-	if (fstat(fd, &st) == -1) {
-		fail(&ps, "%s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fail(&ps, "not a regular file");
-		goto out;
-	}
-	if ((uintmax_t)st.st_size > TABLE_FILE_MAX) {
-		fail(&ps, "larger than %u bytes", TABLE_FILE_MAX);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		fail(&ps, "out of memory");
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			fail(&ps, "%s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;		/* shrank under us: parse what we got */
-		got += (size_t)n;
-	}
-	rc = map_table_parse(buf, got, path, out, cause);
-out:
-	free(buf);
-	close(fd);
-	return rc;
+		return table_fail(ps, "unknown keyword \"%.*s\" (expected "
+		    "user, domain or embed)", (int)f[0].len, f[0].p);
+	return table_fail(ps,
+	    "unknown keyword (expected user, domain or embed)");
 }
 
 /* Frees a table (NULL is fine). */
