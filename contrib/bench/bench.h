@@ -242,6 +242,45 @@ int64_t	 load_max_gap(const struct load *, int64_t from, int64_t to,
 	    int64_t *at);
 void	 load_free(struct load *);
 
+/* ---- bench_presence.c: the presence peers (RFC 8048 scenarios) ------- */
+
+struct presence_peers;
+
+struct presence_stats {
+	uint64_t	 x2s_ready, s2x_ready;	/* subscriptions set up */
+	uint64_t	 setup_failed;
+	uint64_t	 notifies_sent;		/* ours (X2S), set-up included */
+	uint64_t	 notify_ok, notify_failed;	/* their answers */
+	uint64_t	 load_notify_ok, load_notify_failed;	/* of the load */
+	uint64_t	 notifies_in;		/* the gateway's, with news */
+	uint64_t	 terminated;		/* its NOTIFYs terminated */
+	uint64_t	 stale;			/* a NOTIFY older than the last */
+	uint64_t	 presence_in;		/* X2S presence at the XMPP end */
+	uint64_t	 presence_errors;	/* error / unsubscribed stanzas */
+	struct hist	 notify_lat;		/* S2X: per measured NOTIFY */
+};
+
+struct presence_peers *presence_peers_new(struct event_base *,
+	    struct sip_end *, struct xmpp_end *, uint64_t n_x2s,
+	    uint64_t n_watchers, uint64_t n_pairs);
+void	 presence_peers_set_load(struct presence_peers *, struct load *);
+uint64_t presence_setup_x2s(struct presence_peers *, int window,
+	    int stall_ms);
+uint64_t presence_setup_s2x(struct presence_peers *, int window,
+	    int stall_ms);
+int	 presence_send_notify(struct presence_peers *, uint64_t seq);
+int	 presence_send_presence(struct presence_peers *, uint64_t seq);
+int	 presence_request_cb(struct presence_peers *, const struct sip_msg *,
+	    char *extra, size_t size);
+void	 presence_request_done_cb(struct presence_peers *,
+	    const struct sip_msg *, int status);
+void	 presence_response_cb(struct presence_peers *,
+	    const struct sip_msg *);
+void	 presence_stanza_cb(struct presence_peers *,
+	    const struct xml_item *);
+const struct presence_stats *presence_stats(const struct presence_peers *);
+void	 presence_peers_free(struct presence_peers *);
+
 /* ---- bench_run.c: one scenario against one gateway ----------------- */
 
 #define MAX_GW_OPTS	32
@@ -261,6 +300,11 @@ struct bench_opts {
 	int		 body_size;
 	int		 mapping_entries;
 	double		 reload_at;	/* s into the measured interval */
+	int		 subs;		/* subscriptions: held per direction */
+	int		 watchers;	/* presence-to-watchers: dialogs */
+	int		 watched;	/* ...over this many XMPP users */
+	int		 setup_window;	/* subscriptions being made at once */
+	double		 settle_s;	/* subscriptions: wait before RSS */
 	int		 via_prosody;
 	const char	*prosody;	/* binary */
 	const char	*json;
@@ -301,9 +345,29 @@ struct result {
 	int		 mapping_entries;
 	double		 startup_link_ms, startup_first_ok_ms;
 	double		 reload_ms, stall_ms, baseline_gap_ms;
+	/* presence */
+	int		 hold;		/* subscriptions only, no load */
+	uint64_t	 subs_x2s, subs_s2x, setup_failed;
+	double		 setup_x2s_s, setup_s2x_s;
+	double		 setup_x2s_cpu_us, setup_s2x_cpu_us;	/* per sub */
+	int		 watchers, watched;
+	uint64_t	 notifies, notify_errors;
+	double		 notify_p50_ms, notify_p99_ms, notify_p999_ms;
+	double		 notify_max_ms, gw_cpu_us_per_notify;
+	uint64_t	 rss_before_kb, rss_x2s_kb, rss_x2s_settled_kb;
+	uint64_t	 rss_s2x_kb, rss_s2x_settled_kb;
+	double		 bytes_per_x2s, bytes_per_s2x;
+	double		 settle_s;
 	/* the gateway's exit */
 	int		 gw_exit;		/* -1 unknown / not ours */
 	int		 verdict_ok;		/* smoke: all correct */
+};
+
+enum scenario_presence {
+	PRESENCE_NONE,
+	PRESENCE_NOTIFY,	/* NOTIFY -> <presence/>, X2S */
+	PRESENCE_WATCHERS,	/* <presence/> -> NOTIFY to N watchers, S2X */
+	PRESENCE_HOLD,		/* N subscriptions held: RSS */
 };
 
 struct scenario {
@@ -311,6 +375,7 @@ struct scenario {
 	const char	*help;
 	int		 s2x;		/* SIP -> XMPP (else XMPP -> SIP) */
 	int		 mapping;	/* N entries, startup, reload */
+	enum scenario_presence presence;
 	const char	*pending;	/* not runnable yet: why */
 };
 

@@ -38,6 +38,15 @@ usage(FILE *out)
 "  --entries N          mapping: table entries (default 100000)\n"
 "  --reload-at S        mapping: SIGHUP S seconds into the measured interval\n"
 "                       (default: the middle)\n"
+"  --subs N             subscriptions: held each way (default 1000)\n"
+"  --watchers N         presence-to-watchers: SIP watcher dialogs (default 10)\n"
+"  --watched N          presence-to-watchers: XMPP users they watch, the\n"
+"                       dialogs spread over them (default 1)\n"
+"  --setup-window N     presence: subscriptions being set up at once\n"
+"                       (default 32: the gateway's UDP buffer)\n"
+"  --settle S           subscriptions: wait S seconds after each set-up before\n"
+"                       sampling RSS (default 35: completed transactions\n"
+"                       live 32 s)\n"
 "  --via-prosody        through a real Prosody the bench starts\n"
 "  --prosody PATH       Prosody binary (default /usr/bin/prosody)\n"
 "  --gw-opt SEC.KEY=V   extra gateway option (repeatable)\n"
@@ -90,6 +99,7 @@ main(int argc, char **argv)
 		O_DURATION, O_WARMUP, O_DRAIN, O_TICK, O_USERS, O_SIZE,
 		O_ENTRIES, O_RELOAD_AT, O_VIA_PROSODY, O_PROSODY, O_GW_OPT,
 		O_WRAPPER, O_CALLGRIND, O_JSON, O_SMOKE, O_KEEP, O_STARTUP, O_LIST,
+		O_SUBS, O_WATCHERS, O_WATCHED, O_SETUP_WINDOW, O_SETTLE,
 	};
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, O_SCENARIO },
@@ -109,6 +119,11 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "entries", required_argument, NULL, O_ENTRIES },
 		{ "reload-at", required_argument, NULL, O_RELOAD_AT },
+		{ "subs", required_argument, NULL, O_SUBS },
+		{ "watchers", required_argument, NULL, O_WATCHERS },
+		{ "watched", required_argument, NULL, O_WATCHED },
+		{ "setup-window", required_argument, NULL, O_SETUP_WINDOW },
+		{ "settle", required_argument, NULL, O_SETTLE },
 		{ "via-prosody", no_argument, NULL, O_VIA_PROSODY },
 		{ "prosody", required_argument, NULL, O_PROSODY },
 		{ "gw-opt", required_argument, NULL, O_GW_OPT },
@@ -130,6 +145,7 @@ main(int argc, char **argv)
 	char *list, *tok, *save = NULL;
 	int ch, set_rate = 0, set_window = 0, set_duration = 0;
 	int set_warmup = 0, set_entries = 0, set_startup = 0, failed = 0;
+	int set_subs = 0, set_watchers = 0, set_settle = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.sipxmppd = getenv("SIPXMPPD") != NULL ? getenv("SIPXMPPD") :
@@ -145,6 +161,11 @@ main(int argc, char **argv)
 	o.body_size = 64;
 	o.mapping_entries = 100000;
 	o.reload_at = -1;
+	o.subs = 1000;
+	o.watchers = 10;
+	o.watched = 1;
+	o.setup_window = 32;
+	o.settle_s = 35;
 	o.prosody = "/usr/bin/prosody";
 	o.startup_timeout_ms = 30000;
 
@@ -209,6 +230,25 @@ main(int argc, char **argv)
 			break;
 		case O_RELOAD_AT:
 			o.reload_at = num("--reload-at", optarg, 0, 86400);
+			break;
+		case O_SUBS:
+			o.subs = (int)num("--subs", optarg, 1, 5000000);
+			set_subs = 1;
+			break;
+		case O_WATCHERS:
+			o.watchers = (int)num("--watchers", optarg, 1, 1000000);
+			set_watchers = 1;
+			break;
+		case O_WATCHED:
+			o.watched = (int)num("--watched", optarg, 1, 1000000);
+			break;
+		case O_SETUP_WINDOW:
+			o.setup_window = (int)num("--setup-window", optarg, 1,
+			    100000);
+			break;
+		case O_SETTLE:
+			o.settle_s = num("--settle", optarg, 0, 3600);
+			set_settle = 1;
 			break;
 		case O_VIA_PROSODY:
 			o.via_prosody = 1;
@@ -282,7 +322,15 @@ main(int argc, char **argv)
 			o.load.warmup_s = 0.2;
 		if (!set_entries)
 			o.mapping_entries = 1000;
+		if (!set_subs)
+			o.subs = 100;
+		if (!set_watchers)
+			o.watchers = 10;
+		if (!set_settle)
+			o.settle_s = 0;
 	}
+	if (o.watched > o.watchers)
+		o.watched = o.watchers;
 	if (o.callgrind != NULL && !set_startup)
 		o.startup_timeout_ms = 120000;	/* valgrind starts slowly */
 	if (o.callgrind != NULL && (o.wrapper != NULL || o.pid > 0)) {
@@ -303,7 +351,8 @@ main(int argc, char **argv)
 	}
 
 	list = xstrdup(strcmp(o.scenarios, "all") == 0 ?
-	    "sip-to-xmpp,xmpp-to-sip,mapping" : o.scenarios);
+	    "sip-to-xmpp,xmpp-to-sip,mapping,notify-to-presence,"
+	    "presence-to-watchers,subscriptions" : o.scenarios);
 	for (tok = strtok_r(list, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		const struct scenario *s = scenario_find(tok);

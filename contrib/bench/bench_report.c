@@ -17,7 +17,10 @@ enum row {
 	ROW_MAX, ROW_GW_CPU, ROW_GW_CPU_NS, ROW_GW_IR, ROW_GW_UTIL, ROW_GW_HWM, ROW_PX_CPU,
 	ROW_PX_UTIL, ROW_BENCH_CPU, ROW_BENCH_CEIL, ROW_BENCH_UTIL, ROW_GAP,
 	ROW_ENTRIES, ROW_START_LINK, ROW_START_FIRST, ROW_RELOAD, ROW_STALL,
-	ROW_BASE_GAP, ROW_EXIT, ROW_VERDICT, ROW_COUNT,
+	ROW_BASE_GAP, ROW_WATCHERS, ROW_SUBS_X2S, ROW_SUBS_S2X, ROW_SETUP_FAILED,
+	ROW_NOTIFIES, ROW_NOTIFY_ERRORS, ROW_N_P50, ROW_N_P99, ROW_N_P999,
+	ROW_N_MAX, ROW_GW_CPU_NOTIFY, ROW_RSS_BEFORE, ROW_RSS_X2S, ROW_RSS_S2X,
+	ROW_BYTES_X2S, ROW_BYTES_S2X, ROW_EXIT, ROW_VERDICT, ROW_COUNT,
 };
 
 static const char *const labels[ROW_COUNT] = {
@@ -50,6 +53,22 @@ static const char *const labels[ROW_COUNT] = {
 	[ROW_RELOAD] = "SIGHUP reload (log), ms",
 	[ROW_STALL] = "stall during reload, ms",
 	[ROW_BASE_GAP] = "  longest gap before it, ms",
+	[ROW_WATCHERS] = "watchers (XMPP users watched)",
+	[ROW_SUBS_X2S] = "XMPP->SIP subs up (s)",
+	[ROW_SUBS_S2X] = "SIP->XMPP watchers up (s)",
+	[ROW_SETUP_FAILED] = "subscriptions not set up",
+	[ROW_NOTIFIES] = "NOTIFYs (200s / received)",
+	[ROW_NOTIFY_ERRORS] = "NOTIFY errors",
+	[ROW_N_P50] = "NOTIFY latency p50, ms",
+	[ROW_N_P99] = "NOTIFY latency p99, ms",
+	[ROW_N_P999] = "NOTIFY latency p99.9, ms",
+	[ROW_N_MAX] = "NOTIFY latency max, ms",
+	[ROW_GW_CPU_NOTIFY] = "gateway CPU, us/NOTIFY",
+	[ROW_RSS_BEFORE] = "gateway RSS before, KiB",
+	[ROW_RSS_X2S] = "RSS +X2S (settled), KiB",
+	[ROW_RSS_S2X] = "RSS +S2X (settled), KiB",
+	[ROW_BYTES_X2S] = "RSS bytes per X2S sub",
+	[ROW_BYTES_S2X] = "RSS bytes per S2X watcher",
 	[ROW_EXIT] = "gateway exit status",
 	[ROW_VERDICT] = "correctness (smoke)",
 };
@@ -72,6 +91,10 @@ cell(const struct result *r, enum row row, char *buf, size_t n)
 
 	snprintf(buf, n, "-");
 	if (!traffic && row != ROW_EXIT && row != ROW_VERDICT &&
+	    row != ROW_START_LINK && row != ROW_START_FIRST)
+		return;
+	/* Subscriptions held, no load: only their rows and the memory. */
+	if (r->hold && row < ROW_WATCHERS && row != ROW_GW_HWM &&
 	    row != ROW_START_LINK && row != ROW_START_FIRST)
 		return;
 	switch (row) {
@@ -170,6 +193,67 @@ cell(const struct result *r, enum row row, char *buf, size_t n)
 		break;
 	case ROW_BASE_GAP:
 		fig(buf, n, r->baseline_gap_ms, 3);
+		break;
+	case ROW_WATCHERS:
+		if (r->watchers > 0)
+			snprintf(buf, n, "%d (%d)", r->watchers, r->watched);
+		break;
+	case ROW_SUBS_X2S:
+		if (r->setup_x2s_s >= 0)
+			snprintf(buf, n, "%" PRIu64 " (%.1f)", r->subs_x2s,
+			    r->setup_x2s_s);
+		break;
+	case ROW_SUBS_S2X:
+		if (r->setup_s2x_s >= 0)
+			snprintf(buf, n, "%" PRIu64 " (%.1f)", r->subs_s2x,
+			    r->setup_s2x_s);
+		break;
+	case ROW_SETUP_FAILED:
+		if (r->setup_x2s_s >= 0 || r->setup_s2x_s >= 0)
+			snprintf(buf, n, "%" PRIu64, r->setup_failed);
+		break;
+	case ROW_NOTIFIES:
+		if (r->notifies > 0 || r->notify_errors > 0)
+			snprintf(buf, n, "%" PRIu64, r->notifies);
+		break;
+	case ROW_NOTIFY_ERRORS:
+		if (r->notifies > 0 || r->notify_errors > 0)
+			snprintf(buf, n, "%" PRIu64, r->notify_errors);
+		break;
+	case ROW_N_P50:
+		fig(buf, n, r->notify_p50_ms, 3);
+		break;
+	case ROW_N_P99:
+		fig(buf, n, r->notify_p99_ms, 3);
+		break;
+	case ROW_N_P999:
+		fig(buf, n, r->notify_p999_ms, 3);
+		break;
+	case ROW_N_MAX:
+		fig(buf, n, r->notify_max_ms, 3);
+		break;
+	case ROW_GW_CPU_NOTIFY:
+		fig(buf, n, r->gw_cpu_us_per_notify, 2);
+		break;
+	case ROW_RSS_BEFORE:
+		if (r->hold && r->rss_before_kb > 0)
+			snprintf(buf, n, "%" PRIu64, r->rss_before_kb);
+		break;
+	case ROW_RSS_X2S:
+		if (r->hold && r->rss_x2s_kb > 0)
+			snprintf(buf, n, "%" PRIu64 " (%" PRIu64 ")",
+			    r->rss_x2s_kb, r->rss_x2s_settled_kb);
+		break;
+	case ROW_RSS_S2X:
+		if (r->hold && r->rss_s2x_kb > 0)
+			snprintf(buf, n, "%" PRIu64 " (%" PRIu64 ")",
+			    r->rss_s2x_kb, r->rss_s2x_settled_kb);
+		break;
+	case ROW_BYTES_X2S:
+		fig(buf, n, r->bytes_per_x2s, 0);
+		break;
+	case ROW_BYTES_S2X:
+		fig(buf, n, r->bytes_per_s2x, 0);
 		break;
 	case ROW_EXIT:
 		if (r->gw_exit >= 0)
@@ -341,6 +425,33 @@ report_json(const char *path, const struct bench_opts *o,
 		json_num(f, "reload_ms", r->reload_ms, 0);
 		json_num(f, "reload_stall_ms", r->stall_ms, 0);
 		json_num(f, "baseline_max_gap_ms", r->baseline_gap_ms, 0);
+		fprintf(f, "    \"watchers\": %d,\n    \"watched\": %d,\n",
+		    r->watchers, r->watched);
+		json_u64(f, "subscriptions_x2s", r->subs_x2s);
+		json_u64(f, "subscriptions_s2x", r->subs_s2x);
+		json_u64(f, "subscriptions_failed", r->setup_failed);
+		json_num(f, "setup_x2s_s", r->setup_x2s_s, 0);
+		json_num(f, "setup_s2x_s", r->setup_s2x_s, 0);
+		json_num(f, "setup_x2s_gateway_cpu_us_per_sub",
+		    r->setup_x2s_cpu_us, 0);
+		json_num(f, "setup_s2x_gateway_cpu_us_per_sub",
+		    r->setup_s2x_cpu_us, 0);
+		json_u64(f, "notifies", r->notifies);
+		json_u64(f, "notify_errors", r->notify_errors);
+		json_num(f, "notify_latency_p50_ms", r->notify_p50_ms, 0);
+		json_num(f, "notify_latency_p99_ms", r->notify_p99_ms, 0);
+		json_num(f, "notify_latency_p999_ms", r->notify_p999_ms, 0);
+		json_num(f, "notify_latency_max_ms", r->notify_max_ms, 0);
+		json_num(f, "gateway_cpu_us_per_notify", r->gw_cpu_us_per_notify,
+		    0);
+		json_u64(f, "rss_before_kb", r->rss_before_kb);
+		json_u64(f, "rss_after_x2s_kb", r->rss_x2s_kb);
+		json_u64(f, "rss_after_x2s_settled_kb", r->rss_x2s_settled_kb);
+		json_u64(f, "rss_after_s2x_kb", r->rss_s2x_kb);
+		json_u64(f, "rss_after_s2x_settled_kb", r->rss_s2x_settled_kb);
+		json_num(f, "settle_s", r->settle_s, 0);
+		json_num(f, "rss_bytes_per_x2s", r->bytes_per_x2s, 0);
+		json_num(f, "rss_bytes_per_s2x", r->bytes_per_s2x, 0);
 		fprintf(f, "    \"gateway_exit\": %d,\n", r->gw_exit);
 		fprintf(f, "    \"correct\": %s\n   }%s\n",
 		    r->verdict_ok ? "true" : "false", i + 1 < n ? "," : "");

@@ -6,6 +6,9 @@
  *             gateway's config and mapping table, the gateway itself;
  *   start     probe MESSAGEs until one is answered 200: the gateway's
  *             startup time, and proof the path works before load starts;
+ *   presence  for the presence scenarios, the subscriptions first
+ *             (bench_presence.c), paced by a window; "subscriptions" then
+ *             only samples the gateway's memory;
  *   load      open or closed loop (bench_load.c); /proc sampled when the
  *             measured interval begins, when sending stops and when the
  *             last answer is in; SIGHUP in the middle for "mapping";
@@ -35,24 +38,26 @@
 #define PROBE_EVERY_US	2000
 #define GW_STOP_MS	20000
 
-/* The presence scenarios wait for the presence bridge (issue 3). */
-#define PRESENCE_PENDING "needs the presence bridge (issue 3); the hooks " \
-	"are xmpp_end_handlers.presence_cb and sip_end_handlers.request_cb"
+#define SETUP_STALL_MS	10000	/* set-up gives up after this long idle */
 
 const struct scenario scenarios[] = {
 	{ "sip-to-xmpp", "SIP MESSAGE -> XMPP <message/>, answered 200 after "
-	    "the ping barrier", 1, 0, NULL },
+	    "the ping barrier", 1, 0, PRESENCE_NONE, NULL },
 	{ "xmpp-to-sip", "XMPP <message/> -> SIP MESSAGE, answered 200 by the "
-	    "bench's UAS", 0, 0, NULL },
+	    "bench's UAS", 0, 0, PRESENCE_NONE, NULL },
 	{ "mapping", "N mapping entries: startup, SIGHUP reload time, traffic "
-	    "stall during the reload (SIP -> XMPP traffic)", 1, 1, NULL },
-	{ "notify-to-presence", "SIP NOTIFY (PIDF) -> XMPP <presence/>", 1, 0,
-	    PRESENCE_PENDING },
-	{ "presence-to-watchers", "XMPP <presence/> -> NOTIFY to N SIP "
-	    "watchers", 0, 0, PRESENCE_PENDING },
-	{ "subscriptions", "1k/10k/100k live subscriptions held: RSS per "
-	    "subscription", 1, 0, PRESENCE_PENDING },
-	{ NULL, NULL, 0, 0, NULL },
+	    "stall during the reload (SIP -> XMPP traffic)", 1, 1,
+	    PRESENCE_NONE, NULL },
+	{ "notify-to-presence", "SIP NOTIFY (PIDF) -> XMPP <presence/> in "
+	    "--users subscriptions of XMPP users to SIP users", 1, 0,
+	    PRESENCE_NOTIFY, NULL },
+	{ "presence-to-watchers", "XMPP <presence/> -> NOTIFY to --watchers "
+	    "SIP watcher dialogs of --watched XMPP users", 0, 0,
+	    PRESENCE_WATCHERS, NULL },
+	{ "subscriptions", "--subs live subscriptions held each way (XMPP "
+	    "watching SIP, SIP watching XMPP): RSS per subscription", 1, 0,
+	    PRESENCE_HOLD, NULL },
+	{ NULL, NULL, 0, 0, PRESENCE_NONE, NULL },
 };
 
 struct run {
@@ -69,6 +74,8 @@ struct run {
 	struct xmpp_end	*xe;
 	struct sip_end	*se;
 	struct load	*load;
+	struct presence_peers *pp;
+	struct presence_stats pst0;	/* counters when the load began */
 	/* start-up */
 	int64_t		 t_spawn, t_link, t_first_ok;
 	struct event	*probe_ev, *deadline_ev;
@@ -194,6 +201,43 @@ sip_message_cb(void *arg, uint64_t seq, int has_seq)
 	load_complete(r->load, seq, 200);
 }
 
+/* The presence hooks: everything goes to the presence peers, if any. */
+static void
+xmpp_presence_cb(void *arg, const struct xml_item *it)
+{
+	struct run *r = arg;
+
+	if (r->pp != NULL)
+		presence_stanza_cb(r->pp, it);
+}
+
+static int
+sip_request_cb(void *arg, const struct sip_msg *m, char *extra, size_t size)
+{
+	struct run *r = arg;
+
+	return r->pp != NULL ? presence_request_cb(r->pp, m, extra, size) :
+	    405;
+}
+
+static void
+sip_request_done_cb(void *arg, const struct sip_msg *m, int status)
+{
+	struct run *r = arg;
+
+	if (r->pp != NULL)
+		presence_request_done_cb(r->pp, m, status);
+}
+
+static void
+sip_uas_response_cb(void *arg, const struct sip_msg *m)
+{
+	struct run *r = arg;
+
+	if (r->pp != NULL)
+		presence_response_cb(r->pp, m);
+}
+
 /* ---- what one message is ------------------------------------------- */
 
 /* Spreads message seq over n addresses, not in lock-step. */
@@ -213,6 +257,10 @@ send_cb(void *arg, uint64_t seq)
 	unsigned int users = o->users > 0 ? (unsigned int)o->users : 1;
 	int n, plen;
 
+	if (r->sc->presence == PRESENCE_NOTIFY)
+		return presence_send_notify(r->pp, seq);
+	if (r->sc->presence == PRESENCE_WATCHERS)
+		return presence_send_presence(r->pp, seq);
 	if (r->sc->s2x) {
 		if (r->sc->mapping && o->mapping_entries > 0)
 			snprintf(from, sizeof(from), "u%u", spread(seq,
@@ -440,7 +488,7 @@ write_config(struct run *r, const char *path, int sip_port, int xmpp_port)
 {
 	static const char *const sections[] = { "gateway", "sip", "xmpp",
 	    "message", "presence" };
-	char sip_listen[64], proxy[64], xport[16];
+	char sip_listen[64], proxy[64], xport[16], max_subs[24], per_user[24];
 	const char *defaults[][3] = {
 		{ "gateway", "log_level", "info" },
 		{ "gateway", "log_target", "stderr" },
@@ -453,6 +501,8 @@ write_config(struct run *r, const char *path, int sip_port, int xmpp_port)
 		{ "xmpp", "secret", BENCH_SECRET },
 		{ "xmpp", "reconnect_min_ms", "50" },
 		{ "presence", "state_file", "presence.db" },
+		{ "presence", "max_subscriptions", max_subs },
+		{ "presence", "max_per_user", per_user },
 	};
 	int used[MAX_GW_OPTS] = { 0 };
 	const char *v;
@@ -463,6 +513,11 @@ write_config(struct run *r, const char *path, int sip_port, int xmpp_port)
 	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%d",
 	    sip_end_uas_port(r->se));
 	snprintf(xport, sizeof(xport), "%d", xmpp_port);
+	/* Room for what the presence scenarios hold, as shipped otherwise. */
+	snprintf(max_subs, sizeof(max_subs), "%ld", 100000L +
+	    2L * r->o->subs + r->o->watchers + r->o->users);
+	snprintf(per_user, sizeof(per_user), "%d", r->o->watchers > 500 ?
+	    r->o->watchers : 500);
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
 	fprintf(f, "# written by sipxmpp-bench\n");
@@ -649,6 +704,37 @@ error_detail(struct result *res, const struct load_result *lr)
 	}
 }
 
+/* The presence figures of a load run: NOTIFYs, their answers, latency. */
+static void
+collect_presence(struct run *r)
+{
+	const struct presence_stats *ps = presence_stats(r->pp);
+	const struct load_result *lr = load_result(r->load);
+	struct result *res = r->res;
+	double us;
+
+	if (r->sc->presence == PRESENCE_NOTIFY) {
+		/* Ours: each answered; a failure is an error of the load. */
+		res->notifies = ps->load_notify_ok;
+		res->notify_errors = ps->load_notify_failed;
+		return;
+	}
+	res->notifies = ps->notifies_in - r->pst0.notifies_in;
+	res->notify_errors = ps->terminated - r->pst0.terminated;
+	res->notify_p50_ms = (double)hist_percentile(&ps->notify_lat, 50) /
+	    1e6;
+	res->notify_p99_ms = (double)hist_percentile(&ps->notify_lat, 99) /
+	    1e6;
+	res->notify_p999_ms = (double)hist_percentile(&ps->notify_lat, 99.9) /
+	    1e6;
+	res->notify_max_ms = (double)hist_percentile(&ps->notify_lat, 100) /
+	    1e6;
+	us = proc_cpu_us(&r->gw_s[0], &r->gw_s[2], 0);
+	if (us >= 0 && ps->notify_lat.n > 0)
+		res->gw_cpu_us_per_notify = us / (double)ps->notify_lat.n;
+	(void)lr;
+}
+
 /* Fills the result from the load's records and the samples. */
 static void
 collect(struct run *r)
@@ -663,7 +749,8 @@ collect(struct run *r)
 	res->ok = lr->ok;
 	res->errors = lr->errors;
 	res->losses = lr->losses;
-	res->delivered = r->sc->s2x ? lr->delivered : lr->ok;
+	res->delivered = r->sc->s2x && r->sc->presence == PRESENCE_NONE ?
+	    lr->delivered : lr->ok;
 	res->not_sent = lr->not_sent;
 	res->dups = lr->dup_answers + lr->dup_deliveries;
 	res->unknown = lr->unknown;
@@ -727,6 +814,8 @@ collect(struct run *r)
 	    lr->t_end, &at) / 1e6;
 	if (r->sc->mapping)
 		res->mapping_entries = r->o->mapping_entries;
+	if (r->pp != NULL)
+		collect_presence(r);
 }
 
 /* Reload time from the log, stall from the answers ("mapping"). */
@@ -772,7 +861,144 @@ verdict(struct run *r)
 		ok = 0;
 	if (r->sc->mapping && res->reload_ms < 0)
 		ok = 0;
+	if (r->sc->presence != PRESENCE_NONE && (res->setup_failed > 0 ||
+	    res->notify_errors > 0))
+		ok = 0;
+	if (r->sc->presence == PRESENCE_NOTIFY && res->notifies != res->sent)
+		ok = 0;		/* every NOTIFY of ours answered 200 */
+	if (r->sc->presence == PRESENCE_HOLD)
+		ok = res->done && res->subs_x2s == (uint64_t)r->o->subs &&
+		    res->subs_s2x == (uint64_t)r->o->subs && res->gw_exit == 0;
 	res->verdict_ok = ok;
+}
+
+/* ---- presence ---------------------------------------------------------- */
+
+/* Bytes of RSS per subscription between two samples; -1 if unknown. */
+static double
+per_sub(const struct proc_sample *a, const struct proc_sample *b,
+    uint64_t n)
+{
+	if (!a->ok || !b->ok || n == 0)
+		return -1;
+	return ((double)b->rss_kb - (double)a->rss_kb) * 1024 / (double)n;
+}
+
+/* One direction's set-up, timed and costed; how many came up. */
+static uint64_t
+setup_direction(struct run *r, int s2x, double *secs, double *cpu_us)
+{
+	struct proc_sample a, b;
+	int64_t t0 = now_ns();
+	uint64_t up;
+	double us;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (r->gw_pid > 0)
+		(void)proc_sample(r->gw_pid, &a);
+	up = s2x ? presence_setup_s2x(r->pp, r->o->setup_window,
+	    SETUP_STALL_MS) : presence_setup_x2s(r->pp, r->o->setup_window,
+	    SETUP_STALL_MS);
+	*secs = (double)(now_ns() - t0) / 1e9;
+	if (r->gw_pid > 0)
+		(void)proc_sample(r->gw_pid, &b);
+	us = proc_cpu_us(&a, &b, 1);
+	if (us < 0)
+		us = proc_cpu_us(&a, &b, 0);
+	*cpu_us = us >= 0 && up > 0 ? us / (double)up : -1;
+	bench_log("presence: %" PRIu64 " %s subscriptions up in %.1f s",
+	    up, s2x ? "S2X" : "X2S", *secs);
+	return up;
+}
+
+/* Lets transient state (completed transactions: 32 s) go, then samples. */
+static void
+settle(struct run *r, struct proc_sample *s)
+{
+	if (r->o->settle_s > 0)
+		run_for(r, (int)(r->o->settle_s * 1000));
+	memset(s, 0, sizeof(*s));
+	if (r->gw_pid > 0)
+		(void)proc_sample(r->gw_pid, s);
+}
+
+/*
+ * The subscriptions a presence scenario needs, before its load; for
+ * "subscriptions" the whole scenario: the gateway's RSS before, after
+ * the X2S subscriptions and after the S2X ones, each right after its
+ * set-up and after --settle seconds.
+ */
+static int
+setup_presence(struct run *r)
+{
+	const struct bench_opts *o = r->o;
+	struct result *res = r->res;
+	struct proc_sample s0, s1, s1s, s2, s2s;
+	uint64_t n_x2s = 0, n_w = 0, n_pairs = 0;
+
+	switch (r->sc->presence) {
+	case PRESENCE_NOTIFY:
+		n_x2s = (uint64_t)o->users;
+		break;
+	case PRESENCE_WATCHERS:
+		n_w = (uint64_t)o->watchers;
+		n_pairs = (uint64_t)o->watched;
+		break;
+	case PRESENCE_HOLD:
+		n_x2s = n_w = n_pairs = (uint64_t)o->subs;
+		break;
+	default:
+		return 0;
+	}
+	r->pp = presence_peers_new(r->base, r->se, r->xe, n_x2s, n_w,
+	    n_pairs);
+	if (r->pp == NULL)
+		return -1;
+	memset(&s0, 0, sizeof(s0));
+	if (r->gw_pid > 0)
+		(void)proc_sample(r->gw_pid, &s0);
+	if (n_x2s > 0) {
+		res->subs_x2s = setup_direction(r, 0, &res->setup_x2s_s,
+		    &res->setup_x2s_cpu_us);
+		if (r->sc->presence == PRESENCE_HOLD) {
+			memset(&s1, 0, sizeof(s1));
+			if (r->gw_pid > 0)
+				(void)proc_sample(r->gw_pid, &s1);
+			settle(r, &s1s);
+			res->rss_before_kb = s0.rss_kb;
+			res->rss_x2s_kb = s1.rss_kb;
+			res->rss_x2s_settled_kb = s1s.rss_kb;
+			res->bytes_per_x2s = per_sub(&s0, &s1s, res->subs_x2s);
+			s0 = s1s;
+		}
+	}
+	if (n_w > 0) {
+		res->subs_s2x = setup_direction(r, 1, &res->setup_s2x_s,
+		    &res->setup_s2x_cpu_us);
+		if (r->sc->presence == PRESENCE_HOLD) {
+			memset(&s2, 0, sizeof(s2));
+			if (r->gw_pid > 0)
+				(void)proc_sample(r->gw_pid, &s2);
+			settle(r, &s2s);
+			res->rss_s2x_kb = s2.rss_kb;
+			res->rss_s2x_settled_kb = s2s.rss_kb;
+			res->bytes_per_s2x = per_sub(&s0, &s2s, res->subs_s2x);
+			res->gw_hwm_kb = s2s.hwm_kb;
+			res->gw_rss_kb = s2s.rss_kb;
+		}
+	}
+	res->setup_failed = presence_stats(r->pp)->setup_failed;
+	res->settle_s = o->settle_s;
+	if (res->setup_failed > 0)
+		note(r, "%" PRIu64 " subscriptions could not be set up (see %s)",
+		    res->setup_failed, r->gw_log);
+	if (r->gw_pid > 0 && !proc_alive(r->gw_pid)) {
+		note(r, "the gateway died during the set-up (see %s)",
+		    r->gw_log);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the scenario ------------------------------------------------------ */
@@ -786,10 +1012,14 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 		.up_cb = xmpp_up_cb,
 		.down_cb = xmpp_down_cb,
 		.message_cb = xmpp_message_cb,
+		.presence_cb = xmpp_presence_cb,
 	};
 	static const struct sip_end_handlers sh = {
 		.response_cb = sip_response_cb,
 		.message_cb = sip_message_cb,
+		.request_cb = sip_request_cb,
+		.request_done_cb = sip_request_done_cb,
+		.uas_response_cb = sip_uas_response_cb,
 	};
 	static const struct load_ops ops = { send_cb, flush_cb, phase_cb };
 	struct event_config *cfg;
@@ -807,6 +1037,15 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 	res->body_size = o->body_size;
 	res->gw_exit = -1;
 	res->reload_ms = res->stall_ms = res->baseline_gap_ms = -1;
+	res->notify_p50_ms = res->notify_p99_ms = res->notify_p999_ms = -1;
+	res->notify_max_ms = res->gw_cpu_us_per_notify = -1;
+	res->bytes_per_x2s = res->bytes_per_s2x = -1;
+	res->setup_x2s_s = res->setup_s2x_s = -1;
+	res->setup_x2s_cpu_us = res->setup_s2x_cpu_us = -1;
+	if (sc->presence == PRESENCE_WATCHERS) {
+		res->watchers = o->watchers;
+		res->watched = o->watched;
+	}
 	r.o = o;
 	r.sc = sc;
 	r.res = res;
@@ -872,10 +1111,21 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 	}
 	if (start_gateway(&r) != 0)
 		goto out;
+	if (sc->presence != PRESENCE_NONE && setup_presence(&r) != 0)
+		goto out;
+	if (sc->presence == PRESENCE_HOLD) {
+		res->hold = 1;
+		res->done = 1;
+		goto out;
+	}
 
 	r.load = load_new(r.base, &o->load, &ops, &r);
 	if (r.load == NULL)
 		goto out;
+	if (r.pp != NULL) {
+		r.pst0 = *presence_stats(r.pp);
+		presence_peers_set_load(r.pp, r.load);
+	}
 	bench_log("%s: %s for %.1f s (+%.1f s warm-up)", sc->name,
 	    o->load.rate > 0 ? "open loop" : "closed loop",
 	    o->load.duration_s, o->load.warmup_s);
@@ -906,6 +1156,7 @@ out:
 	verdict(&r);
 	if (r.load != NULL)
 		load_free(r.load);
+	presence_peers_free(r.pp);
 	if (r.probe_ev != NULL)
 		event_free(r.probe_ev);
 	if (r.deadline_ev != NULL)
