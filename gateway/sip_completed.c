@@ -79,18 +79,30 @@ sip_completed_free(struct sip_completed *c)
 int
 sip_completed_key(const osip_message_t *req, char *out, size_t size)
 {
+	if (req->sip_method == NULL || MSG_IS_INVITE(req) || MSG_IS_ACK(req))
+		return -1;
+	return sip_completed_key_method(req, req->sip_method, out, size);
+}
+
+/*
+ * The same key for any method: an ACK is matched to its INVITE's
+ * transaction by asking for the key with method "INVITE" (§17.2.3).
+ */
+int
+sip_completed_key_method(const osip_message_t *req, const char *method,
+    char *out, size_t size)
+{
 	osip_via_t *via = osip_list_get(&req->vias, 0);
 	osip_generic_param_t *branch = NULL;
 	int n;
 
-	if (via == NULL || via->host == NULL || req->sip_method == NULL ||
-	    MSG_IS_INVITE(req) || MSG_IS_ACK(req) ||
+	if (via == NULL || via->host == NULL || method == NULL ||
 	    osip_via_param_get_byname(via, "branch", &branch) != 0 ||
 	    branch == NULL || branch->gvalue == NULL ||
 	    strncmp(branch->gvalue, "z9hG4bK", 7) != 0)
 		return -1;
 	n = snprintf(out, size, "%s %s:%s %s", branch->gvalue, via->host,
-	    via->port != NULL ? via->port : "5060", req->sip_method);
+	    via->port != NULL ? via->port : "5060", method);
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	/* Hosts compare without case; so does our key. */

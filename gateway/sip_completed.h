@@ -1,9 +1,8 @@
 /*
  * Completed non-INVITE server transactions over UDP, kept as the final
  * response we sent: a retransmitted request gets that response again
- * (RFC 3261 §17.2.2, Timer J) without a libosip2 transaction living for
- * 64*T1. libosip2 scans every live transaction on each message, so 32 s
- * of completed ones made the per-message cost grow with the load.
+ * (RFC 3261 §17.2.2, Timer J) without the transaction living for 64*T1:
+ * a few hundred bytes per answer instead of the request and its state.
  *
  * Pure code: no sockets, no clock of its own (callers pass the time).
  */
@@ -26,6 +25,8 @@ struct sip_completed;
 struct sip_completed *sip_completed_new(size_t max_bytes, long ttl_ms);
 void sip_completed_free(struct sip_completed *c);
 int sip_completed_key(const osip_message_t *req, char *out, size_t size);
+int sip_completed_key_method(const osip_message_t *req, const char *method,
+    char *out, size_t size);
 int sip_completed_put(struct sip_completed *c, const char *key,
     const struct sip_peer *dest, const char *buf, size_t len, long long now_ms);
 int sip_completed_get(struct sip_completed *c, const char *key,

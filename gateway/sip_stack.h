@@ -1,6 +1,6 @@
 /*
- * Our thin SIP stack: libosip2's parser and the four transaction state
- * machines, driven by one libevent loop, over sip_transport. Gives the
+ * Our thin SIP stack: libosip2's parser and printer, our own RFC 3261 §17
+ * transactions (sip_txn.c) on the libevent loop, over sip_transport. Gives the
  * bridges new requests to answer and sends their requests, reporting the
  * final response (or a synthesized 408/503) exactly once.
  */

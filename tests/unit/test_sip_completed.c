@@ -64,6 +64,10 @@ test_key(void **state)
 	osip_message_free(m);
 	m = request("ACK", "SIP/2.0/UDP h;branch=z9hG4bK1");
 	assert_int_equal(sip_completed_key(m, key, sizeof(key)), -1);
+	/* An ACK finds its INVITE's transaction by asking for INVITE. */
+	assert_int_equal(sip_completed_key_method(m, "INVITE", key,
+	    sizeof(key)), 0);
+	assert_string_equal(key, "z9hG4bK1 h:5060 INVITE");
 	osip_message_free(m);
 
 	/* A key that does not fit is refused, not cut. */

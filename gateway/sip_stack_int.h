@@ -1,0 +1,91 @@
+/*
+ * What sip_stack.c (transport, next hops, the public request API) and
+ * sip_txn.c (the RFC 3261 §17 transactions) share. Nobody else includes
+ * this.
+ */
+#ifndef SIPXMPP_SIP_STACK_INT_H
+#define SIPXMPP_SIP_STACK_INT_H
+
+#include <sys/queue.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <osipparser2/osip_message.h>
+
+#include "sip_stack.h"
+#include "sip_transport.h"
+#include "strmap.h"
+
+#define SIP_T1_MS	500	/* RFC 3261 §17.1.1.1: RTT estimate */
+#define SIP_T2_MS	4000	/* longest non-INVITE retransmission interval */
+#define SIP_T4_MS	5000	/* longest a message stays in the network */
+
+struct sip_completed;
+struct evdns_base;
+
+struct sip_stack {
+	struct event_base *base;
+	const struct config *cfg;
+	struct sip_stack_handlers handlers;
+	void *arg;
+	struct sip_transport *transport;
+	struct evdns_base *dns;
+	/* Server transactions that may see their request again, by key. */
+	struct strmap servers;
+	/* Our client transactions, by the branch of the Via we added. */
+	struct strmap clients;
+	TAILQ_HEAD(, sip_tx) live;
+	TAILQ_HEAD(, sip_tx) dead;	/* freed from reap_ev, never in a callback */
+	size_t n_live;
+	struct event *reap_ev;
+	struct event *housekeeping;	/* expires the completed cache */
+	int have_proxy;
+	struct sip_peer proxy;
+	char *proxy_route;
+	struct sip_completed *completed;	/* answers to retransmissions */
+};
+
+enum sip_tx_kind {
+	SIP_TX_SERVER,		/* non-INVITE request we answer */
+	SIP_TX_INVITE_SERVER,	/* INVITE we answer (always with non-2xx) */
+	SIP_TX_CLIENT,		/* non-INVITE request we sent */
+};
+
+struct sip_tx {
+	struct strmap_node node;	/* in servers or clients while keyed */
+	char *key;
+	int keyed;
+	TAILQ_ENTRY(sip_tx) entry;	/* live, then dead */
+	struct sip_stack *stack;
+	enum sip_tx_kind kind;
+	osip_message_t *req;		/* server: the request being answered */
+	struct sip_peer peer;		/* server: the request's source; client: next hop */
+	struct sip_peer reply_to;	/* server: where responses go (§18.2.2) */
+	char *wire;			/* last message sent, for retransmissions */
+	size_t wire_len;
+	struct event timer;		/* client: E and F; INVITE server: G, H, I */
+	int timer_added;
+	int interval_ms;		/* next retransmission interval */
+	long long deadline_ms;		/* Timer F or H */
+	int responded;			/* server: final response sent */
+	int acked;			/* INVITE server: ACK seen (Timer I) */
+	int dead;
+	sip_response_cb cb;		/* client: called exactly once */
+	void *cb_arg;
+	int cb_done;
+	char to_tag[17];
+	char method[24];		/* client: the CSeq method answers carry */
+};
+
+/* sip_txn.c */
+long long sip_now_ms(void);
+void sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
+    const struct sip_peer *from);
+void sip_txn_response_in(struct sip_stack *s, osip_message_t *resp,
+    const struct sip_peer *from);
+int sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
+    const struct sip_peer *hop, sip_response_cb cb, void *arg);
+void sip_txn_reap(struct sip_stack *s);
+void sip_txn_free_all(struct sip_stack *s);
+
+#endif

@@ -1,0 +1,528 @@
+/*
+ * SIP transactions (RFC 3261 §17) of our own, on libevent timers; libosip2
+ * only parses and prints the messages.
+ *
+ * libosip2's transaction layer walked every live transaction on each
+ * datagram and cloned each request into it; a gateway answering every
+ * request at once needs far less:
+ * - a server transaction is the request until the bridge answers it, then
+ *   (UDP) its final response in the completed cache for Timer J;
+ * - a client transaction is the request as sent, retransmitted on Timer E
+ *   over UDP until an answer or Timer F;
+ * - an INVITE is always refused (non-2xx): the refusal is retransmitted on
+ *   Timer G until the ACK or Timer H, and ACKs are absorbed for Timer I.
+ * Transactions are found by key in hash tables, never by walking a list.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
+
+#include "config.h"
+#include "log.h"
+#include "sip_completed.h"
+#include "sip_stack_int.h"
+
+#define TIMER_F_MS	(64 * SIP_T1_MS)	/* also Timer H and J */
+
+long long
+sip_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void tx_timer_cb(evutil_socket_t, short, void *);
+
+static struct sip_tx *
+tx_new(struct sip_stack *s, enum sip_tx_kind kind)
+{
+	struct sip_tx *tx = calloc(1, sizeof(*tx));
+
+	if (tx == NULL)
+		return NULL;
+	tx->stack = s;
+	tx->kind = kind;
+	evtimer_assign(&tx->timer, s->base, tx_timer_cb, tx);
+	TAILQ_INSERT_TAIL(&s->live, tx, entry);
+	s->n_live++;
+	return tx;
+}
+
+static struct strmap *
+tx_map(struct sip_tx *tx)
+{
+	return tx->kind == SIP_TX_CLIENT ? &tx->stack->clients :
+	    &tx->stack->servers;
+}
+
+/* Indexes tx under key (taken); -1 if that key is in use or no memory. */
+static int
+tx_index(struct sip_tx *tx, char *key)
+{
+	tx->key = key;
+	if (key == NULL || strmap_find(tx_map(tx), key) != NULL ||
+	    strmap_insert(tx_map(tx), &tx->node, key) < 0)
+		return -1;
+	tx->keyed = 1;
+	return 0;
+}
+
+/* Arms the transaction's one timer ms from now. */
+static void
+tx_arm(struct sip_tx *tx, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(&tx->timer, &tv);
+	tx->timer_added = 1;
+}
+
+/* Ends a transaction: out of its index now, freed from the loop later. */
+static void
+tx_kill(struct sip_tx *tx)
+{
+	struct sip_stack *s = tx->stack;
+
+	if (tx->dead)
+		return;
+	tx->dead = 1;
+	if (tx->keyed)
+		strmap_remove(tx_map(tx), &tx->node);
+	tx->keyed = 0;
+	if (tx->timer_added)
+		evtimer_del(&tx->timer);
+	tx->timer_added = 0;
+	TAILQ_REMOVE(&s->live, tx, entry);
+	s->n_live--;
+	TAILQ_INSERT_TAIL(&s->dead, tx, entry);
+	event_active(s->reap_ev, EV_TIMEOUT, 0);
+}
+
+static void
+tx_free(struct sip_tx *tx)
+{
+	if (tx->req != NULL)
+		osip_message_free(tx->req);
+	free(tx->wire);
+	free(tx->key);
+	free(tx);
+}
+
+/* Reports a client transaction's outcome, once, and ends it. */
+static void
+client_finish(struct sip_tx *tx, int status, const osip_message_t *resp)
+{
+	if (!tx->cb_done) {
+		tx->cb_done = 1;
+		if (tx->cb != NULL)
+			tx->cb(tx->cb_arg, status, resp);
+	}
+	tx_kill(tx);
+}
+
+/* Frees the transactions that ended; runs from the loop, never nested. */
+void
+sip_txn_reap(struct sip_stack *s)
+{
+	struct sip_tx *tx;
+
+	while ((tx = TAILQ_FIRST(&s->dead)) != NULL) {
+		TAILQ_REMOVE(&s->dead, tx, entry);
+		tx_free(tx);
+	}
+}
+
+/* At shutdown: requesters hear 503, the rest goes. */
+void
+sip_txn_free_all(struct sip_stack *s)
+{
+	struct sip_tx *tx;
+
+	while ((tx = TAILQ_FIRST(&s->live)) != NULL) {
+		if (tx->kind == SIP_TX_CLIENT)
+			client_finish(tx, 503, NULL);
+		else
+			tx_kill(tx);
+	}
+	sip_txn_reap(s);
+}
+
+static int
+send_wire(struct sip_tx *tx, const struct sip_peer *to)
+{
+	return sip_transport_send(tx->stack->transport, to, tx->wire,
+	    tx->wire_len);
+}
+
+/* Timers E/F (client), G/H/I (INVITE server). */
+static void
+tx_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sip_tx *tx = arg;
+	long long now = sip_now_ms(), left = tx->deadline_ms - now;
+
+	(void)fd;
+	(void)what;
+	tx->timer_added = 0;
+	if (tx->kind == SIP_TX_CLIENT) {
+		if (tx->wire == NULL) {		/* the first send failed */
+			client_finish(tx, 503, NULL);
+			return;
+		}
+		if (left <= 0) {
+			client_finish(tx, 408, NULL);	/* Timer F */
+			return;
+		}
+		if (tx->peer.proto == IPPROTO_UDP) {	/* Timer E */
+			send_wire(tx, &tx->peer);
+			tx->interval_ms = tx->interval_ms * 2 < SIP_T2_MS ?
+			    tx->interval_ms * 2 : SIP_T2_MS;
+		}
+		tx_arm(tx, tx->interval_ms < left ? tx->interval_ms : left);
+		return;
+	}
+	/* INVITE server, refusal sent over UDP. */
+	if (tx->acked || left <= 0) {
+		if (!tx->acked)
+			log_info("sip: no ACK for our %s refusal within 32 s",
+			    "INVITE");
+		tx_kill(tx);			/* Timer I or H */
+		return;
+	}
+	send_wire(tx, &tx->reply_to);		/* Timer G */
+	tx->interval_ms = tx->interval_ms * 2 < SIP_T2_MS ?
+	    tx->interval_ms * 2 : SIP_T2_MS;
+	tx_arm(tx, tx->interval_ms < left ? tx->interval_ms : left);
+}
+
+/*
+ * Where responses to a request go (RFC 3261 §18.2.2, RFC 3581): back on
+ * its connection over TCP; over UDP to the address it came from, at the
+ * port it came from if the Via asked so with rport, else at the Via's
+ * sent-by port.
+ */
+static void
+reply_destination(const osip_message_t *req, const struct sip_peer *from,
+    struct sip_peer *to)
+{
+	osip_via_t *via = osip_list_get(&req->vias, 0);
+	osip_generic_param_t *rport = NULL;
+	int port;
+
+	*to = *from;
+	if (from->proto != IPPROTO_UDP || via == NULL ||
+	    (osip_via_param_get_byname(via, "rport", &rport) == 0 &&
+	    rport != NULL))
+		return;
+	port = via->port != NULL ? atoi(via->port) : 5060;
+	if (port <= 0 || port > 65535)
+		return;
+	if (to->addr.ss_family == AF_INET)
+		((struct sockaddr_in *)&to->addr)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&to->addr)->sin6_port = htons(port);
+}
+
+/* The key a request's server transaction is found by, or NULL. */
+static char *
+server_key(const osip_message_t *req, const char *method)
+{
+	char key[SIP_COMPLETED_KEY_MAX];
+
+	if (sip_completed_key_method(req, method, key, sizeof(key)) < 0)
+		return NULL;
+	return strdup(key);
+}
+
+/* An ACK: for one of our INVITE refusals, or astray (§17.2.3). */
+static void
+ack_in(struct sip_stack *s, osip_message_t *ack, const struct sip_peer *from)
+{
+	char key[SIP_COMPLETED_KEY_MAX];
+	struct sip_tx *tx = NULL;
+
+	if (from->proto == IPPROTO_UDP &&
+	    sip_completed_key_method(ack, "INVITE", key, sizeof(key)) == 0)
+		tx = (struct sip_tx *)strmap_find(&s->servers, key);
+	if (tx != NULL && tx->responded && !tx->acked) {
+		tx->acked = 1;
+		tx_arm(tx, SIP_T4_MS);		/* Timer I */
+	} else if (tx == NULL)
+		log_debug("sip: stray ACK dropped");
+	osip_message_free(ack);
+}
+
+/*
+ * A request: a retransmission is answered as before (or absorbed while
+ * the bridge works on it); a new one becomes a server transaction and goes
+ * to the handler. Takes req.
+ */
+void
+sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
+    const struct sip_peer *from)
+{
+	int invite = MSG_IS_INVITE(req);
+	struct sip_tx *tx;
+	char *key = NULL;
+
+	if (MSG_IS_ACK(req)) {
+		ack_in(s, req, from);
+		return;
+	}
+	if (from->proto == IPPROTO_UDP &&
+	    (key = server_key(req, req->sip_method)) != NULL) {
+		const struct sip_peer *kept;
+		const char *rbuf;
+		size_t rlen;
+
+		tx = (struct sip_tx *)strmap_find(&s->servers, key);
+		if (tx != NULL) {
+			/* In progress: the last response again, if any. */
+			if (tx->wire != NULL)
+				send_wire(tx, &tx->reply_to);
+			goto drop;
+		}
+		if (!invite && sip_completed_get(s->completed, key,
+		    sip_now_ms(), &rbuf, &rlen, &kept)) {
+			struct sip_peer again;
+
+			/*
+			 * Completed (§17.2.2): the final response again, where
+			 * this copy asks for it (a NAT may have moved it).
+			 */
+			reply_destination(req, from, &again);
+			sip_transport_send(s->transport, &again, rbuf, rlen);
+			goto drop;
+		}
+	}
+	if ((tx = tx_new(s, invite ? SIP_TX_INVITE_SERVER :
+	    SIP_TX_SERVER)) == NULL) {
+		log_error("sip: out of memory for a transaction");
+		goto drop;
+	}
+	tx->req = req;
+	tx->peer = *from;
+	reply_destination(req, from, &tx->reply_to);
+	sip_random_token(tx->to_tag, sizeof(tx->to_tag));
+	if (key != NULL && tx_index(tx, key) < 0) {
+		/* Cannot happen after the look-up above, bar memory. */
+		tx->key = NULL;
+		free(key);
+	}
+	s->handlers.request_cb(s->arg, tx, req);
+	return;
+drop:
+	free(key);
+	osip_message_free(req);
+}
+
+/* A response: to one of our client transactions (§17.1.3), or astray. */
+void
+sip_txn_response_in(struct sip_stack *s, osip_message_t *resp,
+    const struct sip_peer *from)
+{
+	osip_via_t *via = osip_list_get(&resp->vias, 0);
+	osip_generic_param_t *branch = NULL;
+	struct sip_tx *tx = NULL;
+
+	(void)from;
+	if (via != NULL && osip_via_param_get_byname(via, "branch",
+	    &branch) == 0 && branch != NULL && branch->gvalue != NULL)
+		tx = (struct sip_tx *)strmap_find(&s->clients, branch->gvalue);
+	if (tx == NULL || tx->cb_done || resp->cseq == NULL ||
+	    resp->cseq->method == NULL ||
+	    strcmp(resp->cseq->method, tx->method) != 0) {
+		log_debug("sip: stray %d response dropped", resp->status_code);
+	} else if (resp->status_code >= 200) {
+		client_finish(tx, resp->status_code, resp);
+	} else if (resp->status_code >= 100 && tx->interval_ms < SIP_T2_MS) {
+		/* Proceeding: retransmit every T2 from now on (§17.1.2.2). */
+		tx->interval_ms = SIP_T2_MS;
+	}
+	osip_message_free(resp);
+}
+
+/* Adds our Via with a fresh branch (RFC 3261 §8.1.1.7, RFC 3581 rport). */
+static char *
+add_via(struct sip_stack *s, osip_message_t *req, int proto, int family)
+{
+	const char *host;
+	char via[256], branch[32];
+	int port;
+
+	if (sip_transport_local(s->transport, proto, family, &host, &port) < 0 &&
+	    sip_transport_local(s->transport, proto, AF_UNSPEC, &host,
+	    &port) < 0)
+		return NULL;
+	if (s->cfg->sip_contact_host != NULL && s->cfg->sip_contact_host[0])
+		host = s->cfg->sip_contact_host;
+	memcpy(branch, "z9hG4bK", 7);
+	sip_random_token(branch + 7, 25);
+	snprintf(via, sizeof(via), "SIP/2.0/%s %s%s%s:%d;branch=%s;rport",
+	    proto == IPPROTO_TCP ? "TCP" : "UDP",
+	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+	    port, branch);
+	if (osip_message_set_via(req, via) != 0)
+		return NULL;
+	return strdup(branch);
+}
+
+/*
+ * Sends req (taken) to hop as a new client transaction. 0: cb runs
+ * exactly once, from a later loop turn. -1: nothing was sent, cb never
+ * runs.
+ */
+int
+sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
+    const struct sip_peer *hop, sip_response_cb cb, void *arg)
+{
+	struct sip_tx *tx;
+	char *branch, *buf = NULL;
+	size_t len = 0;
+
+	if ((branch = add_via(s, req, hop->proto, hop->addr.ss_family)) ==
+	    NULL) {
+		log_warnx("sip: no %s listener to send from",
+		    hop->proto == IPPROTO_TCP ? "tcp" : "udp");
+		osip_message_free(req);
+		return -1;
+	}
+	/* A route set of its own (in-dialog) replaces the proxy's. */
+	if (s->have_proxy && s->proxy_route != NULL &&
+	    osip_list_size(&req->routes) <= 0)
+		osip_message_set_route(req, s->proxy_route);
+	if (req->cseq == NULL || req->cseq->method == NULL ||
+	    strlen(req->cseq->method) >= sizeof(tx->method) ||
+	    osip_message_to_str(req, &buf, &len) != 0 ||
+	    (tx = tx_new(s, SIP_TX_CLIENT)) == NULL) {
+		osip_free(buf);
+		free(branch);
+		osip_message_free(req);
+		return -1;
+	}
+	strcpy(tx->method, req->cseq->method);
+	osip_message_free(req);
+	tx->peer = *hop;
+	tx->cb = cb;
+	tx->cb_arg = arg;
+	if (tx_index(tx, branch) < 0) {
+		/* 100 random bits collided, or no memory: fail from the loop. */
+		osip_free(buf);
+		tx_arm(tx, 0);
+		return 0;
+	}
+	tx->deadline_ms = sip_now_ms() + TIMER_F_MS;
+	tx->interval_ms = SIP_T1_MS;
+	if (sip_transport_send(s->transport, hop, buf, len) < 0) {
+		log_warnx("sip: cannot send a %s request", tx->method);
+		osip_free(buf);
+		tx_arm(tx, 0);			/* 503 from the loop */
+		return 0;
+	}
+	tx->wire = buf;
+	tx->wire_len = len;
+	tx_arm(tx, hop->proto == IPPROTO_UDP ? SIP_T1_MS : TIMER_F_MS);
+	return 0;
+}
+
+/* The request a server transaction is about. */
+const osip_message_t *
+sip_tx_request(const struct sip_tx *tx)
+{
+	return tx->req;
+}
+
+/* Whether the request came over a stream (no 1300-byte concern). */
+int
+sip_tx_is_reliable(const struct sip_tx *tx)
+{
+	return tx->peer.proto == IPPROTO_TCP;
+}
+
+/* The To-tag our responses on this server transaction carry. */
+const char *
+sip_tx_to_tag(const struct sip_tx *tx)
+{
+	return tx->to_tag;
+}
+
+/* Builds a response carrying this transaction's To-tag. */
+osip_message_t *
+sip_tx_response(const struct sip_tx *tx, int status, const char *reason)
+{
+	return sip_response_new(tx->req, status, reason, tx->to_tag);
+}
+
+/* A final response sent: what the transaction still has to do. */
+static void
+server_completed(struct sip_tx *tx, char *buf, size_t len)
+{
+	struct sip_stack *s = tx->stack;
+
+	tx->responded = 1;
+	if (tx->kind == SIP_TX_INVITE_SERVER && tx->keyed) {
+		/* Our INVITE answers are refusals: retransmit until ACK. */
+		free(tx->wire);
+		tx->wire = buf;
+		tx->wire_len = len;
+		tx->deadline_ms = sip_now_ms() + TIMER_F_MS;
+		tx->interval_ms = SIP_T1_MS;
+		osip_message_free(tx->req);
+		tx->req = NULL;
+		tx_arm(tx, SIP_T1_MS);
+		return;
+	}
+	if (tx->keyed && sip_completed_put(s->completed, tx->key,
+	    &tx->reply_to, buf, len, sip_now_ms()) < 0)
+		log_warnx("sip: no memory to keep a response for "
+		    "retransmissions");
+	osip_free(buf);
+	tx_kill(tx);
+}
+
+/* Sends a response built by sip_response_new(); takes ownership. */
+int
+sip_respond(struct sip_stack *s, struct sip_tx *tx, osip_message_t *resp)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r, status = resp->status_code;
+
+	(void)s;
+	if (tx->responded || tx->dead || tx->kind == SIP_TX_CLIENT ||
+	    (tx->kind == SIP_TX_INVITE_SERVER && status >= 200 &&
+	    status < 300) || osip_message_to_str(resp, &buf, &len) != 0) {
+		osip_message_free(resp);
+		return -1;
+	}
+	osip_message_free(resp);
+	r = sip_transport_send(tx->stack->transport, &tx->reply_to, buf, len);
+	if (status >= 200) {
+		server_completed(tx, buf, len);
+		return r;
+	}
+	/* A provisional answers retransmissions until the final one. */
+	free(tx->wire);
+	tx->wire = buf;
+	tx->wire_len = len;
+	return r;
+}
+
+/* Answers with a bare status line. */
+int
+sip_respond_status(struct sip_stack *s, struct sip_tx *tx, int status,
+    const char *reason)
+{
+	osip_message_t *resp = sip_tx_response(tx, status, reason);
+
+	if (resp == NULL)
+		return -1;
+	return sip_respond(s, tx, resp);
+}
