@@ -173,6 +173,7 @@ flush_soon(struct presence_peers *pp)
 		event_active(pp->flush_ev, EV_TIMEOUT, 0);
 }
 
+/* The turn's end: what the presence peers queued on both ends leaves. */
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -189,6 +190,7 @@ static int
 xmpp_send(struct presence_peers *pp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Formats and queues one stanza. */
 static int
 xmpp_send(struct presence_peers *pp, const char *fmt, ...)
 {

@@ -709,7 +709,6 @@ static void
 collect_presence(struct run *r)
 {
 	const struct presence_stats *ps = presence_stats(r->pp);
-	const struct load_result *lr = load_result(r->load);
 	struct result *res = r->res;
 	double us;
 
@@ -732,7 +731,6 @@ collect_presence(struct run *r)
 	us = proc_cpu_us(&r->gw_s[0], &r->gw_s[2], 0);
 	if (us >= 0 && ps->notify_lat.n > 0)
 		res->gw_cpu_us_per_notify = us / (double)ps->notify_lat.n;
-	(void)lr;
 }
 
 /* Fills the result from the load's records and the samples. */
