@@ -19,6 +19,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "mapping.h"
+#include "mapping_reload.h"
 #include "sip_stack.h"
 #include "xmpp_link.h"
 
@@ -124,27 +125,14 @@ sigterm_cb(evutil_socket_t sig, short what, void *arg)
 	evtimer_add(shutdown_tick, &now);
 }
 
-/* SIGHUP: load the mapping table anew; keep the old one if it is bad. */
+/* SIGHUP: load the mapping table anew, between the loop's turns
+ * (mapping_reload.c); the old one stays if the new one is bad. */
 static void
 sighup_cb(evutil_socket_t sig, short what, void *arg)
 {
-	struct map_table *fresh = NULL;
-	char *cause = NULL;
-
 	(void)sig;
 	(void)what;
-	(void)arg;
-	if (map_table_load(gw.cfg->mapping_file, &fresh, &cause) != 0) {
-		log_error("mapping: reload refused, keeping the %zu rules in "
-		    "use: %s", map_table_size(gw.map),
-		    cause != NULL ? cause : "error");
-		free(cause);
-		return;
-	}
-	map_table_free(gw.map);
-	gw.map = fresh;
-	log_info("mapping: reloaded %zu rules from %s", map_table_size(fresh),
-	    gw.cfg->mapping_file);
+	mapping_reload_start(arg);
 }
 
 /* --map: prints how one address translates and by which rule. */
@@ -188,6 +176,7 @@ main(int argc, char **argv)
 	};
 	struct sip_stack_handlers sh = { .request_cb = router_sip_request };
 	struct event *ev_term, *ev_int, *ev_hup;
+	struct mapping_reload *reload;
 	struct config cfg;
 	char *cause = NULL;
 	int debug = 0, check = 0, ch;
@@ -272,7 +261,9 @@ main(int argc, char **argv)
 		fatalx("cannot start the XMPP link");
 	ev_term = evsignal_new(gw.base, SIGTERM, sigterm_cb, NULL);
 	ev_int = evsignal_new(gw.base, SIGINT, sigterm_cb, NULL);
-	ev_hup = evsignal_new(gw.base, SIGHUP, sighup_cb, NULL);
+	if ((reload = mapping_reload_new(&gw)) == NULL)
+		fatalx("out of memory");
+	ev_hup = evsignal_new(gw.base, SIGHUP, sighup_cb, reload);
 	shutdown_tick = evtimer_new(gw.base, shutdown_tick_cb, NULL);
 	if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
 	    shutdown_tick == NULL || evsignal_add(ev_term, NULL) < 0 ||
@@ -302,6 +293,7 @@ main(int argc, char **argv)
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
+	mapping_reload_free(reload);
 	event_free(shutdown_tick);
 	event_base_free(gw.base);
 	map_table_free(gw.map);

@@ -405,41 +405,46 @@ printable(struct span s)
 	return 1;
 }
 
-/* Sizes the table for the text in one cheap pass over it, so that the
- * real pass never copies a growing array or rehashes an index: counts
- * lines and, among them, lines that start with "user". */
+/* Sizes the table for text of len bytes, lines lines, users of them
+ * user rules, so that the parse never copies a growing array or
+ * rehashes an index. Backs the indexes with memory at once (see
+ * prefault.c), and with prefault_all the other arrays too, for a parse
+ * that runs through them in one go; a parse in slices lets their pages
+ * fault in a few at a time. */
 int
-table_presize(struct map_table *t, const char *text, size_t len)
+table_presize(struct map_table *t, size_t len, size_t lines, size_t users,
+    int prefault_all)
 {
-	const char *p = text, *end = text + len, *nl;
-	size_t lines = 0, users = 0, cap;
+	size_t cap;
 	int side;
 
-	for (; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		lines++;
-		while (p < nl && (*p == ' ' || *p == '\t'))
-			p++;
-		if (nl - p > 4 && memcmp(p, "user", 4) == 0)
-			users++;
-	}
 	if (lines > 0 && (t->rules = reallocarray(NULL, lines,
 	    sizeof(*t->rules))) == NULL)
 		return -1;
 	t->rules_cap = lines;
-	/* An arena of twice the text holds the keys and strings of typical
-	 * rules; it still grows if a table needs more. */
+	/* Twice the text holds the strings of any rules (each string of a
+	 * rule is at most as long as the field it comes from); the usual
+	 * rules, stored once (store_user), take about the size of the text,
+	 * so only that much is backed in advance. */
 	t->arena_cap = 2 * len + 4096;
 	if ((t->arena = malloc(t->arena_cap)) == NULL)
 		return -1;
 	for (cap = 16; cap < 2 * users; cap *= 2)
 		;
 	for (side = 0; side < 2 && users > 0; side++) {
-		t->users[side].slots = calloc(cap, sizeof(struct strindex_slot));
+		t->users[side].slots = calloc(cap,
+		    sizeof(struct strindex_slot));
 		if (t->users[side].slots == NULL)
 			return -1;
 		t->users[side].mask = (uint32_t)cap - 1;
+		/* Written at random: all their pages would fault in during
+		 * the first few thousand lines. */
+		mem_prefault(t->users[side].slots,
+		    cap * sizeof(struct strindex_slot));
+	}
+	if (prefault_all) {
+		mem_prefault(t->rules, lines * sizeof(*t->rules));
+		mem_prefault(t->arena, len);
 	}
 	return 0;
 }

@@ -2,7 +2,8 @@
  * Building a table from its text: map_table_parse in one go, or a
  * map_table_builder a slice of lines at a time, so that a daemon can
  * reload a large table between the turns of its event loop. Both run
- * the same code line by line, so they accept, refuse and build exactly
+ * the same two passes (count the lines to size the table, then parse
+ * them) with the same code, so they accept, refuse and build exactly
  * the same tables. And reading a table file in one go.
  */
 #include <errno.h>
@@ -15,21 +16,32 @@
 
 #include "mapping_internal.h"
 
-struct map_table_builder {
-	struct table_parser	 ps;
-	const char		*next;	/* the line after the last parsed */
-	const char		*end;
-	int			 done;	/* the table was handed out, or the
-					 * text refused */
+/* A step counts this many lines for each line it may parse: counting
+ * one costs a few percent of parsing it. */
+#define COUNT_PER_PARSE	16
+
+enum build_phase {
+	BUILD_COUNT,	/* counting lines, to size the table */
+	BUILD_PARSE,
+	BUILD_DONE,	/* the table was handed out, or the text refused */
 };
 
-/* Starts building a table from text; the text must stay unchanged
- * until the builder is freed. Checks the size and sizes the table in
- * one cheap pass (so that no slice rehashes or copies a growing
- * array). Returns 0, or -1 with *cause. */
-int
-map_table_builder_new(const char *text, size_t len, const char *name,
-    struct map_table_builder **out, char **cause)
+struct map_table_builder {
+	struct table_parser	 ps;
+	enum build_phase	 phase;
+	const char		*text;
+	const char		*next;	/* the next line to count or parse */
+	const char		*end;
+	size_t			 lines;	/* counted so far */
+	size_t			 users;	/* of them, "user" lines */
+	int			 prefault_all;
+};
+
+/* Checks the size of text and starts a builder on it; prefault_all as
+ * for table_presize. */
+static int
+builder_start(const char *text, size_t len, const char *name,
+    int prefault_all, struct map_table_builder **out, char **cause)
 {
 	struct map_table_builder *b;
 	struct table_parser early = { NULL, NULL, 0, cause, 0 };
@@ -46,70 +58,126 @@ map_table_builder_new(const char *text, size_t len, const char *name,
 		return table_fail(&early, "larger than %u bytes",
 		    TABLE_FILE_MAX);
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (b->ps.t = calloc(1, sizeof(*b->ps.t))) == NULL)
-		goto nomem;
+	    (b->ps.t = calloc(1, sizeof(*b->ps.t))) == NULL ||
+	    (b->ps.t->name = strdup(early.name)) == NULL) {
+		map_table_builder_free(b);
+		return table_fail(&early, "out of memory");
+	}
 	b->ps.t->embed = -1;
-	if ((b->ps.t->name = strdup(early.name)) == NULL ||
-	    table_presize(b->ps.t, text, len) == -1)
-		goto nomem;
 	b->ps.name = b->ps.t->name;
-	b->next = text;
+	b->phase = BUILD_COUNT;
+	b->text = b->next = text;
 	b->end = text + len;
+	b->prefault_all = prefault_all;
 	*out = b;
 	return 0;
-nomem:
-	map_table_builder_free(b);
-	return table_fail(&early, "out of memory");
 }
 
-/*
- * Parses up to max_lines more lines. Returns 1 while lines remain; 0
- * when the table is complete, with the table in *out (the caller owns
- * it); -1 with *cause ("NAME:LINE: reason") when the text is refused.
- * After 0 or -1 there is nothing left to do but free the builder.
- */
+/* Starts building a table from text; the text must stay unchanged
+ * until the builder is freed. Only checks the size: the steps do the
+ * rest. Returns 0, or -1 with *cause. */
 int
-map_table_builder_step(struct map_table_builder *b, size_t max_lines,
-    struct map_table **out, char **cause)
+map_table_builder_new(const char *text, size_t len, const char *name,
+    struct map_table_builder **out, char **cause)
+{
+	return builder_start(text, len, name, 0, out, cause);
+}
+
+/* Counts up to max lines, and among them those that start with "user";
+ * once all are counted, sizes the table for them. 1 while lines remain
+ * to count, 0 when the table is sized, -1 when out of memory. */
+static int
+count_lines(struct map_table_builder *b, size_t max)
+{
+	const char *p = b->next, *nl;
+	size_t n;
+
+	for (n = 0; p < b->end && n < max; p = nl + 1, n++) {
+		if ((nl = memchr(p, '\n', (size_t)(b->end - p))) == NULL)
+			nl = b->end;
+		b->lines++;
+		while (p < nl && (*p == ' ' || *p == '\t'))
+			p++;
+		if (nl - p > 4 && memcmp(p, "user", 4) == 0)
+			b->users++;
+	}
+	b->next = p;
+	if (p < b->end)
+		return 1;
+	if (table_presize(b->ps.t, (size_t)(b->end - b->text), b->lines,
+	    b->users, b->prefault_all) == -1)
+		return -1;
+	b->next = b->text;
+	b->phase = BUILD_PARSE;
+	return 0;
+}
+
+/* Parses up to max lines: 1 while lines remain, 0 at the end of the
+ * text, -1 with *ps->cause when a line is refused. */
+static int
+parse_lines(struct map_table_builder *b, size_t max)
 {
 	struct table_parser *ps = &b->ps;
 	const char *p, *nl;
 	size_t llen, n;
 
-	*out = NULL;
-	if (cause != NULL)
-		*cause = NULL;
-	if (b->done)
-		return -1;
-	ps->cause = cause;
-	for (n = 0, p = b->next; p < b->end && n < max_lines; p = nl + 1, n++) {
+	for (n = 0, p = b->next; p < b->end && n < max; p = nl + 1, n++) {
 		ps->line++;
 		if ((nl = memchr(p, '\n', (size_t)(b->end - p))) == NULL)
 			nl = b->end;
 		llen = (size_t)(nl - p);
-		if (llen > TABLE_LINE_MAX) {
-			table_fail(ps, "line longer than %d bytes",
+		if (llen > TABLE_LINE_MAX)
+			return table_fail(ps, "line longer than %d bytes",
 			    TABLE_LINE_MAX);
-			goto fail;
-		}
-		if (memchr(p, '\0', llen) != NULL) {
-			table_fail(ps, "NUL byte");
-			goto fail;
-		}
+		if (memchr(p, '\0', llen) != NULL)
+			return table_fail(ps, "NUL byte");
 		if (table_parse_line(ps, p, llen) == -1)
-			goto fail;
+			return -1;
 	}
 	b->next = p;
-	if (p < b->end)
+	return p < b->end ? 1 : 0;
+}
+
+/*
+ * Does a bounded part of the work: counts up to COUNT_PER_PARSE times
+ * max_lines lines (the first steps size the table), or parses up to
+ * max_lines lines. Returns 1 while work remains; 0 when the table is
+ * complete, with the table in *out (the caller owns it); -1 with *cause
+ * ("NAME:LINE: reason") when the text is refused. After 0 or -1 there
+ * is nothing left to do but free the builder.
+ */
+int
+map_table_builder_step(struct map_table_builder *b, size_t max_lines,
+    struct map_table **out, char **cause)
+{
+	int rc;
+
+	*out = NULL;
+	if (cause != NULL)
+		*cause = NULL;
+	b->ps.cause = cause;
+	switch (b->phase) {
+	case BUILD_COUNT:
+		rc = count_lines(b, max_lines > SIZE_MAX / COUNT_PER_PARSE ?
+		    SIZE_MAX : max_lines * COUNT_PER_PARSE);
+		if (rc == -1)
+			break;
 		return 1;
-	b->done = 1;
-	*out = ps->t;
-	ps->t = NULL;
-	return 0;
-fail:
+	case BUILD_PARSE:
+		if ((rc = parse_lines(b, max_lines)) == 1)
+			return 1;
+		if (rc == -1)
+			break;
+		b->phase = BUILD_DONE;
+		*out = b->ps.t;
+		b->ps.t = NULL;
+		return 0;
+	case BUILD_DONE:
+		return -1;
+	}
 	if (cause != NULL && *cause == NULL)
-		table_fail(ps, "out of memory");
-	b->done = 1;
+		table_fail(&b->ps, "out of memory");
+	b->phase = BUILD_DONE;
 	return -1;
 }
 
@@ -140,14 +208,16 @@ map_table_parse(const char *text, size_t len, const char *name,
 	int rc;
 
 	*out = NULL;
-	if (map_table_builder_new(text, len, name, &b, cause) == -1)
+	if (builder_start(text, len, name, 1, &b, cause) == -1)
 		return -1;
-	rc = map_table_builder_step(b, SIZE_MAX, out, cause);
+	while ((rc = map_table_builder_step(b, SIZE_MAX, out, cause)) == 1)
+		;
 	map_table_builder_free(b);
 	return rc == 0 ? 0 : -1;
 }
 
-/* Reads a whole table file into a malloc'ed buffer (*text, *len).
+/* Reads a whole table file into a malloc'ed buffer (*text, *len),
+ * backed with memory before the read copies into it (prefault.c).
  * Returns 0, or -1 with *cause ("PATH: reason"). */
 int
 map_table_read(const char *path, char **text, size_t *len, char **cause)
@@ -181,6 +251,7 @@ map_table_read(const char *path, char **text, size_t *len, char **cause)
 		table_fail(&ps, "out of memory");
 		goto out;
 	}
+	mem_prefault(buf, (size_t)st.st_size);
 	while (got < (size_t)st.st_size) {
 		n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n == -1 && errno == EINTR)
