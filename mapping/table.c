@@ -237,16 +237,17 @@ parse_user(struct table_parser *ps, const struct span *f)
 	put_lower(&xb, jv.local.p, jv.local.len);
 	obuf_putc(&xb, '@');
 	put_lower(&xb, jv.domain.p, jv.domain.len);
+	if (sb.full || xb.full)
+		return table_fail(ps, "rule too long");
+	/* The lowercase domain and host, from the keys just made. */
 	obuf_init(&jb, jid, sizeof(jid));
 	obuf_put(&jb, jv.local.p, jv.local.len);
-	obuf_putc(&jb, '@');
-	put_lower(&jb, jv.domain.p, jv.domain.len);
+	obuf_put(&jb, xb.p + jv.local.len, xb.len - jv.local.len);
 	obuf_init(&rb, uri, sizeof(uri));
 	obuf_puts(&rb, "sip:");
 	pct_encode_user(ub.p, ub.len, &rb);
-	obuf_putc(&rb, '@');
-	put_lower(&rb, sv.host.p, sv.host.len);
-	if (sb.full || xb.full || jb.full || rb.full)
+	obuf_put(&rb, sb.p + ub.len, sb.len - ub.len);
+	if (jb.full || rb.full)
 		return table_fail(ps, "rule too long");
 
 	hash[SIDE_SIP] = strindex_hash(sb.p, sb.len);
@@ -383,7 +384,9 @@ split_fields(const char *s, size_t len, struct span *f, size_t max)
 		if (n == max)
 			return -1;
 		start = i;
-		while (i < len && s[i] != ' ' && s[i] != '\t')
+		/* Most bytes are above the space: one comparison each. */
+		while (i < len && ((unsigned char)s[i] > ' ' ||
+		    (s[i] != ' ' && s[i] != '\t')))
 			i++;
 		f[n].p = s + start;
 		f[n].len = i - start;
