@@ -29,7 +29,7 @@
  * below the 50 ms stall budget of issue 4 while a table of 100,000
  * rules still loads in a few dozen turns. */
 #define RELOAD_SLICE_US		2000
-/* Lines parsed between two looks at the clock (about 1 us a line). */
+/* Lines parsed between two looks at the clock: well under a ms. */
 #define RELOAD_STEP_LINES	256
 
 struct mapping_reload {

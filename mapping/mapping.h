@@ -66,11 +66,12 @@ size_t map_table_size(const struct map_table *table);
 /*
  * table_build.c: the same parse in one go or in slices. A builder reads
  * text that the caller keeps unchanged until it frees the builder; each
- * step parses up to max_lines lines and returns 1 while lines remain,
- * 0 with the finished table in *out, or -1 with *cause, the very table
- * and cause that map_table_parse gives for the same text. Free the
- * builder in every case. map_table_read reads a file in one go
- * (malloc'ed *text); map_table_load is read + parse.
+ * step does a bounded part of the work (counts up to 16 * max_lines
+ * lines to size the table, or parses up to max_lines lines) and returns
+ * 1 while work remains, 0 with the finished table in *out, or -1 with
+ * *cause: the very table and cause that map_table_parse gives for the
+ * same text. Free the builder in every case. map_table_read reads a
+ * file in one go (malloc'ed *text); map_table_load is read + parse.
  */
 struct map_table_builder;
 
