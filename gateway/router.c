@@ -43,35 +43,35 @@ void
 gateway_answer(struct gateway *gw, struct sip_tx *tx, int status,
     const char *reason, const char *contact)
 {
-	osip_message_t *resp;
-	char buf[REASON_MAX + 1];
+	char buf[REASON_MAX + 1], extra[1400];
+	size_t n = 0;
 
 	if (reason != NULL) {
 		sanitize_reason(buf, sizeof(buf), reason);
 		reason = buf[0] != '\0' ? buf : NULL;
 	}
-	resp = sip_tx_response(tx, status, reason);
-	if (resp == NULL) {
-		log_error("message: out of memory answering %d", status);
-		return;
+	extra[0] = '\0';
+	if (status == 503)
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    "Retry-After: %d\r\n", gw->cfg->message_retry_after_s);
+	if (status == 415 && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    "Accept: %s\r\n", CONTENT_ACCEPT);
+	/* The mapping escapes what it builds; a stray break never gets out. */
+	if (contact != NULL && strpbrk(contact, "\r\n<>") == NULL &&
+	    n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    "Contact: <%s>\r\n", contact);
+	if ((status == 405 || status == 501) && n < sizeof(extra))
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
+		    "Allow: %s\r\n", GATEWAY_ALLOW);
+	if (n >= sizeof(extra)) {
+		log_error("message: answer %d does not fit", status);
+		n = 0;
+		extra[0] = '\0';
 	}
-	if (status == 503) {
-		char ra[16];
-
-		snprintf(ra, sizeof(ra), "%d", gw->cfg->message_retry_after_s);
-		sip_message_add_header(resp, "Retry-After", ra);
-	}
-	if (status == 415)
-		sip_message_add_header(resp, "Accept", CONTENT_ACCEPT);
-	if (contact != NULL) {
-		char c[1100];
-
-		snprintf(c, sizeof(c), "<%s>", contact);
-		osip_message_set_contact(resp, c);
-	}
-	if (status == 405 || status == 501)
-		sip_message_add_header(resp, "Allow", GATEWAY_ALLOW);
-	sip_respond(gw->sip, tx, resp);
+	if (sip_respond_lines(gw->sip, tx, status, reason, extra) < 0)
+		log_warnx("message: cannot answer %d", status);
 }
 
 /* Methods RFC 3261 and its extensions define, that we do not serve. */

@@ -133,7 +133,7 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 		    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr,
 		    host, sizeof(host));
 		osip_message_fix_last_via_header(msg, host, port);
-		sip_txn_request_in(s, msg, from);
+		sip_txn_request_in(s, msg, from, buf, len);
 	} else
 		sip_txn_response_in(s, msg, from);
 	return;
@@ -225,6 +225,7 @@ sip_stack_new(struct event_base *base, const struct config *cfg,
 	parser_init();
 	strmap_init(&s->servers);
 	strmap_init(&s->clients);
+	strbuf_init(&s->scratch);
 	TAILQ_INIT(&s->live);
 	TAILQ_INIT(&s->dead);
 	s->transport = sip_transport_new(base, cfg, recv_cb, s);
@@ -285,6 +286,7 @@ sip_stack_free(struct sip_stack *s)
 		event_free(s->housekeeping);
 	strmap_free(&s->servers);
 	strmap_free(&s->clients);
+	strbuf_free(&s->scratch);
 	free(s->proxy_route);
 	sip_completed_free(s->completed);
 	free(s);

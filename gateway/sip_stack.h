@@ -41,6 +41,8 @@ int sip_respond(struct sip_stack *stack, struct sip_tx *tx,
     osip_message_t *resp);
 int sip_respond_status(struct sip_stack *stack, struct sip_tx *tx,
     int status, const char *reason);
+int sip_respond_lines(struct sip_stack *stack, struct sip_tx *tx, int status,
+    const char *reason, const char *extra);
 osip_message_t *sip_tx_response(const struct sip_tx *tx, int status,
     const char *reason);
 const osip_message_t *sip_tx_request(const struct sip_tx *tx);

@@ -13,6 +13,7 @@
 #include <osipparser2/osip_message.h>
 
 #include "sip_stack.h"
+#include "stanza.h"		/* struct strbuf */
 #include "sip_transport.h"
 #include "strmap.h"
 
@@ -43,6 +44,7 @@ struct sip_stack {
 	struct sip_peer proxy;
 	char *proxy_route;
 	struct sip_completed *completed;	/* answers to retransmissions */
+	struct strbuf scratch;		/* responses are built here */
 };
 
 enum sip_tx_kind {
@@ -59,6 +61,8 @@ struct sip_tx {
 	struct sip_stack *stack;
 	enum sip_tx_kind kind;
 	osip_message_t *req;		/* server: the request being answered */
+	char *hdr;			/* server: its header block as received */
+	size_t hdr_len;
 	struct sip_peer peer;		/* server: the request's source; client: next hop */
 	struct sip_peer reply_to;	/* server: where responses go (§18.2.2) */
 	char *wire;			/* last message sent, for retransmissions */
@@ -80,7 +84,7 @@ struct sip_tx {
 /* sip_txn.c */
 long long sip_now_ms(void);
 void sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
-    const struct sip_peer *from);
+    const struct sip_peer *from, const char *raw, size_t raw_len);
 void sip_txn_response_in(struct sip_stack *s, osip_message_t *resp,
     const struct sip_peer *from);
 int sip_txn_client_start(struct sip_stack *s, osip_message_t *req,

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "sip_completed.h"
+#include "sip_reply.h"
 #include "sip_stack_int.h"
 
 #define TIMER_F_MS	(64 * SIP_T1_MS)	/* also Timer H and J */
@@ -110,6 +111,7 @@ tx_free(struct sip_tx *tx)
 {
 	if (tx->req != NULL)
 		osip_message_free(tx->req);
+	free(tx->hdr);
 	free(tx->wire);
 	free(tx->key);
 	free(tx);
@@ -266,7 +268,7 @@ ack_in(struct sip_stack *s, osip_message_t *ack, const struct sip_peer *from)
  */
 void
 sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
-    const struct sip_peer *from)
+    const struct sip_peer *from, const char *raw, size_t raw_len)
 {
 	int invite = MSG_IS_INVITE(req);
 	struct sip_tx *tx;
@@ -308,6 +310,9 @@ sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
 		goto drop;
 	}
 	tx->req = req;
+	tx->hdr_len = sip_reply_header_block(raw, raw_len);
+	if ((tx->hdr = malloc(tx->hdr_len)) != NULL)
+		memcpy(tx->hdr, raw, tx->hdr_len);
 	tx->peer = *from;
 	reply_destination(req, from, &tx->reply_to);
 	sip_random_token(tx->to_tag, sizeof(tx->to_tag));
@@ -462,15 +467,18 @@ sip_tx_response(const struct sip_tx *tx, int status, const char *reason)
 
 /* A final response sent: what the transaction still has to do. */
 static void
-server_completed(struct sip_tx *tx, char *buf, size_t len)
+server_completed(struct sip_tx *tx, const char *buf, size_t len)
 {
 	struct sip_stack *s = tx->stack;
+	char *copy;
 
 	tx->responded = 1;
-	if (tx->kind == SIP_TX_INVITE_SERVER && tx->keyed) {
+	if (tx->kind == SIP_TX_INVITE_SERVER && tx->keyed &&
+	    (copy = malloc(len)) != NULL) {
 		/* Our INVITE answers are refusals: retransmit until ACK. */
+		memcpy(copy, buf, len);
 		free(tx->wire);
-		tx->wire = buf;
+		tx->wire = copy;
 		tx->wire_len = len;
 		tx->deadline_ms = sip_now_ms() + TIMER_F_MS;
 		tx->interval_ms = SIP_T1_MS;
@@ -479,12 +487,41 @@ server_completed(struct sip_tx *tx, char *buf, size_t len)
 		tx_arm(tx, SIP_T1_MS);
 		return;
 	}
-	if (tx->keyed && sip_completed_put(s->completed, tx->key,
-	    &tx->reply_to, buf, len, sip_now_ms()) < 0)
+	if (tx->keyed && tx->kind == SIP_TX_SERVER &&
+	    sip_completed_put(s->completed, tx->key, &tx->reply_to, buf, len,
+	    sip_now_ms()) < 0)
 		log_warnx("sip: no memory to keep a response for "
 		    "retransmissions");
-	osip_free(buf);
 	tx_kill(tx);
+}
+
+/* Sends a response's bytes and moves the transaction on. */
+static int
+respond_bytes(struct sip_tx *tx, const char *buf, size_t len, int status)
+{
+	int r = sip_transport_send(tx->stack->transport, &tx->reply_to, buf,
+	    len);
+	char *copy;
+
+	if (status >= 200)
+		server_completed(tx, buf, len);
+	else if ((copy = malloc(len)) != NULL) {
+		/* A provisional answers retransmissions until the final one. */
+		memcpy(copy, buf, len);
+		free(tx->wire);
+		tx->wire = copy;
+		tx->wire_len = len;
+	}
+	return r;
+}
+
+/* Whether a server transaction may still answer with status. */
+static int
+may_answer(const struct sip_tx *tx, int status)
+{
+	return !tx->responded && !tx->dead && tx->kind != SIP_TX_CLIENT &&
+	    !(tx->kind == SIP_TX_INVITE_SERVER && status >= 200 &&
+	    status < 300);
 }
 
 /* Sends a response built by sip_response_new(); takes ownership. */
@@ -496,23 +533,59 @@ sip_respond(struct sip_stack *s, struct sip_tx *tx, osip_message_t *resp)
 	int r, status = resp->status_code;
 
 	(void)s;
-	if (tx->responded || tx->dead || tx->kind == SIP_TX_CLIENT ||
-	    (tx->kind == SIP_TX_INVITE_SERVER && status >= 200 &&
-	    status < 300) || osip_message_to_str(resp, &buf, &len) != 0) {
+	if (!may_answer(tx, status) ||
+	    osip_message_to_str(resp, &buf, &len) != 0) {
 		osip_message_free(resp);
 		return -1;
 	}
 	osip_message_free(resp);
-	r = sip_transport_send(tx->stack->transport, &tx->reply_to, buf, len);
-	if (status >= 200) {
-		server_completed(tx, buf, len);
-		return r;
-	}
-	/* A provisional answers retransmissions until the final one. */
-	free(tx->wire);
-	tx->wire = buf;
-	tx->wire_len = len;
+	r = respond_bytes(tx, buf, len, status);
+	osip_free(buf);
 	return r;
+}
+
+/*
+ * Answers with status and reason (NULL: the usual one) and extra header
+ * lines ("Name: value\r\n" each, or NULL), copying the request's own
+ * From, To, Call-ID and CSeq lines (sip_reply.h).
+ */
+int
+sip_respond_lines(struct sip_stack *s, struct sip_tx *tx, int status,
+    const char *reason, const char *extra)
+{
+	osip_message_t *resp;
+
+	if (!may_answer(tx, status))
+		return -1;
+	strbuf_reset(&s->scratch);
+	if (tx->hdr != NULL && sip_reply_build(&s->scratch, tx->hdr,
+	    tx->hdr_len, tx->req, status, reason, tx->to_tag, extra) == 0)
+		return respond_bytes(tx, s->scratch.buf, s->scratch.len,
+		    status);
+	/* A header block our scanner does not follow: libosip2 does it. */
+	if ((resp = sip_tx_response(tx, status, reason)) == NULL)
+		return -1;
+	while (extra != NULL && *extra != '\0') {
+		const char *eol = strstr(extra, "\r\n"), *colon;
+		char name[64], value[1200];
+
+		if (eol == NULL)
+			break;
+		colon = memchr(extra, ':', (size_t)(eol - extra));
+		if (colon != NULL && (size_t)(colon - extra) < sizeof(name) &&
+		    (size_t)(eol - colon) < sizeof(value)) {
+			memcpy(name, extra, (size_t)(colon - extra));
+			name[colon - extra] = '\0';
+			colon++;
+			while (*colon == ' ')
+				colon++;
+			memcpy(value, colon, (size_t)(eol - colon));
+			value[eol - colon] = '\0';
+			sip_message_add_header(resp, name, value);
+		}
+		extra = eol + 2;
+	}
+	return sip_respond(s, tx, resp);
 }
 
 /* Answers with a bare status line. */
@@ -520,9 +593,5 @@ int
 sip_respond_status(struct sip_stack *s, struct sip_tx *tx, int status,
     const char *reason)
 {
-	osip_message_t *resp = sip_tx_response(tx, status, reason);
-
-	if (resp == NULL)
-		return -1;
-	return sip_respond(s, tx, resp);
+	return sip_respond_lines(s, tx, status, reason, NULL);
 }

@@ -199,20 +199,29 @@ sm_state_ensure(struct xmpp_link *link)
 	return 0;
 }
 
-/* Queues text we built ourselves; -1 if libstrophe did not take it. */
+/* Queues text we built ourselves for this turn's batch; -1 if not. */
 int
 xmpp_link_send_text(struct xmpp_link *link, const char *xml, size_t len)
 {
-	int before;
-
 	if (link->state != LINK_READY || xml == NULL)
 		return -1;
-	before = xmpp_conn_send_queue_len(link->conn);
-	xmpp_send_raw(link->conn, xml, len);
-	if (xmpp_conn_send_queue_len(link->conn) <= before)
-		return -1;	/* dropped inside libstrophe (no memory) */
-	link_rearm(link);
-	return 0;
+	return xmpp_link_out_append(link, xml, len);
+}
+
+/* The end of a turn that sent stanzas: one write for all of them. */
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct xmpp_link *link = arg;
+
+	(void)fd;
+	(void)what;
+	if (link->state != LINK_READY) {
+		xmpp_link_out_reset(link);
+		return;
+	}
+	xmpp_link_out_hand_over(link);
+	link_run(link);
 }
 
 /* Names of libstrophe's stream error types, for the log. */
@@ -329,6 +338,7 @@ conn_cb(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
 	(void)conn;
 	switch (event) {
 	case XMPP_CONN_CONNECT:
+		xmpp_link_out_reset(link);
 		link_set_state(link, LINK_READY);
 		link->attempts = 0;
 		link->config_error = 0;
@@ -343,6 +353,8 @@ conn_cb(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
 		break;
 	case XMPP_CONN_DISCONNECT:
 	case XMPP_CONN_FAIL:
+		/* Unwritten stanzas are gone; their pings fail below. */
+		xmpp_link_out_reset(link);
 		link->fd = -1;
 		link->fd_gen++;
 		evtimer_del(link->ev_handshake);
@@ -570,6 +582,7 @@ link_run(struct xmpp_link *link)
 	xmpp_run_once(link->ctx, 0);
 	current_link = saved;
 	link->in_run = 0;
+	xmpp_link_out_written(link);
 	link_rearm(link);
 }
 
@@ -681,8 +694,9 @@ xmpp_link_new(struct event_base *base, const struct config *cfg,
 	link->ev_tick = event_new(base, -1, EV_PERSIST, tick_cb, link);
 	link->ev_retry = evtimer_new(base, retry_cb, link);
 	link->ev_handshake = evtimer_new(base, handshake_timeout_cb, link);
+	link->ev_flush = event_new(base, -1, 0, flush_cb, link);
 	if (link->ev_tick == NULL || link->ev_retry == NULL ||
-	    link->ev_handshake == NULL)
+	    link->ev_handshake == NULL || link->ev_flush == NULL)
 		goto fail;
 	/* Reserved now, while low descriptors are still free. */
 	spare_fd_reserve(link);
@@ -736,6 +750,9 @@ xmpp_link_stop(struct xmpp_link *link)
 		xmpp_link_pings_fail(link);
 		return;
 	}
+	if (was == LINK_READY)
+		/* What was accepted goes out before </stream:stream>. */
+		xmpp_link_out_hand_over(link);
 	link_set_state(link, LINK_CLOSING);
 	xmpp_link_pings_fail(link);
 	xmpp_disconnect(link->conn);
@@ -764,6 +781,9 @@ xmpp_link_free(struct xmpp_link *link)
 		event_free(link->ev_retry);
 	if (link->ev_handshake != NULL)
 		event_free(link->ev_handshake);
+	if (link->ev_flush != NULL)
+		event_free(link->ev_flush);
+	xmpp_link_out_free(link);
 	if (link->ctx != NULL)
 		xmpp_ctx_free(link->ctx);
 	if (link->spare_fd >= 0)
@@ -788,10 +808,10 @@ xmpp_link_send(struct xmpp_link *link, const char *xml, size_t len)
 {
 	if (link == NULL || link->state != LINK_READY || xml == NULL)
 		return -1;
-	if ((size_t)xmpp_conn_send_queue_len(link->conn) >=
+	if (xmpp_link_out_queued(link) >=
 	    (size_t)link->cfg->xmpp_max_send_queue) {
-		log_debug("xmpp: send queue full (%d stanzas)",
-		    xmpp_conn_send_queue_len(link->conn));
+		log_debug("xmpp: send queue full (%zu stanzas)",
+		    xmpp_link_out_queued(link));
 		return -1;
 	}
 	return xmpp_link_send_text(link, xml, len);
@@ -801,12 +821,9 @@ xmpp_link_send(struct xmpp_link *link, const char *xml, size_t len)
 size_t
 xmpp_link_queue_len(const struct xmpp_link *link)
 {
-	int n;
-
 	if (link == NULL || link->conn == NULL)
 		return 0;
-	n = xmpp_conn_send_queue_len(link->conn);
-	return n > 0 ? (size_t)n : 0;
+	return xmpp_link_out_queued(link);
 }
 
 /* Our XMPP domain: the component's name. */

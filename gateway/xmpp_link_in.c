@@ -65,7 +65,7 @@ reply_error(struct xmpp_link *link, xmpp_stanza_t *st, const char *kind,
 		return;		/* nobody to tell */
 	if (!jid_in_domain(to, domain))
 		to = domain;
-	if ((size_t)xmpp_conn_send_queue_len(link->conn) >=
+	if (xmpp_link_out_queued(link) >=
 	    (size_t)link->cfg->xmpp_max_send_queue) {
 		log_warnx("xmpp: send queue full, no %s error to %s",
 		    condition, from);

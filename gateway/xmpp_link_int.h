@@ -17,6 +17,8 @@ struct event;
 struct event_base;
 struct config;
 
+#define XMPP_OUT_BATCHES 256	/* batches tracked in libstrophe's queue */
+
 enum link_state {
 	LINK_IDLE,		/* not started, or stopped */
 	LINK_WAIT,		/* waiting for the reconnect timer */
@@ -66,6 +68,15 @@ struct xmpp_link {
 	struct event		*ev_retry;
 	struct event		*ev_handshake;
 
+	/* This turn's stanzas, then batches inside libstrophe's queue. */
+	struct event		*ev_flush;
+	char			*out;
+	size_t			 out_len, out_cap;
+	size_t			 out_stanzas;	/* in out, not handed yet */
+	size_t			 out_handed;	/* in libstrophe's queue */
+	unsigned int		 out_counts[XMPP_OUT_BATCHES];
+	size_t			 out_head, out_batches;
+
 	struct ping_list	 pings;
 	size_t			 n_pings;
 	unsigned long		 ping_seq;
@@ -77,6 +88,15 @@ int xmpp_link_send_text(struct xmpp_link *link, const char *xml,
     size_t len);
 
 /* xmpp_link_in.c */
+/* xmpp_link_out.c */
+int xmpp_link_out_append(struct xmpp_link *link, const char *xml,
+    size_t len);
+int xmpp_link_out_hand_over(struct xmpp_link *link);
+size_t xmpp_link_out_queued(const struct xmpp_link *link);
+void xmpp_link_out_written(struct xmpp_link *link);
+void xmpp_link_out_reset(struct xmpp_link *link);
+void xmpp_link_out_free(struct xmpp_link *link);
+
 int xmpp_link_stanza_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg);
 
 /* xmpp_link_ping.c */

@@ -1,0 +1,194 @@
+/*
+ * Building a response from the request's own header lines; see
+ * sip_reply.h. The header block was accepted by libosip2 before it gets
+ * here, but is scanned as if it had not: every length is checked.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
+
+#include "sip_reply.h"
+#include "stanza.h"		/* struct strbuf */
+
+#define SERVER_LINE "Server: sipxmppd/0.1\r\n"
+
+enum copied { H_FROM, H_TO, H_CALL_ID, H_CSEQ, H_COUNT };
+
+struct line {
+	const char *start;	/* the header's first byte */
+	size_t len;		/* through its last line's end, CRLF excluded */
+	size_t value_end;	/* offset where its value ends (before blanks) */
+};
+
+/*
+ * The length of the header block of msg (start line and headers, with
+ * the empty line's end), or len if it has no empty line.
+ */
+size_t
+sip_reply_header_block(const char *msg, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (msg[i] != '\n')
+			continue;
+		if (msg[i + 1] == '\n')
+			return i + 2;
+		if (msg[i + 1] == '\r' && i + 2 < len && msg[i + 2] == '\n')
+			return i + 3;
+	}
+	return len;
+}
+
+/* Which copied header a field name is, long or compact (RFC 3261 §7.3.3). */
+static int
+header_kind(const char *name, size_t n)
+{
+	if ((n == 4 && strncasecmp(name, "From", 4) == 0) ||
+	    (n == 1 && (name[0] == 'f' || name[0] == 'F')))
+		return H_FROM;
+	if ((n == 2 && strncasecmp(name, "To", 2) == 0) ||
+	    (n == 1 && (name[0] == 't' || name[0] == 'T')))
+		return H_TO;
+	if ((n == 7 && strncasecmp(name, "Call-ID", 7) == 0) ||
+	    (n == 1 && (name[0] == 'i' || name[0] == 'I')))
+		return H_CALL_ID;
+	if (n == 4 && strncasecmp(name, "CSeq", 4) == 0)
+		return H_CSEQ;
+	return -1;
+}
+
+/* The end of the line starting at p (its CR or LF, or end). */
+static const char *
+line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	if (nl == NULL)
+		return end;
+	return nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+}
+
+/* Past the line ending at e (CRLF or LF). */
+static const char *
+next_line(const char *e, const char *end)
+{
+	if (e < end && *e == '\r')
+		e++;
+	if (e < end && *e == '\n')
+		e++;
+	return e;
+}
+
+/*
+ * Finds the first From, To, Call-ID and CSeq in the header block, with
+ * their continuation lines (§7.3.1). -1 if one is missing.
+ */
+static int
+find_lines(const char *hdr, size_t hdr_len, struct line lines[H_COUNT])
+{
+	const char *p = hdr, *end = hdr + hdr_len;
+
+	memset(lines, 0, sizeof(struct line) * H_COUNT);
+	p = next_line(line_end(p, end), end);	/* the request line */
+	while (p < end && *p != '\r' && *p != '\n') {
+		const char *e = line_end(p, end), *colon, *name_end;
+		int kind;
+
+		colon = memchr(p, ':', (size_t)(e - p));
+		name_end = colon;
+		while (name_end != NULL && name_end > p &&
+		    (name_end[-1] == ' ' || name_end[-1] == '\t'))
+			name_end--;
+		kind = colon != NULL ? header_kind(p, (size_t)(name_end - p)) :
+		    -1;
+		/* Folded lines belong to this header. */
+		while (next_line(e, end) < end &&
+		    (*next_line(e, end) == ' ' || *next_line(e, end) == '\t'))
+			e = line_end(next_line(e, end), end);
+		if (kind >= 0 && lines[kind].start == NULL) {
+			const char *v = e;
+
+			while (v > colon + 1 && (v[-1] == ' ' || v[-1] == '\t'))
+				v--;
+			lines[kind].start = p;
+			lines[kind].len = (size_t)(e - p);
+			lines[kind].value_end = (size_t)(v - p);
+		}
+		p = next_line(e, end);
+	}
+	for (int k = 0; k < H_COUNT; k++)
+		if (lines[k].start == NULL)
+			return -1;
+	return 0;
+}
+
+/* Appends "Via: ..." for each parsed Via, received/rport included. */
+static int
+put_vias(struct strbuf *out, const osip_message_t *req)
+{
+	int n = osip_list_size(&req->vias);
+
+	if (n <= 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		osip_via_t *via = osip_list_get(&req->vias, i);
+		char *s = NULL;
+
+		if (via == NULL || osip_via_to_str(via, &s) != 0)
+			return -1;
+		strbuf_append(out, "Via: ", 5);
+		strbuf_appends(out, s);
+		strbuf_append(out, "\r\n", 2);
+		osip_free(s);
+	}
+	return 0;
+}
+
+/*
+ * Writes the response to req into out: status line, Vias, From, To (with
+ * to_tag added when it has no tag and status is not 100), Call-ID, CSeq,
+ * Server, the extra lines (each ending in CRLF, or NULL), and an empty
+ * body. hdr is req's header block as received. -1 if a copied header is
+ * missing or memory ran out.
+ */
+int
+sip_reply_build(struct strbuf *out, const char *hdr, size_t hdr_len,
+    const osip_message_t *req, int status, const char *reason,
+    const char *to_tag, const char *extra)
+{
+	struct line lines[H_COUNT];
+	osip_generic_param_t *tag = NULL;
+	char code[8];
+
+	if (status < 100 || status > 699 || find_lines(hdr, hdr_len, lines) < 0)
+		return -1;
+	if (reason == NULL)
+		reason = osip_message_get_reason(status);
+	if (reason == NULL)
+		reason = "Unknown";
+	code[0] = (char)('0' + status / 100);
+	code[1] = (char)('0' + status / 10 % 10);
+	code[2] = (char)('0' + status % 10);
+	strbuf_append(out, "SIP/2.0 ", 8);
+	strbuf_append(out, code, 3);
+	strbuf_append(out, " ", 1);
+	strbuf_appends(out, reason);
+	strbuf_append(out, "\r\n", 2);
+	if (put_vias(out, req) < 0)
+		return -1;
+	for (int k = 0; k < H_COUNT; k++) {
+		strbuf_append(out, lines[k].start, lines[k].value_end);
+		if (k == H_TO && status > 100 && to_tag != NULL &&
+		    (req->to == NULL || osip_to_get_tag(req->to, &tag) != 0)) {
+			strbuf_append(out, ";tag=", 5);
+			strbuf_appends(out, to_tag);
+		}
+		strbuf_append(out, "\r\n", 2);
+	}
+	strbuf_append(out, SERVER_LINE, sizeof(SERVER_LINE) - 1);
+	if (extra != NULL)
+		strbuf_appends(out, extra);
+	strbuf_append(out, "Content-Length: 0\r\n\r\n", 21);
+	return out->failed ? -1 : 0;
+}

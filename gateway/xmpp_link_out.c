@@ -1,0 +1,130 @@
+/*
+ * The outgoing batch of the component link. Stanzas sent during one loop
+ * turn are appended to one buffer and handed to libstrophe as a single
+ * element when the turn's events are done: libstrophe writes each element
+ * of its queue with its own send(), so a turn that bridges a hundred SIP
+ * MESSAGEs costs one system call on the XMPP side instead of a hundred.
+ *
+ * max_send_queue still counts stanzas: each element handed over remembers
+ * how many it carries, and libstrophe's queue length (elements left, in
+ * order) tells how many of ours are still unwritten.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "xmpp_link_int.h"
+
+#define OUT_MIN_CAP 4096
+
+/*
+ * Forgets the batches libstrophe has written: its queue holds the newest
+ * ones, in order. Called after each turn of libstrophe.
+ */
+void
+xmpp_link_out_written(struct xmpp_link *link)
+{
+	int left = link->conn != NULL ?
+	    xmpp_conn_send_queue_len(link->conn) : 0;
+
+	while (link->out_batches > (size_t)(left > 0 ? left : 0)) {
+		link->out_handed -= link->out_counts[link->out_head];
+		link->out_head = (link->out_head + 1) % XMPP_OUT_BATCHES;
+		link->out_batches--;
+	}
+}
+
+/* Stanzas accepted and not yet written to the socket. */
+size_t
+xmpp_link_out_queued(const struct xmpp_link *link)
+{
+	return link->out_handed + link->out_stanzas;
+}
+
+/* Appends one stanza to this turn's batch; -1 if out of memory. */
+int
+xmpp_link_out_append(struct xmpp_link *link, const char *xml, size_t len)
+{
+	if (link->out_len + len > link->out_cap) {
+		size_t cap = link->out_cap > 0 ? link->out_cap : OUT_MIN_CAP;
+		char *p;
+
+		while (cap < link->out_len + len)
+			cap *= 2;
+		if ((p = realloc(link->out, cap)) == NULL)
+			return -1;
+		link->out = p;
+		link->out_cap = cap;
+	}
+	memcpy(link->out + link->out_len, xml, len);
+	link->out_len += len;
+	if (link->out_stanzas++ == 0)
+		event_active(link->ev_flush, EV_TIMEOUT, 0);
+	return 0;
+}
+
+/*
+ * Hands the batch to libstrophe as one queue element. 0 when there was
+ * nothing to hand or it was taken; -1 if libstrophe dropped it (no
+ * memory): the pings in it then fail, and with them the messages.
+ */
+int
+xmpp_link_out_hand_over(struct xmpp_link *link)
+{
+	int before;
+	size_t tail;
+
+	if (link->out_stanzas == 0)
+		return 0;
+	xmpp_link_out_written(link);
+	before = xmpp_conn_send_queue_len(link->conn);
+	xmpp_send_raw(link->conn, link->out, link->out_len);
+	if (xmpp_conn_send_queue_len(link->conn) <= before) {
+		log_warnx("xmpp: %zu stanzas not queued (no memory)",
+		    link->out_stanzas);
+		xmpp_link_out_reset(link);
+		return -1;
+	}
+	if (link->out_batches == XMPP_OUT_BATCHES) {
+		/* Full: count it with the newest, which is written later. */
+		tail = (link->out_head + XMPP_OUT_BATCHES - 1) %
+		    XMPP_OUT_BATCHES;
+		link->out_counts[tail] += link->out_stanzas;
+	} else {
+		tail = (link->out_head + link->out_batches) % XMPP_OUT_BATCHES;
+		link->out_counts[tail] = link->out_stanzas;
+		link->out_batches++;
+	}
+	link->out_handed += link->out_stanzas;
+	link->out_stanzas = 0;
+	link->out_len = 0;
+	/* A large burst's buffer is not kept for ever. */
+	if (link->out_cap > 16 * OUT_MIN_CAP) {
+		free(link->out);
+		link->out = NULL;
+		link->out_cap = 0;
+	}
+	return 0;
+}
+
+/* The link went down or is starting: nothing of ours is queued. */
+void
+xmpp_link_out_reset(struct xmpp_link *link)
+{
+	link->out_len = 0;
+	link->out_stanzas = 0;
+	link->out_handed = 0;
+	link->out_batches = 0;
+	link->out_head = 0;
+}
+
+void
+xmpp_link_out_free(struct xmpp_link *link)
+{
+	free(link->out);
+	link->out = NULL;
+	link->out_cap = 0;
+	xmpp_link_out_reset(link);
+}
