@@ -367,6 +367,23 @@ parse_domains(struct table_parser *ps, const struct span *f, size_t n,
 	return 0;
 }
 
+/* Tells whether one of the 8 bytes at s is a space or a tab: a byte
+ * equal to c is a zero byte of the word XOR c repeated, and (v - 0x01
+ * repeated) & ~v has the high bit of some byte set exactly when v has a
+ * zero byte. */
+static int
+blank_in_word(const char *s)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	const uint64_t highs = 0x8080808080808080u;
+	uint64_t w, sp, tab;
+
+	memcpy(&w, s, sizeof(w));
+	sp = w ^ (ones * ' ');
+	tab = w ^ (ones * '\t');
+	return ((((sp - ones) & ~sp) | ((tab - ones) & ~tab)) & highs) != 0;
+}
+
 /* Splits a line into whitespace-separated fields; a field that starts
  * with # starts a comment (so a # inside a JID, as in IRC gateway
  * addresses, is kept). Returns the number of fields, or -1 if more
@@ -384,9 +401,9 @@ split_fields(const char *s, size_t len, struct span *f, size_t max)
 		if (n == max)
 			return -1;
 		start = i;
-		/* Most bytes are above the space: one comparison each. */
-		while (i < len && ((unsigned char)s[i] > ' ' ||
-		    (s[i] != ' ' && s[i] != '\t')))
+		while (len - i >= 8 && !blank_in_word(s + i))
+			i += 8;
+		while (i < len && s[i] != ' ' && s[i] != '\t')
 			i++;
 		f[n].p = s + start;
 		f[n].len = i - start;
