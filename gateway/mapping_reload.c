@@ -39,7 +39,7 @@ struct mapping_reload {
 	char				*text;		/* the file read */
 	size_t				 len;
 	struct timespec			 started;
-	unsigned			 slices;
+	unsigned			 turns;
 	int64_t				 longest_us;	/* of a turn */
 };
 
@@ -102,7 +102,7 @@ reload_finish(struct mapping_reload *mr, struct map_table *fresh,
 	log_info("mapping: reloaded %zu rules from %s in %lld ms (%u turns, "
 	    "the longest %lld.%03lld ms)", map_table_size(fresh),
 	    mr->gw->cfg->mapping_file,
-	    (long long)(us_between(&mr->started, &now) / 1000), mr->slices,
+	    (long long)(us_between(&mr->started, &now) / 1000), mr->turns,
 	    (long long)(mr->longest_us / 1000),
 	    (long long)(mr->longest_us % 1000));
 }
@@ -121,7 +121,7 @@ slice_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	mr->slices++;
+	mr->turns++;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		rc = map_table_builder_step(mr->builder, RELOAD_STEP_LINES,
@@ -173,7 +173,7 @@ mapping_reload_start(struct mapping_reload *mr)
 		reload_clear(mr);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &mr->started);
-	mr->slices = 1;
+	mr->turns = 1;
 	mr->longest_us = 0;
 	if (map_table_read(path, &mr->text, &mr->len, &cause) == -1 ||
 	    map_table_builder_new(mr->text, mr->len, path, &mr->builder,
