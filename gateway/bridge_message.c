@@ -438,6 +438,8 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	}
 	p->seq = bm->next_seq++;
 	p->tx = tx;
+	/* Everything the answer needs is copied: req dies with this turn. */
+	sip_tx_forget_request(tx);
 	p->to_full_jid = strchr(to_jid, '/') != NULL;
 	pending_insert(bm, p);
 	jid_domain_of(to_jid, domain, sizeof(domain));

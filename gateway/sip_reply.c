@@ -123,9 +123,12 @@ find_lines(const char *hdr, size_t hdr_len, struct line lines[H_COUNT])
 	return 0;
 }
 
-/* Appends "Via: ..." for each parsed Via, received/rport included. */
-static int
-put_vias(struct strbuf *out, const osip_message_t *req)
+/*
+ * Appends "Via: ...\r\n" for each parsed Via of req, received/rport
+ * included. -1 if it has none or memory ran out.
+ */
+int
+sip_reply_vias(struct strbuf *out, const osip_message_t *req)
 {
 	int n = osip_list_size(&req->vias);
 
@@ -142,26 +145,35 @@ put_vias(struct strbuf *out, const osip_message_t *req)
 		strbuf_append(out, "\r\n", 2);
 		osip_free(s);
 	}
-	return 0;
+	return out->failed ? -1 : 0;
+}
+
+/* Whether the header block has every field a response copies. */
+int
+sip_reply_can_copy(const char *hdr, size_t hdr_len)
+{
+	struct line lines[H_COUNT];
+
+	return find_lines(hdr, hdr_len, lines) == 0;
 }
 
 /*
- * Writes the response to req into out: status line, Vias, From, To (with
- * to_tag added when it has no tag and status is not 100), Call-ID, CSeq,
+ * Writes a response into out: status line, the Via lines (from
+ * sip_reply_vias()), From, To (with ";tag=" to_tag added unless to_tag is
+ * NULL), Call-ID and CSeq copied from the header block hdr as received,
  * Server, the extra lines (each ending in CRLF, or NULL), and an empty
- * body. hdr is req's header block as received. -1 if a copied header is
- * missing or memory ran out.
+ * body. -1 if a copied field is missing or memory ran out.
  */
 int
 sip_reply_build(struct strbuf *out, const char *hdr, size_t hdr_len,
-    const osip_message_t *req, int status, const char *reason,
-    const char *to_tag, const char *extra)
+    const char *vias, int status, const char *reason, const char *to_tag,
+    const char *extra)
 {
 	struct line lines[H_COUNT];
-	osip_generic_param_t *tag = NULL;
-	char code[8];
+	char code[3];
 
-	if (status < 100 || status > 699 || find_lines(hdr, hdr_len, lines) < 0)
+	if (status < 100 || status > 699 || vias == NULL ||
+	    find_lines(hdr, hdr_len, lines) < 0)
 		return -1;
 	if (reason == NULL)
 		reason = osip_message_get_reason(status);
@@ -175,12 +187,10 @@ sip_reply_build(struct strbuf *out, const char *hdr, size_t hdr_len,
 	strbuf_append(out, " ", 1);
 	strbuf_appends(out, reason);
 	strbuf_append(out, "\r\n", 2);
-	if (put_vias(out, req) < 0)
-		return -1;
+	strbuf_appends(out, vias);
 	for (int k = 0; k < H_COUNT; k++) {
 		strbuf_append(out, lines[k].start, lines[k].value_end);
-		if (k == H_TO && status > 100 && to_tag != NULL &&
-		    (req->to == NULL || osip_to_get_tag(req->to, &tag) != 0)) {
+		if (k == H_TO && status > 100 && to_tag != NULL) {
 			strbuf_append(out, ";tag=", 5);
 			strbuf_appends(out, to_tag);
 		}

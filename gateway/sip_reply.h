@@ -19,8 +19,10 @@ struct strbuf;
 
 /* sip_reply.c */
 size_t sip_reply_header_block(const char *msg, size_t len);
+int sip_reply_vias(struct strbuf *out, const osip_message_t *req);
+int sip_reply_can_copy(const char *hdr, size_t hdr_len);
 int sip_reply_build(struct strbuf *out, const char *hdr, size_t hdr_len,
-    const osip_message_t *req, int status, const char *reason,
-    const char *to_tag, const char *extra);
+    const char *vias, int status, const char *reason, const char *to_tag,
+    const char *extra);
 
 #endif

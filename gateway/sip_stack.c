@@ -226,6 +226,7 @@ sip_stack_new(struct event_base *base, const struct config *cfg,
 	strmap_init(&s->servers);
 	strmap_init(&s->clients);
 	strbuf_init(&s->scratch);
+	strbuf_init(&s->scratch_vias);
 	TAILQ_INIT(&s->live);
 	TAILQ_INIT(&s->dead);
 	s->transport = sip_transport_new(base, cfg, recv_cb, s);
@@ -287,6 +288,7 @@ sip_stack_free(struct sip_stack *s)
 	strmap_free(&s->servers);
 	strmap_free(&s->clients);
 	strbuf_free(&s->scratch);
+	strbuf_free(&s->scratch_vias);
 	free(s->proxy_route);
 	sip_completed_free(s->completed);
 	free(s);

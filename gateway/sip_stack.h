@@ -46,6 +46,7 @@ int sip_respond_lines(struct sip_stack *stack, struct sip_tx *tx, int status,
 osip_message_t *sip_tx_response(const struct sip_tx *tx, int status,
     const char *reason);
 const osip_message_t *sip_tx_request(const struct sip_tx *tx);
+void sip_tx_forget_request(struct sip_tx *tx);
 const char *sip_tx_to_tag(const struct sip_tx *tx);
 int sip_tx_is_reliable(const struct sip_tx *tx);
 int sip_send_request(struct sip_stack *stack, osip_message_t *req,

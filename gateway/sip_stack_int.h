@@ -45,6 +45,7 @@ struct sip_stack {
 	char *proxy_route;
 	struct sip_completed *completed;	/* answers to retransmissions */
 	struct strbuf scratch;		/* responses are built here */
+	struct strbuf scratch_vias;
 };
 
 enum sip_tx_kind {
@@ -63,6 +64,8 @@ struct sip_tx {
 	osip_message_t *req;		/* server: the request being answered */
 	char *hdr;			/* server: its header block as received */
 	size_t hdr_len;
+	char *vias;			/* server: Via lines, once req is gone */
+	int to_tagged;			/* server: the request's To has a tag */
 	struct sip_peer peer;		/* server: the request's source; client: next hop */
 	struct sip_peer reply_to;	/* server: where responses go (§18.2.2) */
 	char *wire;			/* last message sent, for retransmissions */

@@ -34,6 +34,24 @@
 
 #define UDP_BATCH	64
 #define UDP_MAX		65535
+#define UDP_OUT_BATCH	64	/* datagrams per sendmmsg() */
+
+/*
+ * Datagrams sent during one loop turn, written with one sendmmsg() when
+ * the turn's events are done (or when full): answering a batch of 64
+ * MESSAGEs costs one system call instead of 64. UDP promises no delivery,
+ * so a datagram the kernel refuses then is logged and left to the
+ * transaction's retransmissions, as a refused sendto() was.
+ */
+struct udp_out {
+	struct mmsghdr msg[UDP_OUT_BATCH];
+	struct iovec iov[UDP_OUT_BATCH];
+	struct sockaddr_storage to[UDP_OUT_BATCH];
+	size_t off[UDP_OUT_BATCH];
+	char *data;
+	size_t len, cap;
+	int n;
+};
 
 struct sip_udp {
 	int fd;
@@ -42,6 +60,7 @@ struct sip_udp {
 	struct sip_transport *t;
 	char host[64];
 	int port;
+	struct udp_out out;
 };
 
 struct sip_listener {
@@ -72,7 +91,11 @@ struct sip_transport {
 	TAILQ_HEAD(, sip_conn) conns;
 	size_t n_conns;
 	uint64_t next_conn_id;
-	char *rxbuf;
+	char *rxbuf;			/* UDP_BATCH datagrams, each + NUL */
+	struct mmsghdr rx_msg[UDP_BATCH];
+	struct iovec rx_iov[UDP_BATCH];
+	struct sockaddr_storage rx_from[UDP_BATCH];
+	struct event *ev_flush;		/* end of a turn that sent datagrams */
 };
 
 static void conn_close(struct sip_conn *c, const char *why);
@@ -137,6 +160,81 @@ sip_peer_from_host(struct sip_peer *peer, const char *host, int port,
 	return 0;
 }
 
+/* Writes one socket's queued datagrams. */
+static void
+udp_flush(struct sip_udp *u)
+{
+	struct udp_out *o = &u->out;
+	int i = 0, r;
+
+	for (int k = 0; k < o->n; k++) {
+		o->iov[k].iov_base = o->data + o->off[k];
+		o->msg[k].msg_hdr.msg_iov = &o->iov[k];
+		o->msg[k].msg_hdr.msg_iovlen = 1;
+		o->msg[k].msg_hdr.msg_name = &o->to[k];
+	}
+	while (i < o->n) {
+		r = sendmmsg(u->fd, o->msg + i, (unsigned int)(o->n - i),
+		    MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("sip: udp send of a %zu-byte datagram",
+			    o->iov[i].iov_len);
+			i++;		/* that one is lost; the rest may go */
+		} else
+			i += r;
+	}
+	o->n = 0;
+	o->len = 0;
+}
+
+static void
+udp_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sip_transport *t = arg;
+
+	(void)fd;
+	(void)what;
+	for (int i = 0; i < t->n_udp; i++)
+		if (t->udp[i].out.n > 0)
+			udp_flush(&t->udp[i]);
+}
+
+/* Queues a datagram for this turn's sendmmsg(); -1 if out of memory. */
+static int
+udp_queue(struct sip_transport *t, struct sip_udp *u,
+    const struct sip_peer *to, const char *buf, size_t len)
+{
+	struct udp_out *o = &u->out;
+	struct msghdr *h;
+
+	if (o->n == UDP_OUT_BATCH)
+		udp_flush(u);
+	if (o->len + len > o->cap) {
+		size_t cap = o->cap > 0 ? o->cap : 16384;
+		char *p;
+
+		while (cap < o->len + len)
+			cap *= 2;
+		if ((p = realloc(o->data, cap)) == NULL)
+			return -1;
+		o->data = p;
+		o->cap = cap;
+	}
+	memcpy(o->data + o->len, buf, len);
+	o->off[o->n] = o->len;
+	o->iov[o->n].iov_len = len;
+	memcpy(&o->to[o->n], &to->addr, to->addrlen);
+	h = &o->msg[o->n].msg_hdr;
+	memset(h, 0, sizeof(*h));
+	h->msg_namelen = to->addrlen;
+	o->len += len;
+	if (o->n++ == 0)
+		event_active(t->ev_flush, EV_TIMEOUT, 0);
+	return 0;
+}
+
 /* Creates an empty transport; sockets are opened by sip_transport_listen. */
 struct sip_transport *
 sip_transport_new(struct event_base *base, const struct config *cfg,
@@ -146,7 +244,8 @@ sip_transport_new(struct event_base *base, const struct config *cfg,
 
 	if (t == NULL)
 		return NULL;
-	if ((t->rxbuf = malloc(UDP_MAX + 1)) == NULL) {
+	/* Only the pages datagrams land on are ever touched. */
+	if ((t->rxbuf = malloc((size_t)UDP_BATCH * (UDP_MAX + 1))) == NULL) {
 		free(t);
 		return NULL;
 	}
@@ -156,51 +255,86 @@ sip_transport_new(struct event_base *base, const struct config *cfg,
 	t->arg = arg;
 	t->next_conn_id = 1;
 	TAILQ_INIT(&t->conns);
+	if ((t->ev_flush = event_new(base, -1, 0, udp_flush_cb, t)) == NULL) {
+		free(t->rxbuf);
+		free(t);
+		return NULL;
+	}
 	return t;
 }
 
 
-/* Reads up to UDP_BATCH datagrams per wake-up, framing each. */
+/* Frames one datagram and hands it up. */
+static void
+udp_deliver(struct sip_transport *t, char *buf, size_t n,
+    const struct sip_peer *from)
+{
+	size_t max = (size_t)t->cfg->sip_max_message_bytes;
+	struct sip_frame f;
+	int r;
+
+	buf[n] = '\0';
+	r = sip_frame_datagram(buf, n, max, &f);
+	if (r == SIP_FRAME_KEEPALIVE)
+		return;
+	if (r == SIP_FRAME_OK)
+		t->recv_cb(t->arg, buf, f.msg_len, from, r);
+	else if (f.header_len > 0)
+		t->recv_cb(t->arg, buf, f.header_len, from, r);
+	else {
+		char who[80];
+
+		sip_peer_format(from, who, sizeof(who));
+		log_warnx("sip: %s: dropped %zu-byte datagram: %s", who, n,
+		    sip_frame_result_str(r));
+	}
+}
+
+/*
+ * Reads what the socket holds, UDP_BATCH datagrams per recvmmsg() and at
+ * most two calls per wake-up, so that TCP and the XMPP link get their turn.
+ */
 static void
 udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sip_udp *u = arg;
 	struct sip_transport *t = u->t;
-	size_t max = (size_t)t->cfg->sip_max_message_bytes;
+	struct mmsghdr *m = t->rx_msg;
 
 	(void)what;
-	for (int i = 0; i < UDP_BATCH; i++) {
-		struct sip_peer from;
-		struct sip_frame f;
-		ssize_t n;
-		int r;
+	for (int round = 0; round < 2; round++) {
+		int n;
 
-		memset(&from, 0, sizeof(from));
-		from.addrlen = sizeof(from.addr);
-		from.proto = IPPROTO_UDP;
-		n = recvfrom(fd, t->rxbuf, UDP_MAX, MSG_DONTWAIT,
-		    (struct sockaddr *)&from.addr, &from.addrlen);
+		for (int i = 0; i < UDP_BATCH; i++) {
+			t->rx_iov[i].iov_base = t->rxbuf + (size_t)i *
+			    (UDP_MAX + 1);
+			t->rx_iov[i].iov_len = UDP_MAX;
+			memset(&m[i].msg_hdr, 0, sizeof(m[i].msg_hdr));
+			m[i].msg_hdr.msg_iov = &t->rx_iov[i];
+			m[i].msg_hdr.msg_iovlen = 1;
+			m[i].msg_hdr.msg_name = &t->rx_from[i];
+			m[i].msg_hdr.msg_namelen = sizeof(t->rx_from[i]);
+		}
+		n = recvmmsg(fd, m, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR)
-				log_warn("sip: udp recvfrom");
+				log_warn("sip: udp recvmmsg");
 			return;
 		}
-		t->rxbuf[n] = '\0';
-		r = sip_frame_datagram(t->rxbuf, (size_t)n, max, &f);
-		if (r == SIP_FRAME_KEEPALIVE)
-			continue;
-		if (r == SIP_FRAME_OK)
-			t->recv_cb(t->arg, t->rxbuf, f.msg_len, &from, r);
-		else if (f.header_len > 0)
-			t->recv_cb(t->arg, t->rxbuf, f.header_len, &from, r);
-		else {
-			char who[80];
+		for (int i = 0; i < n; i++) {
+			struct sip_peer from;
 
-			sip_peer_format(&from, who, sizeof(who));
-			log_warnx("sip: %s: dropped %zd-byte datagram: %s", who,
-			    n, sip_frame_result_str(r));
+			memset(&from, 0, sizeof(from));
+			memcpy(&from.addr, &t->rx_from[i],
+			    m[i].msg_hdr.msg_namelen);
+			from.addrlen = m[i].msg_hdr.msg_namelen;
+			from.proto = IPPROTO_UDP;
+			udp_deliver(t, t->rx_iov[i].iov_base, m[i].msg_len,
+			    &from);
 		}
+		if (n < UDP_BATCH)
+			return;
 	}
 }
 
@@ -487,9 +621,14 @@ sip_transport_free(struct sip_transport *t)
 	while ((c = TAILQ_FIRST(&t->conns)) != NULL)
 		conn_close(c, "shutdown");
 	for (int i = 0; i < t->n_udp; i++) {
+		if (t->udp[i].out.n > 0)
+			udp_flush(&t->udp[i]);
+		free(t->udp[i].out.data);
 		event_free(t->udp[i].ev);
 		close(t->udp[i].fd);
 	}
+	if (t->ev_flush != NULL)
+		event_free(t->ev_flush);
 	for (int i = 0; i < t->n_tcp; i++)
 		evconnlistener_free(t->tcp[i].lev);
 	free(t->rxbuf);
@@ -555,9 +694,8 @@ sip_transport_send(struct sip_transport *t, const struct sip_peer *to,
 	for (int i = 0; i < t->n_udp; i++) {
 		if (t->udp[i].family != to->addr.ss_family)
 			continue;
-		if (sendto(t->udp[i].fd, buf, len, MSG_DONTWAIT,
-		    (const struct sockaddr *)&to->addr, to->addrlen) < 0) {
-			log_warn("sip: udp sendto");
+		if (udp_queue(t, &t->udp[i], to, buf, len) < 0) {
+			log_warnx("sip: no memory to send a datagram");
 			return -1;
 		}
 		return 0;

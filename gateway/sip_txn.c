@@ -112,6 +112,7 @@ tx_free(struct sip_tx *tx)
 	if (tx->req != NULL)
 		osip_message_free(tx->req);
 	free(tx->hdr);
+	free(tx->vias);
 	free(tx->wire);
 	free(tx->key);
 	free(tx);
@@ -271,6 +272,7 @@ sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
     const struct sip_peer *from, const char *raw, size_t raw_len)
 {
 	int invite = MSG_IS_INVITE(req);
+	osip_generic_param_t *to_tag = NULL;
 	struct sip_tx *tx;
 	char *key = NULL;
 
@@ -310,6 +312,8 @@ sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
 		goto drop;
 	}
 	tx->req = req;
+	tx->to_tagged = req->to != NULL &&
+	    osip_to_get_tag(req->to, &to_tag) == 0 && to_tag != NULL;
 	tx->hdr_len = sip_reply_header_block(raw, raw_len);
 	if ((tx->hdr = malloc(tx->hdr_len)) != NULL)
 		memcpy(tx->hdr, raw, tx->hdr_len);
@@ -437,11 +441,37 @@ sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
 	return 0;
 }
 
-/* The request a server transaction is about. */
+/* The request a server transaction is about; NULL once forgotten. */
 const osip_message_t *
 sip_tx_request(const struct sip_tx *tx)
 {
 	return tx->req;
+}
+
+/*
+ * The handler has read what it needs from the request while the answer
+ * waits (a MESSAGE waits for the XMPP side): free the parsed request now,
+ * in the turn it was made, keeping only what sip_respond_lines() copies.
+ * Long-lived parsed requests, a hundred small blocks each, were what made
+ * malloc slow under load. Kept when libosip2 would have to build the
+ * answer (the header block is not one we copy from).
+ */
+void
+sip_tx_forget_request(struct sip_tx *tx)
+{
+	struct strbuf sb;
+
+	if (tx->req == NULL || tx->hdr == NULL ||
+	    !sip_reply_can_copy(tx->hdr, tx->hdr_len))
+		return;
+	strbuf_init(&sb);
+	if (sip_reply_vias(&sb, tx->req) < 0) {
+		strbuf_free(&sb);
+		return;
+	}
+	tx->vias = sb.buf;
+	osip_message_free(tx->req);
+	tx->req = NULL;
 }
 
 /* Whether the request came over a stream (no 1300-byte concern). */
@@ -462,6 +492,8 @@ sip_tx_to_tag(const struct sip_tx *tx)
 osip_message_t *
 sip_tx_response(const struct sip_tx *tx, int status, const char *reason)
 {
+	if (tx->req == NULL)
+		return NULL;
 	return sip_response_new(tx->req, status, reason, tx->to_tag);
 }
 
@@ -555,11 +587,19 @@ sip_respond_lines(struct sip_stack *s, struct sip_tx *tx, int status,
 {
 	osip_message_t *resp;
 
+	const char *vias = tx->vias;
+
 	if (!may_answer(tx, status))
 		return -1;
+	if (vias == NULL && tx->req != NULL) {
+		strbuf_reset(&s->scratch_vias);
+		if (sip_reply_vias(&s->scratch_vias, tx->req) == 0)
+			vias = s->scratch_vias.buf;
+	}
 	strbuf_reset(&s->scratch);
 	if (tx->hdr != NULL && sip_reply_build(&s->scratch, tx->hdr,
-	    tx->hdr_len, tx->req, status, reason, tx->to_tag, extra) == 0)
+	    tx->hdr_len, vias, status, reason,
+	    tx->to_tagged ? NULL : tx->to_tag, extra) == 0)
 		return respond_bytes(tx, s->scratch.buf, s->scratch.len,
 		    status);
 	/* A header block our scanner does not follow: libosip2 does it. */

@@ -33,10 +33,14 @@ answer(const char *buf, size_t len)
 	if (osip_message_parse(req, buf, len) == 0 && MSG_IS_REQUEST(req) &&
 	    req->from != NULL && req->to != NULL && req->call_id != NULL &&
 	    req->cseq != NULL && osip_list_size(&req->vias) > 0) {
+		struct strbuf vias;
+
 		strbuf_init(&sb);
+		strbuf_init(&vias);
 		osip_message_fix_last_via_header(req, "192.0.2.1", 5060);
-		if (sip_reply_build(&sb, buf, sip_reply_header_block(buf, len),
-		    req, 200, NULL, "t", NULL) == 0) {
+		if (sip_reply_vias(&vias, req) == 0 &&
+		    sip_reply_build(&sb, buf, sip_reply_header_block(buf, len),
+		    vias.buf, 200, NULL, "t", NULL) == 0) {
 			if (osip_message_init(&resp) != 0)
 				abort();
 			/* Whatever we copied must still be a response. */
@@ -45,6 +49,7 @@ answer(const char *buf, size_t len)
 				abort();
 			osip_message_free(resp);
 		}
+		strbuf_free(&vias);
 		strbuf_free(&sb);
 	}
 	osip_message_free(req);
