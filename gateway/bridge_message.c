@@ -86,6 +86,7 @@ struct bridge_message {
 	TAILQ_HEAD(, pending_out) out;
 	size_t n_out;
 	struct strbuf sb;
+	struct strbuf sip_sb;		/* MESSAGEs to SIP are printed here */
 };
 
 /* Creates the bridge; the hash is sized for [message] max_pending. */
@@ -111,6 +112,7 @@ bridge_message_new(struct gateway *gw)
 	TAILQ_INIT(&bm->batches);
 	TAILQ_INIT(&bm->out);
 	strbuf_init(&bm->sb);
+	strbuf_init(&bm->sip_sb);
 	return bm;
 }
 
@@ -629,20 +631,6 @@ is_language_tag(const char *s)
 	return n > 0;
 }
 
-/* Replaces CR/LF and other controls so the text fits in one header. */
-static char *
-header_text(const char *s)
-{
-	char *out = strdup(s), *p;
-
-	if (out == NULL)
-		return NULL;
-	for (p = out; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	return out;
-}
-
 /* Whether the RFC 3428 1300-byte rule applies to this message. */
 static int
 size_rule_applies(struct bridge_message *bm, const char *ruri)
@@ -662,23 +650,90 @@ size_rule_applies(struct bridge_message *bm, const char *ruri)
 /* Room for the Via and Route the stack adds after we measure. */
 #define VIA_ROUTE_RESERVE 200
 
-/*
- * Start line and header names plus fixed values (CSeq, Max-Forwards,
- * User-Agent, Content-Type, Content-Length, the From tag) take about 250
- * bytes; twice that bounds them safely.
- */
-#define FIXED_HEADERS_BOUND 512
-#define CALL_ID_BOUND 128
-
-/* An upper bound of the MESSAGE's size without Via and Route. */
-static size_t
-size_bound(const char *ruri, const char *from_uri,
-    const struct xmpp_in_message *m)
+/* Appends s with controls replaced, so that it fits in one header line. */
+static void
+put_header_text(struct strbuf *sb, const char *s)
 {
-	return FIXED_HEADERS_BOUND + CALL_ID_BOUND + 2 * strlen(ruri) +
-	    strlen(from_uri) + strlen(m->body) +
-	    (m->subject != NULL ? strlen(m->subject) : 0) +
-	    (m->lang != NULL ? strlen(m->lang) : 0);
+	for (; *s != '\0'; s++) {
+		char c = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
+
+		strbuf_append(sb, &c, 1);
+	}
+}
+
+/*
+ * Prints the MESSAGE for m (RFC 3428, RFC 7572 §5) into bm->sip_sb: every
+ * header after the Via and Route the stack adds, the empty line, the
+ * body. Printed directly: building it through libosip2's message model
+ * cost more than everything else on this path together.
+ */
+static int
+message_text(struct bridge_message *bm, const struct xmpp_in_message *m,
+    const char *ruri, const char *from_uri)
+{
+	struct strbuf *sb = &bm->sip_sb;
+	char tag[17], call_id[33], clen[24];
+
+	sip_random_token(tag, sizeof(tag));
+	strbuf_reset(sb);
+	strbuf_appends(sb, "Max-Forwards: 70\r\nFrom: <");
+	strbuf_appends(sb, from_uri);
+	strbuf_appends(sb, ">;tag=");
+	strbuf_appends(sb, tag);
+	strbuf_appends(sb, "\r\nTo: <");
+	strbuf_appends(sb, ruri);
+	strbuf_appends(sb, ">\r\nCall-ID: ");
+	if (m->thread != NULL && is_sip_word(m->thread))
+		strbuf_appends(sb, m->thread);
+	else {
+		sip_random_token(call_id, sizeof(call_id));
+		strbuf_appends(sb, call_id);
+	}
+	strbuf_appends(sb, "\r\nCSeq: 1 MESSAGE\r\n"
+	    "User-Agent: " SIPXMPP_AGENT "\r\n");
+	if (m->subject != NULL) {
+		strbuf_appends(sb, "Subject: ");
+		put_header_text(sb, m->subject);
+		strbuf_appends(sb, "\r\n");
+	}
+	if (m->lang != NULL && is_language_tag(m->lang)) {
+		strbuf_appends(sb, "Content-Language: ");
+		strbuf_appends(sb, m->lang);
+		strbuf_appends(sb, "\r\n");
+	}
+	snprintf(clen, sizeof(clen), "%zu", strlen(m->body));
+	strbuf_appends(sb, "Content-Type: text/plain;charset=UTF-8\r\n"
+	    "Content-Length: ");
+	strbuf_appends(sb, clen);
+	strbuf_appends(sb, "\r\n\r\n");
+	strbuf_appends(sb, m->body);
+	return sb->failed ? -1 : 0;
+}
+
+/*
+ * Without an outbound proxy the stack finds the next hop in the parsed
+ * Request-URI: the printed MESSAGE is parsed and sent that way.
+ */
+static int
+send_parsed(struct bridge_message *bm, const char *ruri,
+    struct pending_out *po)
+{
+	struct strbuf text;
+	osip_message_t *req = NULL;
+	int r = -1;
+
+	strbuf_init(&text);
+	strbuf_appends(&text, "MESSAGE ");
+	strbuf_appends(&text, ruri);
+	strbuf_appends(&text, " SIP/2.0\r\n");
+	strbuf_append(&text, bm->sip_sb.buf, bm->sip_sb.len);
+	if (!text.failed && osip_message_init(&req) == 0 &&
+	    osip_message_parse(req, text.buf, text.len) == 0)
+		r = sip_send_request(bm->gw->sip, req, sip_answered_cb, po);
+	else if (req != NULL)
+		osip_message_free(req);
+	strbuf_free(&text);
+	return r;
 }
 
 /* A <message/> from XMPP: translate it (RFC 7572 §5) and send it on. */
@@ -688,10 +743,8 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 {
 	struct gateway *gw = bm->gw;
 	struct pending_out *po = NULL;
-	osip_message_t *req = NULL;
-	char *ruri = NULL, *from_uri = NULL, *cause = NULL, *subject = NULL;
-	char *wire = NULL;
-	size_t wire_len = 0;
+	char *ruri = NULL, *from_uri = NULL, *cause = NULL;
+	size_t wire_len;
 	int r;
 
 	if (m->type != NULL && strcmp(m->type, "error") == 0) {
@@ -736,35 +789,18 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		    NULL);
 		goto out;
 	}
-	req = sip_request_new("MESSAGE", ruri, from_uri, ruri,
-	    m->thread != NULL && is_sip_word(m->thread) ? m->thread : NULL);
-	if (req == NULL) {
+	if (message_text(bm, m, ruri, from_uri) < 0) {
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
 		    "internal-server-error", NULL, NULL);
 		goto out;
 	}
-	if (m->subject != NULL && (subject = header_text(m->subject)) != NULL)
-		sip_message_add_header(req, "Subject", subject);
-	if (m->lang != NULL && is_language_tag(m->lang))
-		sip_message_add_header(req, "Content-Language", m->lang);
-	if (sip_message_set_body(req, "text/plain;charset=UTF-8", m->body,
-	    strlen(m->body)) != 0) {
-		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
-		    "internal-server-error", NULL, NULL);
-		goto out;
-	}
-	/*
-	 * RFC 7572 §6, RFC 3428 §1: pager mode stays under 1300 bytes. Only
-	 * a message whose size bound reaches the limit is serialized to
-	 * measure it exactly; the stack serializes it again to send it.
-	 */
+	/* RFC 7572 §6, RFC 3428 §1: pager mode stays under 1300 bytes. */
+	wire_len = sizeof("MESSAGE  SIP/2.0\r\n") - 1 + strlen(ruri) +
+	    bm->sip_sb.len + VIA_ROUTE_RESERVE;
 	if (size_rule_applies(bm, ruri) &&
-	    size_bound(ruri, from_uri, m) + VIA_ROUTE_RESERVE >=
-	    (size_t)gw->cfg->message_size_limit &&
-	    osip_message_to_str(req, &wire, &wire_len) == 0 &&
-	    wire_len + VIA_ROUTE_RESERVE > (size_t)gw->cfg->message_size_limit) {
+	    wire_len > (size_t)gw->cfg->message_size_limit) {
 		log_info("message: %s -> %s too large for SIP (%zu bytes)",
-		    m->from, m->to, wire_len + VIA_ROUTE_RESERVE);
+		    m->from, m->to, wire_len);
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
 		    "policy-violation",
 		    "Message too large for SIP pager mode (RFC 3428)", NULL);
@@ -788,8 +824,10 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	po->bm = bm;
 	TAILQ_INSERT_TAIL(&bm->out, po, entry);
 	bm->n_out++;
-	r = sip_send_request(gw->sip, req, sip_answered_cb, po);
-	req = NULL;
+	r = sip_send_request_text(gw->sip, "MESSAGE", ruri, bm->sip_sb.buf,
+	    bm->sip_sb.len, sip_answered_cb, po);
+	if (r == -2)
+		r = send_parsed(bm, ruri, po);
 	if (r != 0) {
 		report_to_xmpp(bm, po->recipient, po->sender, po->id, po->lang,
 		    "remote-server-not-found", "No route to the SIP side",
@@ -799,10 +837,6 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	}
 	log_debug("message: %s -> %s sent to SIP", m->from, ruri);
 out:
-	if (req != NULL)
-		osip_message_free(req);
-	osip_free(wire);
-	free(subject);
 	free(ruri);
 	free(from_uri);
 	free(cause);
@@ -836,6 +870,7 @@ bridge_message_free(struct bridge_message *bm)
 	if (bm->flush_ev != NULL)
 		event_free(bm->flush_ev);
 	strbuf_free(&bm->sb);
+	strbuf_free(&bm->sip_sb);
 	free(bm->buckets);
 	free(bm);
 }

@@ -12,7 +12,6 @@
 
 #include "sip_stack.h"
 
-#define SIPXMPP_AGENT "sipxmppd/0.1"
 
 /*
  * Random bytes for tags, branches and Call-IDs from a pool refilled by

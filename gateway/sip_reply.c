@@ -10,9 +10,10 @@
 #include <osipparser2/osip_port.h>
 
 #include "sip_reply.h"
+#include "sip_stack.h"		/* SIPXMPP_AGENT */
 #include "stanza.h"		/* struct strbuf */
 
-#define SERVER_LINE "Server: sipxmppd/0.1\r\n"
+#define SERVER_LINE "Server: " SIPXMPP_AGENT "\r\n"
 
 enum copied { H_FROM, H_TO, H_CALL_ID, H_CSEQ, H_COUNT };
 

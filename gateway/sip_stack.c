@@ -446,6 +446,23 @@ sip_send_request(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
 }
 
 /*
+ * Sends a request the caller printed (see sip_txn_client_start_text) over
+ * the outbound proxy: 0 and cb once later, -1 and no cb. Without an
+ * outbound proxy the next hop comes from the Request-URI, which takes the
+ * parsed path: -2, use sip_send_request().
+ */
+int
+sip_send_request_text(struct sip_stack *s, const char *method,
+    const char *ruri, const char *rest, size_t rest_len, sip_response_cb cb,
+    void *arg)
+{
+	if (!s->have_proxy)
+		return -2;
+	return sip_txn_client_start_text(s, &s->proxy, method, ruri, rest,
+	    rest_len, cb, arg);
+}
+
+/*
  * Our Contact URI (RFC 3261 §8.1.1.8) for dialogs: the listener of the
  * transport our requests leave by (the outbound proxy's, else UDP), or
  * [sip] contact_host. -1 if there is no such listener or out is short.

@@ -9,6 +9,9 @@
 
 #include <osipparser2/osip_message.h>
 
+/* Our Server and User-Agent (RFC 3261 §20.35, §20.41). */
+#define SIPXMPP_AGENT "sipxmppd/0.1"
+
 struct event_base;
 struct config;
 struct sip_stack;
@@ -51,6 +54,9 @@ const char *sip_tx_to_tag(const struct sip_tx *tx);
 int sip_tx_is_reliable(const struct sip_tx *tx);
 int sip_send_request(struct sip_stack *stack, osip_message_t *req,
     sip_response_cb cb, void *arg);
+int sip_send_request_text(struct sip_stack *stack, const char *method,
+    const char *ruri, const char *rest, size_t rest_len, sip_response_cb cb,
+    void *arg);
 size_t sip_stack_transactions(const struct sip_stack *stack);
 int sip_stack_contact(const struct sip_stack *stack, char *out, size_t size);
 int sip_stack_next_hop_is_udp(const struct sip_stack *stack,

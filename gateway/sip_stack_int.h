@@ -92,6 +92,9 @@ void sip_txn_response_in(struct sip_stack *s, osip_message_t *resp,
     const struct sip_peer *from);
 int sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
     const struct sip_peer *hop, sip_response_cb cb, void *arg);
+int sip_txn_client_start_text(struct sip_stack *s, const struct sip_peer *hop,
+    const char *method, const char *ruri, const char *rest, size_t rest_len,
+    sip_response_cb cb, void *arg);
 void sip_txn_reap(struct sip_stack *s);
 void sip_txn_free_all(struct sip_stack *s);
 

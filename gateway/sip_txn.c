@@ -358,48 +358,95 @@ sip_txn_response_in(struct sip_stack *s, osip_message_t *resp,
 	osip_message_free(resp);
 }
 
-/* Adds our Via with a fresh branch (RFC 3261 §8.1.1.7, RFC 3581 rport). */
-static char *
-add_via(struct sip_stack *s, osip_message_t *req, int proto, int family)
+/*
+ * Our Via for a request leaving by proto/family, with a fresh branch
+ * (RFC 3261 §8.1.1.7, RFC 3581 rport) copied into branch. -1 if we have
+ * no listener to send from.
+ */
+static int
+format_via(struct sip_stack *s, int proto, int family, char *via,
+    size_t size, char branch[32])
 {
 	const char *host;
-	char via[256], branch[32];
-	int port;
+	int port, n;
 
 	if (sip_transport_local(s->transport, proto, family, &host, &port) < 0 &&
 	    sip_transport_local(s->transport, proto, AF_UNSPEC, &host,
-	    &port) < 0)
-		return NULL;
+	    &port) < 0) {
+		log_warnx("sip: no %s listener to send from",
+		    proto == IPPROTO_TCP ? "tcp" : "udp");
+		return -1;
+	}
 	if (s->cfg->sip_contact_host != NULL && s->cfg->sip_contact_host[0])
 		host = s->cfg->sip_contact_host;
 	memcpy(branch, "z9hG4bK", 7);
 	sip_random_token(branch + 7, 25);
-	snprintf(via, sizeof(via), "SIP/2.0/%s %s%s%s:%d;branch=%s;rport",
+	n = snprintf(via, size, "SIP/2.0/%s %s%s%s:%d;branch=%s;rport",
 	    proto == IPPROTO_TCP ? "TCP" : "UDP",
 	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
 	    port, branch);
-	if (osip_message_set_via(req, via) != 0)
-		return NULL;
-	return strdup(branch);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 /*
- * Sends req (taken) to hop as a new client transaction. 0: cb runs
- * exactly once, from a later loop turn. -1: nothing was sent, cb never
- * runs.
+ * Starts a client transaction for the request in wire (taken), whose
+ * top Via has branch. 0: cb runs exactly once, from a later loop turn.
+ * -1: nothing was sent, cb never runs.
  */
+static int
+client_launch(struct sip_stack *s, const struct sip_peer *hop,
+    const char *method, char *wire, size_t len, const char *branch,
+    sip_response_cb cb, void *arg)
+{
+	struct sip_tx *tx;
+	char *key;
+
+	if (strlen(method) >= sizeof(tx->method) ||
+	    (key = strdup(branch)) == NULL) {
+		free(wire);
+		return -1;
+	}
+	if ((tx = tx_new(s, SIP_TX_CLIENT)) == NULL) {
+		free(key);
+		free(wire);
+		return -1;
+	}
+	strcpy(tx->method, method);
+	tx->peer = *hop;
+	tx->cb = cb;
+	tx->cb_arg = arg;
+	if (tx_index(tx, key) < 0) {
+		/* 100 random bits collided, or no memory: fail from the loop. */
+		free(wire);
+		tx_arm(tx, 0);
+		return 0;
+	}
+	tx->deadline_ms = sip_now_ms() + TIMER_F_MS;
+	tx->interval_ms = SIP_T1_MS;
+	if (sip_transport_send(s->transport, hop, wire, len) < 0) {
+		log_warnx("sip: cannot send a %s request", tx->method);
+		free(wire);
+		tx_arm(tx, 0);			/* 503 from the loop */
+		return 0;
+	}
+	tx->wire = wire;
+	tx->wire_len = len;
+	tx_arm(tx, hop->proto == IPPROTO_UDP ? SIP_T1_MS : TIMER_F_MS);
+	return 0;
+}
+
+/* Sends req (taken) to hop as a new client transaction; as client_launch(). */
 int
 sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
     const struct sip_peer *hop, sip_response_cb cb, void *arg)
 {
-	struct sip_tx *tx;
-	char *branch, *buf = NULL;
+	char via[300], branch[32], method[24], *buf = NULL;
 	size_t len = 0;
 
-	if ((branch = add_via(s, req, hop->proto, hop->addr.ss_family)) ==
-	    NULL) {
-		log_warnx("sip: no %s listener to send from",
-		    hop->proto == IPPROTO_TCP ? "tcp" : "udp");
+	if (format_via(s, hop->proto, hop->addr.ss_family, via, sizeof(via),
+	    branch) < 0 || osip_message_set_via(req, via) != 0 ||
+	    req->cseq == NULL || req->cseq->method == NULL ||
+	    strlen(req->cseq->method) >= sizeof(method)) {
 		osip_message_free(req);
 		return -1;
 	}
@@ -407,38 +454,47 @@ sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
 	if (s->have_proxy && s->proxy_route != NULL &&
 	    osip_list_size(&req->routes) <= 0)
 		osip_message_set_route(req, s->proxy_route);
-	if (req->cseq == NULL || req->cseq->method == NULL ||
-	    strlen(req->cseq->method) >= sizeof(tx->method) ||
-	    osip_message_to_str(req, &buf, &len) != 0 ||
-	    (tx = tx_new(s, SIP_TX_CLIENT)) == NULL) {
-		osip_free(buf);
-		free(branch);
+	strcpy(method, req->cseq->method);
+	if (osip_message_to_str(req, &buf, &len) != 0) {
 		osip_message_free(req);
 		return -1;
 	}
-	strcpy(tx->method, req->cseq->method);
 	osip_message_free(req);
-	tx->peer = *hop;
-	tx->cb = cb;
-	tx->cb_arg = arg;
-	if (tx_index(tx, branch) < 0) {
-		/* 100 random bits collided, or no memory: fail from the loop. */
-		osip_free(buf);
-		tx_arm(tx, 0);
-		return 0;
+	return client_launch(s, hop, method, buf, len, branch, cb, arg);
+}
+
+/*
+ * Sends a request we printed ourselves to hop (the outbound proxy): the
+ * request line, our Via, the proxy's Route, then rest, which holds every
+ * other header (its CSeq naming method), the empty line and the body.
+ */
+int
+sip_txn_client_start_text(struct sip_stack *s, const struct sip_peer *hop,
+    const char *method, const char *ruri, const char *rest, size_t rest_len,
+    sip_response_cb cb, void *arg)
+{
+	char via[300], branch[32], *wire;
+	size_t len;
+	int n;
+
+	if (format_via(s, hop->proto, hop->addr.ss_family, via, sizeof(via),
+	    branch) < 0)
+		return -1;
+	len = strlen(method) + strlen(ruri) + strlen(via) + rest_len + 64 +
+	    (s->proxy_route != NULL ? strlen(s->proxy_route) : 0);
+	if ((wire = malloc(len)) == NULL)
+		return -1;
+	n = snprintf(wire, len, "%s %s SIP/2.0\r\nVia: %s\r\n%s%s%s",
+	    method, ruri, via, s->proxy_route != NULL ? "Route: " : "",
+	    s->proxy_route != NULL ? s->proxy_route : "",
+	    s->proxy_route != NULL ? "\r\n" : "");
+	if (n < 0 || (size_t)n + rest_len > len) {
+		free(wire);
+		return -1;
 	}
-	tx->deadline_ms = sip_now_ms() + TIMER_F_MS;
-	tx->interval_ms = SIP_T1_MS;
-	if (sip_transport_send(s->transport, hop, buf, len) < 0) {
-		log_warnx("sip: cannot send a %s request", tx->method);
-		osip_free(buf);
-		tx_arm(tx, 0);			/* 503 from the loop */
-		return 0;
-	}
-	tx->wire = buf;
-	tx->wire_len = len;
-	tx_arm(tx, hop->proto == IPPROTO_UDP ? SIP_T1_MS : TIMER_F_MS);
-	return 0;
+	memcpy(wire + n, rest, rest_len);
+	return client_launch(s, hop, method, wire, (size_t)n + rest_len, branch,
+	    cb, arg);
 }
 
 /* The request a server transaction is about; NULL once forgotten. */
