@@ -427,18 +427,20 @@ printable(struct span s)
 
 /* Sizes the table for text of len bytes, lines lines, users of them
  * user rules, so that the parse never copies a growing array or
- * rehashes an index. Backs the indexes with memory at once (see
- * prefault.c), and with prefault_all the other arrays too, for a parse
- * that runs through them in one go; a parse in slices lets their pages
- * fault in a few at a time. */
+ * rehashes an index. The indexes are backed with memory at once (see
+ * bigmem.c), being written at random; with populate_all the other
+ * arrays too, for a parse that runs through them in one go, while a
+ * parse in slices lets their pages fault in a few at a time. */
 int
 table_presize(struct map_table *t, size_t len, size_t lines, size_t users,
-    int prefault_all)
+    int populate_all)
 {
-	size_t cap;
+	size_t cap, bytes;
 	int side;
 
-	if (lines > 0 && (t->rules = reallocarray(NULL, lines,
+	if (lines > SIZE_MAX / sizeof(*t->rules))
+		return -1;
+	if (lines > 0 && (t->rules = big_alloc(lines *
 	    sizeof(*t->rules))) == NULL)
 		return -1;
 	t->rules_cap = lines;
@@ -447,24 +449,21 @@ table_presize(struct map_table *t, size_t len, size_t lines, size_t users,
 	 * rules, stored once (store_user), take about the size of the text,
 	 * so only that much is backed in advance. */
 	t->arena_cap = 2 * len + 4096;
-	if ((t->arena = malloc(t->arena_cap)) == NULL)
+	if ((t->arena = big_alloc(t->arena_cap)) == NULL)
 		return -1;
 	for (cap = 16; cap < 2 * users; cap *= 2)
 		;
+	bytes = cap * sizeof(struct strindex_slot);
 	for (side = 0; side < 2 && users > 0; side++) {
-		t->users[side].slots = calloc(cap,
-		    sizeof(struct strindex_slot));
-		if (t->users[side].slots == NULL)
+		if ((t->users[side].slots = big_alloc(bytes)) == NULL)
 			return -1;
+		big_populate(t->users[side].slots, bytes);
+		memset(t->users[side].slots, 0, bytes);
 		t->users[side].mask = (uint32_t)cap - 1;
-		/* Written at random: all their pages would fault in during
-		 * the first few thousand lines. */
-		mem_prefault(t->users[side].slots,
-		    cap * sizeof(struct strindex_slot));
 	}
-	if (prefault_all) {
-		mem_prefault(t->rules, lines * sizeof(*t->rules));
-		mem_prefault(t->arena, len);
+	if (populate_all) {
+		big_populate(t->rules, lines * sizeof(*t->rules));
+		big_populate(t->arena, len);
 	}
 	return 0;
 }
