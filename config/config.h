@@ -47,6 +47,7 @@ struct config {
 	int sip_max_message_bytes;	/* cap on one SIP message on a stream */
 	int sip_tcp_idle_timeout_s;
 	int sip_max_connections;
+	int sip_udp_receive_buffer;	/* SO_RCVBUF of the UDP sockets */
 
 	/* [xmpp] */
 	char *xmpp_host;		/* name or address, IPv6 unbracketed */

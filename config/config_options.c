@@ -132,6 +132,17 @@ const struct config_option config_options[] = {
 		.help = "Most SIP TCP connections open at the same time; "
 		    "further connections are refused until one closes.",
 	},
+	{
+		.section = "sip", .key = "udp_receive_buffer",
+		.type = CONFIG_INT, .offset = OFF(sip_udp_receive_buffer),
+		.def = "1048576", .arg = "bytes", .min = 65536,
+		.max = 67108864,
+		.help = "Receive buffer of each SIP UDP socket (SO_RCVBUF): what "
+		    "waits while the gateway is busy, about 1,000 MESSAGEs "
+		    "per MiB. Larger absorbs longer bursts but lets requests "
+		    "queue longer under overload; the kernel caps it at "
+		    "net.core.rmem_max.",
+	},
 
 	/* [xmpp] */
 	{

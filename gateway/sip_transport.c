@@ -338,6 +338,28 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Sizes a UDP socket's receive buffer: datagrams that arrive while the
+ * loop is busy wait there, and the default (about 200 MESSAGEs) dropped
+ * some at bursts the loop itself could keep up with.
+ */
+static void
+set_receive_buffer(int fd, int bytes)
+{
+	int got = 0;
+	socklen_t len = sizeof(got);
+
+	if (bytes <= 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
+		log_warn("sip: udp receive buffer");
+	/* Linux reports twice what it grants (its bookkeeping included). */
+	else if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 &&
+	    got / 2 < bytes)
+		log_info("sip: udp receive buffer is %d bytes, not %d "
+		    "(net.core.rmem_max)", got / 2, bytes);
+}
+
 /* Sets TCP_NODELAY: SIP messages are small and latency matters. */
 static void
 set_nodelay(evutil_socket_t fd)
@@ -535,6 +557,7 @@ open_udp(struct sip_transport *t, const struct config_listen *l)
 		return -1;
 	if (p.addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	set_receive_buffer(fd, t->cfg->sip_udp_receive_buffer);
 	if (bind(fd, (struct sockaddr *)&p.addr, p.addrlen) < 0) {
 		log_warn("sip: bind udp %s:%d", l->host, l->port);
 		close(fd);
