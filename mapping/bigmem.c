@@ -2,13 +2,16 @@
  * The large arrays of a table: its two user indexes, its rules and
  * strings, and the text it is read from; 100,000 rules take some 15 MB.
  * On the VMs we measured on, first touching a 4 KiB page costs 12-15 us
- * and a TLB miss on the random index probes about 80 ns: faults alone
- * took longer than the parse (60 ms against 20), and the probes of two
- * 2 MB indexes a third of what remained. So arrays of 2 MiB and more are
- * aligned for transparent huge pages (MADV_HUGEPAGE, honoured in THP's
- * "madvise" mode, Debian's default), and big_populate backs a range in
- * one MADV_POPULATE_WRITE (Linux >= 5.14) instead of page by page. Both
- * are hints: where the kernel has neither, the arrays are plain memory.
+ * and a TLB miss on the random index probes is dear too: faults alone
+ * took longer than the parse (60 ms against 20), and transparent huge
+ * pages then cut the rest by a third. So big_populate backs a range in
+ * one MADV_POPULATE_WRITE (Linux >= 5.14) instead of page by page, and
+ * big_alloc can align an array for huge pages (MADV_HUGEPAGE, honoured
+ * in THP's "madvise" mode, Debian's default). Huge pages are for a
+ * table built in one go only: a huge page fault may wait for the kernel
+ * to compact memory (we saw 10-17 ms), which a reload between messages
+ * must not do. Both are hints: without them, the arrays are plain
+ * memory.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,14 +24,14 @@
 /* Below this, the faults cost less than the system call. */
 #define POPULATE_MIN	(256u * 1024)
 
-/* Allocates size bytes that free() releases; from 2 MiB up, aligned on
- * a huge page and marked for huge pages. */
+/* Allocates size bytes that free() releases; with huge, from 2 MiB up,
+ * aligned on a huge page and marked for huge pages. */
 void *
-big_alloc(size_t size)
+big_alloc(size_t size, int huge)
 {
 	void *p;
 
-	if (size < HUGE_PAGE)
+	if (!huge || size < HUGE_PAGE)
 		return malloc(size);
 	if (posix_memalign(&p, HUGE_PAGE, size) != 0)
 		return NULL;

@@ -174,7 +174,7 @@ int	jid_view_parse(const char *s, size_t len, struct jid_view *v);
 int	jid_local_valid(const char *s, size_t len);
 
 /* bigmem.c: the large arrays of a table. */
-void	*big_alloc(size_t size);
+void	*big_alloc(size_t size, int huge);
 void	 big_populate(void *p, size_t len);
 
 /* index.c: open-addressing hash index from string keys to rule numbers. */
@@ -268,7 +268,7 @@ int			 table_fail(struct table_parser *ps, const char *fmt,
 int			 table_parse_line(struct table_parser *ps,
 			    const char *s, size_t len);
 int			 table_presize(struct map_table *t, size_t len,
-			    size_t lines, size_t users, int populate_all);
+			    size_t lines, size_t users, int in_one_go);
 const struct map_rule	*table_find_user(const struct map_table *t, int side,
 			    const char *key, size_t len);
 const struct map_rule	*table_find_domain(const struct map_table *t,

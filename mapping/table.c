@@ -427,21 +427,21 @@ printable(struct span s)
 
 /* Sizes the table for text of len bytes, lines lines, users of them
  * user rules, so that the parse never copies a growing array or
- * rehashes an index. The indexes are backed with memory at once (see
- * bigmem.c), being written at random; with populate_all the other
- * arrays too, for a parse that runs through them in one go, while a
- * parse in slices lets their pages fault in a few at a time. */
+ * rehashes an index (see bigmem.c for the memory). The indexes are
+ * backed at once, being written at random. A table built in one go
+ * gets huge pages and all its arrays backed at once; one built in
+ * slices lets its pages fault in a few at a time. */
 int
 table_presize(struct map_table *t, size_t len, size_t lines, size_t users,
-    int populate_all)
+    int in_one_go)
 {
 	size_t cap, bytes;
 	int side;
 
 	if (lines > SIZE_MAX / sizeof(*t->rules))
 		return -1;
-	if (lines > 0 && (t->rules = big_alloc(lines *
-	    sizeof(*t->rules))) == NULL)
+	if (lines > 0 && (t->rules = big_alloc(lines * sizeof(*t->rules),
+	    in_one_go)) == NULL)
 		return -1;
 	t->rules_cap = lines;
 	/* Twice the text holds the strings of any rules (each string of a
@@ -449,19 +449,20 @@ table_presize(struct map_table *t, size_t len, size_t lines, size_t users,
 	 * rules, stored once (store_user), take about the size of the text,
 	 * so only that much is backed in advance. */
 	t->arena_cap = 2 * len + 4096;
-	if ((t->arena = big_alloc(t->arena_cap)) == NULL)
+	if ((t->arena = big_alloc(t->arena_cap, in_one_go)) == NULL)
 		return -1;
 	for (cap = 16; cap < 2 * users; cap *= 2)
 		;
 	bytes = cap * sizeof(struct strindex_slot);
 	for (side = 0; side < 2 && users > 0; side++) {
-		if ((t->users[side].slots = big_alloc(bytes)) == NULL)
+		if ((t->users[side].slots = big_alloc(bytes,
+		    in_one_go)) == NULL)
 			return -1;
 		big_populate(t->users[side].slots, bytes);
 		memset(t->users[side].slots, 0, bytes);
 		t->users[side].mask = (uint32_t)cap - 1;
 	}
-	if (populate_all) {
+	if (in_one_go) {
 		big_populate(t->rules, lines * sizeof(*t->rules));
 		big_populate(t->arena, len);
 	}

@@ -34,14 +34,14 @@ struct map_table_builder {
 	const char		*end;
 	size_t			 lines;	/* counted so far */
 	size_t			 users;	/* of them, "user" lines */
-	int			 populate_all;
+	int			 in_one_go;
 };
 
-/* Checks the size of text and starts a builder on it; populate_all as
+/* Checks the size of text and starts a builder on it; in_one_go as
  * for table_presize. */
 static int
 builder_start(const char *text, size_t len, const char *name,
-    int populate_all, struct map_table_builder **out, char **cause)
+    int in_one_go, struct map_table_builder **out, char **cause)
 {
 	struct map_table_builder *b;
 	struct table_parser early = { NULL, NULL, 0, cause, 0 };
@@ -68,7 +68,7 @@ builder_start(const char *text, size_t len, const char *name,
 	b->phase = BUILD_COUNT;
 	b->text = b->next = text;
 	b->end = text + len;
-	b->populate_all = populate_all;
+	b->in_one_go = in_one_go;
 	*out = b;
 	return 0;
 }
@@ -105,7 +105,7 @@ count_lines(struct map_table_builder *b, size_t max)
 	if (p < b->end)
 		return 1;
 	if (table_presize(b->ps.t, (size_t)(b->end - b->text), b->lines,
-	    b->users, b->populate_all) == -1)
+	    b->users, b->in_one_go) == -1)
 		return -1;
 	b->next = b->text;
 	b->phase = BUILD_PARSE;
@@ -247,7 +247,7 @@ map_table_read(const char *path, char **text, size_t *len, char **cause)
 		table_fail(&ps, "larger than %u bytes", TABLE_FILE_MAX);
 		goto out;
 	}
-	if ((buf = big_alloc((size_t)st.st_size + 1)) == NULL) {
+	if ((buf = big_alloc((size_t)st.st_size + 1, 0)) == NULL) {
 		table_fail(&ps, "out of memory");
 		goto out;
 	}
