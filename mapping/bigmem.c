@@ -7,7 +7,7 @@
  * pages then cut the rest by a third. So big_populate backs a range in
  * one MADV_POPULATE_WRITE (Linux >= 5.14) instead of page by page, and
  * big_alloc can align an array for huge pages (MADV_HUGEPAGE, honoured
- * in THP's "madvise" mode, Debian's default). Huge pages are for a
+ * in THP's "always" and "madvise" modes). Huge pages are for a
  * table built in one go only: a huge page fault zeroes 2 MiB at once
  * and may first have to compact memory, and with them a reload between
  * messages showed turns of 13-18 ms (2 runs of 3; at most 10 ms
