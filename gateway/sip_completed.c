@@ -17,9 +17,8 @@ struct completed_entry {
 	struct strmap_node node;	/* first: a node is its entry */
 	TAILQ_ENTRY(completed_entry) fifo;
 	long long expires_ms;
-	struct sip_peer dest;
 	size_t len;
-	char *key;
+	char *key;			/* in data, after the len bytes kept */
 	char data[];
 };
 
@@ -53,7 +52,6 @@ drop(struct sip_completed *c, struct completed_entry *e)
 	strmap_remove(&c->map, &e->node);
 	TAILQ_REMOVE(&c->fifo, e, fifo);
 	c->bytes -= sizeof(*e) + e->len + strlen(e->key) + 1;
-	free(e->key);
 	free(e);
 }
 
@@ -123,18 +121,19 @@ sip_completed_expire(struct sip_completed *c, long long now_ms)
 }
 
 /*
- * Keeps the final response buf sent to dest for key, replacing an older
- * one; the oldest entries go when the byte budget is spent. -1 if out of
- * memory (the retransmission will then find nothing: the bridge sees the
- * request again, which a MESSAGE receiver may take as a duplicate).
+ * Keeps len bytes for key (what the caller needs to answer again: the
+ * response, or how to rebuild it), replacing an older entry; the oldest
+ * entries go when the byte budget is spent. -1 if out of memory (the
+ * retransmission will then find nothing: the bridge sees the request
+ * again, which a MESSAGE receiver may take as a duplicate).
  */
 int
-sip_completed_put(struct sip_completed *c, const char *key,
-    const struct sip_peer *dest, const char *buf, size_t len, long long now_ms)
+sip_completed_put(struct sip_completed *c, const char *key, const char *buf,
+    size_t len, long long now_ms)
 {
 	struct strmap_node *old = strmap_find(&c->map, key);
 	struct completed_entry *e;
-	size_t need = sizeof(*e) + len + strlen(key) + 1;
+	size_t keylen = strlen(key), need = sizeof(*e) + len + keylen + 1;
 
 	if (old != NULL)
 		drop(c, (struct completed_entry *)old);
@@ -144,27 +143,27 @@ sip_completed_put(struct sip_completed *c, const char *key,
 	while (c->bytes + need > c->max_bytes &&
 	    (e = TAILQ_FIRST(&c->fifo)) != NULL)
 		drop(c, e);
-	if ((e = malloc(sizeof(*e) + len)) == NULL)
+	/* One block: entry, kept bytes, key. */
+	if ((e = malloc(need)) == NULL)
 		return -1;
-	if ((e->key = strdup(key)) == NULL ||
-	    strmap_insert(&c->map, &e->node, e->key) < 0) {
-		free(e->key);
+	memcpy(e->data, buf, len);
+	e->key = e->data + len;
+	memcpy(e->key, key, keylen + 1);
+	if (strmap_insert(&c->map, &e->node, e->key) < 0) {
 		free(e);
 		return -1;
 	}
-	memcpy(e->data, buf, len);
 	e->len = len;
-	e->dest = *dest;
 	e->expires_ms = now_ms + c->ttl_ms;
 	TAILQ_INSERT_TAIL(&c->fifo, e, fifo);
 	c->bytes += need;
 	return 0;
 }
 
-/* The response kept for key, if it has not expired: 1, else 0. */
+/* The bytes kept for key, if they have not expired: 1, else 0. */
 int
 sip_completed_get(struct sip_completed *c, const char *key, long long now_ms,
-    const char **buf, size_t *len, const struct sip_peer **dest)
+    const char **buf, size_t *len)
 {
 	struct completed_entry *e =
 	    (struct completed_entry *)strmap_find(&c->map, key);
@@ -173,7 +172,6 @@ sip_completed_get(struct sip_completed *c, const char *key, long long now_ms,
 		return 0;
 	*buf = e->data;
 	*len = e->len;
-	*dest = &e->dest;
 	return 1;
 }
 

@@ -227,6 +227,7 @@ sip_stack_new(struct event_base *base, const struct config *cfg,
 	strmap_init(&s->clients);
 	strbuf_init(&s->scratch);
 	strbuf_init(&s->scratch_vias);
+	strbuf_init(&s->scratch_recipe);
 	TAILQ_INIT(&s->live);
 	TAILQ_INIT(&s->dead);
 	s->transport = sip_transport_new(base, cfg, recv_cb, s);
@@ -289,6 +290,7 @@ sip_stack_free(struct sip_stack *s)
 	strmap_free(&s->clients);
 	strbuf_free(&s->scratch);
 	strbuf_free(&s->scratch_vias);
+	strbuf_free(&s->scratch_recipe);
 	free(s->proxy_route);
 	sip_completed_free(s->completed);
 	free(s);

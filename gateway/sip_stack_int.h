@@ -46,6 +46,7 @@ struct sip_stack {
 	struct sip_completed *completed;	/* answers to retransmissions */
 	struct strbuf scratch;		/* responses are built here */
 	struct strbuf scratch_vias;
+	struct strbuf scratch_recipe;
 };
 
 enum sip_tx_kind {

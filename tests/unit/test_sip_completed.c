@@ -81,32 +81,27 @@ static void
 test_put_get_expire(void **state)
 {
 	struct sip_completed *c = sip_completed_new(1 << 20, 32000);
-	struct sip_peer peer;
-	const struct sip_peer *dest;
 	const char *buf;
 	size_t len;
 
 	(void)state;
 	assert_non_null(c);
-	memset(&peer, 0, sizeof(peer));
-	peer.proto = 17;
-	assert_int_equal(sip_completed_put(c, "k1", &peer, "SIP/2.0 200 OK",
+	assert_int_equal(sip_completed_put(c, "k1", "SIP/2.0 200 OK",
 	    14, 1000), 0);
-	assert_int_equal(sip_completed_get(c, "k1", 1000, &buf, &len, &dest),
+	assert_int_equal(sip_completed_get(c, "k1", 1000, &buf, &len),
 	    1);
 	assert_int_equal(len, 14);
 	assert_memory_equal(buf, "SIP/2.0 200 OK", 14);
-	assert_int_equal(dest->proto, 17);
-	assert_int_equal(sip_completed_get(c, "k2", 1000, &buf, &len, &dest),
+	assert_int_equal(sip_completed_get(c, "k2", 1000, &buf, &len),
 	    0);
 	/* Replaced by a newer answer for the same key. */
-	assert_int_equal(sip_completed_put(c, "k1", &peer, "SIP/2.0 500 X",
+	assert_int_equal(sip_completed_put(c, "k1", "SIP/2.0 500 X",
 	    13, 2000), 0);
 	assert_int_equal(sip_completed_count(c), 1);
-	assert_int_equal(sip_completed_get(c, "k1", 33999, &buf, &len, &dest),
+	assert_int_equal(sip_completed_get(c, "k1", 33999, &buf, &len),
 	    1);
 	assert_int_equal(len, 13);
-	assert_int_equal(sip_completed_get(c, "k1", 34000, &buf, &len, &dest),
+	assert_int_equal(sip_completed_get(c, "k1", 34000, &buf, &len),
 	    0);
 	sip_completed_expire(c, 34000);
 	assert_int_equal(sip_completed_count(c), 0);
@@ -119,29 +114,26 @@ static void
 test_budget(void **state)
 {
 	struct sip_completed *c = sip_completed_new(4096, 32000);
-	struct sip_peer peer;
-	const struct sip_peer *dest;
 	const char *buf;
 	char body[300], key[16];
 	size_t len;
 
 	(void)state;
 	assert_non_null(c);
-	memset(&peer, 0, sizeof(peer));
 	memset(body, 'x', sizeof(body));
 	for (int i = 0; i < 100; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
-		assert_int_equal(sip_completed_put(c, key, &peer, body,
+		assert_int_equal(sip_completed_put(c, key, body,
 		    sizeof(body), i), 0);
 		assert_true(sip_completed_bytes(c) <= 4096);
 	}
 	assert_true(sip_completed_count(c) < 100);
-	assert_int_equal(sip_completed_get(c, "k99", 100, &buf, &len, &dest),
+	assert_int_equal(sip_completed_get(c, "k99", 100, &buf, &len),
 	    1);
-	assert_int_equal(sip_completed_get(c, "k0", 100, &buf, &len, &dest),
+	assert_int_equal(sip_completed_get(c, "k0", 100, &buf, &len),
 	    0);
 	/* One answer larger than the whole budget is refused. */
-	assert_int_equal(sip_completed_put(c, "big", &peer, body, 5000, 100),
+	assert_int_equal(sip_completed_put(c, "big", body, 5000, 100),
 	    -1);
 	sip_completed_free(c);
 }
