@@ -3,6 +3,7 @@
  * sip_reply.h. The header block was accepted by libosip2 before it gets
  * here, but is scanned as if it had not: every length is checked.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 

@@ -48,6 +48,7 @@
 #include "xmpp_link_int.h"
 
 #define TICK_MS			100	/* libstrophe timers and stragglers */
+#define POKE_MS			2	/* connect and handshake steps */
 #define HANDSHAKE_TIMEOUT_MS	10000	/* TCP connect + stream + handshake */
 #define MAX_BACKOFF_STEPS	30
 
@@ -531,6 +532,23 @@ io_cb(evutil_socket_t fd, short what, void *arg)
 		link_run(link);
 }
 
+/*
+ * While connecting, libstrophe sometimes takes a step (the connect's end,
+ * a line of its own queued) that no socket event of ours follows, and the
+ * link waited for the 100 ms tick: start-up took 25 ms or 125 ms. Until
+ * the link is up it is run again every POKE_MS.
+ */
+static void
+poke_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct xmpp_link *link = arg;
+
+	(void)fd;
+	(void)what;
+	if (link->state == LINK_TCP || link->state == LINK_HANDSHAKE)
+		link_run(link);
+}
+
 /* The 100 ms tick: libstrophe's timers, and anything left queued. */
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -579,7 +597,17 @@ link_run(struct xmpp_link *link)
 	link->in_run = 1;
 	saved = current_link;
 	current_link = link;
+	/*
+	 * libstrophe prints each line before any filter sees it, among them
+	 * a copy of every batch it writes ("SENT:", 7 % of a bridged
+	 * message's instructions). While the link is up, whatever it could
+	 * warn about also ends the link, which conn_cb logs: below debug it
+	 * has no handler then.
+	 */
+	if (link->state == LINK_READY && log_verbosity < LOG_DEBUG)
+		link->logger.handler = NULL;
 	xmpp_run_once(link->ctx, 0);
+	link->logger.handler = strophe_log_cb;
 	current_link = saved;
 	link->in_run = 0;
 	xmpp_link_out_written(link);
@@ -643,6 +671,12 @@ link_rearm(struct xmpp_link *link)
 		if (link->fd >= 0)
 			watch(link);
 	}
+	if ((link->state == LINK_TCP || link->state == LINK_HANDSHAKE) &&
+	    !evtimer_pending(link->ev_poke, NULL)) {
+		struct timeval tv = { 0, POKE_MS * 1000 };
+
+		evtimer_add(link->ev_poke, &tv);
+	}
 	if (link->ev_write == NULL)
 		return;
 	want = link->state == LINK_TCP ||
@@ -695,8 +729,10 @@ xmpp_link_new(struct event_base *base, const struct config *cfg,
 	link->ev_retry = evtimer_new(base, retry_cb, link);
 	link->ev_handshake = evtimer_new(base, handshake_timeout_cb, link);
 	link->ev_flush = event_new(base, -1, 0, flush_cb, link);
+	link->ev_poke = evtimer_new(base, poke_cb, link);
 	if (link->ev_tick == NULL || link->ev_retry == NULL ||
-	    link->ev_handshake == NULL || link->ev_flush == NULL)
+	    link->ev_handshake == NULL || link->ev_flush == NULL ||
+	    link->ev_poke == NULL)
 		goto fail;
 	/* Reserved now, while low descriptors are still free. */
 	spare_fd_reserve(link);
@@ -783,6 +819,8 @@ xmpp_link_free(struct xmpp_link *link)
 		event_free(link->ev_handshake);
 	if (link->ev_flush != NULL)
 		event_free(link->ev_flush);
+	if (link->ev_poke != NULL)
+		event_free(link->ev_poke);
 	xmpp_link_out_free(link);
 	if (link->ctx != NULL)
 		xmpp_ctx_free(link->ctx);

@@ -70,6 +70,7 @@ struct xmpp_link {
 
 	/* This turn's stanzas, then batches inside libstrophe's queue. */
 	struct event		*ev_flush;
+	struct event		*ev_poke;	/* runs it while connecting */
 	char			*out;
 	size_t			 out_len, out_cap;
 	size_t			 out_stanzas;	/* in out, not handed yet */
