@@ -9,6 +9,7 @@
 
 #include <sys/queue.h>
 
+#include <event2/event_struct.h>
 #include <strophe.h>
 
 #include "xmpp_link.h"
@@ -31,7 +32,7 @@ enum link_state {
 struct ping {
 	TAILQ_ENTRY(ping)	 entry;
 	struct xmpp_link	*link;
-	struct event		*timer;
+	struct event		 timer;		/* its answer's deadline */
 	xmpp_link_ping_cb	 cb;
 	void			*arg;
 	char			 id[40];

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <event2/event_struct.h>
 
 #include "config.h"
 #include "log.h"
@@ -24,7 +25,7 @@ ping_finish(struct ping *p, int ok)
 
 	TAILQ_REMOVE(&link->pings, p, entry);
 	link->n_pings--;
-	event_free(p->timer);
+	evtimer_del(&p->timer);
 	p->cb(p->arg, ok);
 	free(p);
 }
@@ -96,8 +97,7 @@ xmpp_link_ping(struct xmpp_link *link, const char *from, const char *to,
 	p->arg = arg;
 	snprintf(p->id, sizeof(p->id), "sxl-%08x-%lu", link->ping_salt,
 	    ++link->ping_seq);
-	if ((p->timer = evtimer_new(link->base, ping_timeout_cb, p)) == NULL)
-		goto fail;
+	evtimer_assign(&p->timer, link->base, ping_timeout_cb, p);
 	if ((xml = xmpp_link_build_ping(from, to, p->id, &len)) == NULL)
 		goto fail;
 	if (xmpp_link_send_text(link, xml, len) != 0) {
@@ -109,13 +109,11 @@ xmpp_link_ping(struct xmpp_link *link, const char *from, const char *to,
 		timeout_ms = 1;
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(p->timer, &tv);
+	evtimer_add(&p->timer, &tv);
 	TAILQ_INSERT_TAIL(&link->pings, p, entry);
 	link->n_pings++;
 	return 0;
 fail:
-	if (p->timer != NULL)
-		event_free(p->timer);
 	free(p);
 	return -1;
 }

