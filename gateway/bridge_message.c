@@ -674,6 +674,10 @@ message_text(struct bridge_message *bm, const struct xmpp_in_message *m,
 	struct strbuf *sb = &bm->sip_sb;
 	char tag[17], call_id[33], clen[24];
 
+	/* The mapping escapes what it builds; a line break never gets out. */
+	if (strpbrk(ruri, "\r\n<>") != NULL ||
+	    strpbrk(from_uri, "\r\n<>") != NULL)
+		return -1;
 	sip_random_token(tag, sizeof(tag));
 	strbuf_reset(sb);
 	strbuf_appends(sb, "Max-Forwards: 70\r\nFrom: <");

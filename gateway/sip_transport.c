@@ -165,7 +165,7 @@ static void
 udp_flush(struct sip_udp *u)
 {
 	struct udp_out *o = &u->out;
-	int i = 0, r;
+	int i = 0, r, lost = 0, err = 0;
 
 	for (int k = 0; k < o->n; k++) {
 		o->iov[k].iov_base = o->data + o->off[k];
@@ -173,18 +173,23 @@ udp_flush(struct sip_udp *u)
 		o->msg[k].msg_hdr.msg_iovlen = 1;
 		o->msg[k].msg_hdr.msg_name = &o->to[k];
 	}
+
 	while (i < o->n) {
 		r = sendmmsg(u->fd, o->msg + i, (unsigned int)(o->n - i),
 		    MSG_DONTWAIT);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			log_warn("sip: udp send of a %zu-byte datagram",
-			    o->iov[i].iov_len);
+			err = errno;
+			lost++;
 			i++;		/* that one is lost; the rest may go */
 		} else
 			i += r;
 	}
+	if (lost > 0)
+		/* One line per batch, not per datagram, under overload. */
+		log_warnx("sip: %d of %d udp datagrams not sent: %s", lost,
+		    o->n, strerror(err));
 	o->n = 0;
 	o->len = 0;
 }

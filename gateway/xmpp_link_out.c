@@ -47,11 +47,12 @@ xmpp_link_out_queued(const struct xmpp_link *link)
 int
 xmpp_link_out_append(struct xmpp_link *link, const char *xml, size_t len)
 {
-	if (link->out_len + len > link->out_cap) {
+	/* One byte more: libstrophe reads what it is given as a C string. */
+	if (link->out_len + len + 1 > link->out_cap) {
 		size_t cap = link->out_cap > 0 ? link->out_cap : OUT_MIN_CAP;
 		char *p;
 
-		while (cap < link->out_len + len)
+		while (cap < link->out_len + len + 1)
 			cap *= 2;
 		if ((p = realloc(link->out, cap)) == NULL)
 			return -1;
@@ -60,6 +61,7 @@ xmpp_link_out_append(struct xmpp_link *link, const char *xml, size_t len)
 	}
 	memcpy(link->out + link->out_len, xml, len);
 	link->out_len += len;
+	link->out[link->out_len] = '\0';
 	if (link->out_stanzas++ == 0)
 		event_active(link->ev_flush, EV_TIMEOUT, 0);
 	return 0;

@@ -562,41 +562,57 @@ xmpp_link_build_iq_result(const char *from, const char *to, const char *id,
 	return finish(f, &buf, &len, lenp);
 }
 
-/* Appends " name='value'" with value escaped. */
-static void
-sb_attr(struct strbuf *sb, const char *name, const char *value)
+/* Whether s can go into an attribute as it is: printable ASCII, no markup. */
+static int
+attr_plain(const char *s)
 {
-	strbuf_append(sb, " ", 1);
-	strbuf_appends(sb, name);
-	strbuf_append(sb, "='", 2);
-	strbuf_append_xml_escaped(sb, value, strlen(value));
-	strbuf_append(sb, "'", 1);
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e ||
+		    strchr("&<>'\"", *s) != NULL)
+			return 0;
+	return 1;
 }
 
 /*
  * A XEP-0199 ping, the link's ordering barrier: one per domain and loop
- * turn under load, so built without stdio (open_memstream cost 15,000
- * instructions a ping).
+ * turn under load. Our own ids and domains are plain ASCII and are
+ * copied as they are (open_memstream cost 15,000 instructions a ping);
+ * anything else is escaped and repaired like every other attribute.
  */
 char *
 xmpp_link_build_ping(const char *from, const char *to, const char *id,
     size_t *lenp)
 {
 	struct strbuf sb;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
 
-	strbuf_init(&sb);
-	strbuf_appends(&sb, "<iq type='get'");
-	sb_attr(&sb, "id", id);
-	sb_attr(&sb, "from", from);
-	sb_attr(&sb, "to", to);
-	strbuf_appends(&sb, "><ping xmlns='" NS_PING "'/></iq>");
-	if (sb.failed) {
-		strbuf_free(&sb);
-		return NULL;
+	if (attr_plain(from) && attr_plain(to) && attr_plain(id)) {
+		strbuf_init(&sb);
+		strbuf_appends(&sb, "<iq type='get' id='");
+		strbuf_appends(&sb, id);
+		strbuf_appends(&sb, "' from='");
+		strbuf_appends(&sb, from);
+		strbuf_appends(&sb, "' to='");
+		strbuf_appends(&sb, to);
+		strbuf_appends(&sb, "'><ping xmlns='" NS_PING "'/></iq>");
+		if (sb.failed) {
+			strbuf_free(&sb);
+			return NULL;
+		}
+		if (lenp != NULL)
+			*lenp = sb.len;
+		return sb.buf;
 	}
-	if (lenp != NULL)
-		*lenp = sb.len;
-	return sb.buf;
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	fputs("<iq type='get'", f);
+	put_attr(f, "id", id);
+	put_attr(f, "from", from);
+	put_attr(f, "to", to);
+	fputs("><ping xmlns='" NS_PING "'/></iq>", f);
+	return finish(f, &buf, &len, lenp);
 }
 
 /* True when jid is exactly the bare domain (ASCII case-insensitive). */
