@@ -94,6 +94,10 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 	const char *why;
 	char who[80];
 
+	if (frame == SIP_FRAME_OK && len > 9 &&
+	    memcmp(buf, "SIP/2.0 2", 9) == 0 &&
+	    sip_txn_response_quick(s, buf, len))
+		return;
 	if (osip_message_init(&msg) != 0 ||
 	    osip_message_parse(msg, buf, len) != 0) {
 		sip_peer_format(from, who, sizeof(who));

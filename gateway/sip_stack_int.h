@@ -83,6 +83,7 @@ struct sip_tx {
 	int cb_done;
 	char to_tag[17];
 	char method[24];		/* client: the CSeq method answers carry */
+	int quick;			/* client: a 2xx needs no parsing (MESSAGE) */
 };
 
 /* sip_txn.c */
@@ -96,6 +97,8 @@ int sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
 int sip_txn_client_start_text(struct sip_stack *s, const struct sip_peer *hop,
     const char *method, const char *ruri, const char *rest, size_t rest_len,
     sip_response_cb cb, void *arg);
+int sip_txn_response_quick(struct sip_stack *s, const char *buf,
+    size_t len);
 void sip_txn_reap(struct sip_stack *s);
 void sip_txn_free_all(struct sip_stack *s);
 

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "sip_completed.h"
 #include "sip_reply.h"
+#include "sip_scan.h"
 #include "sip_stack_int.h"
 
 #define TIMER_F_MS	(64 * SIP_T1_MS)	/* also Timer H and J */
@@ -412,6 +413,28 @@ sip_txn_response_in(struct sip_stack *s, osip_message_t *resp,
 }
 
 /*
+ * A 2xx to one of our printed MESSAGEs, matched from its raw bytes
+ * (sip_scan.h): the bridge wants nothing from it but its status. 1 if it
+ * ended a transaction; 0 if it is for the full parser.
+ */
+int
+sip_txn_response_quick(struct sip_stack *s, const char *buf, size_t len)
+{
+	struct sip_scan_response r;
+	struct sip_tx *tx;
+
+	if (sip_scan_response(buf, len, &r) < 0 || r.status < 200 ||
+	    r.status > 299)
+		return 0;
+	tx = (struct sip_tx *)strmap_find(&s->clients, r.branch);
+	if (tx == NULL || !tx->quick || tx->cb_done ||
+	    strcmp(r.method, tx->method) != 0)
+		return 0;
+	client_finish(tx, r.status, NULL);
+	return 1;
+}
+
+/*
  * Our Via for a request leaving by proto/family, with a fresh branch
  * (RFC 3261 §8.1.1.7, RFC 3581 rport) copied into branch. -1 if we have
  * no listener to send from.
@@ -449,7 +472,7 @@ format_via(struct sip_stack *s, int proto, int family, char *via,
 static int
 client_launch(struct sip_stack *s, const struct sip_peer *hop,
     const char *method, char *wire, size_t len, const char *branch,
-    sip_response_cb cb, void *arg)
+    sip_response_cb cb, void *arg, struct sip_tx **out)
 {
 	struct sip_tx *tx;
 	char *key;
@@ -468,6 +491,8 @@ client_launch(struct sip_stack *s, const struct sip_peer *hop,
 	tx->peer = *hop;
 	tx->cb = cb;
 	tx->cb_arg = arg;
+	if (out != NULL)
+		*out = tx;
 	if (tx_index(tx, key) < 0) {
 		/* 100 random bits collided, or no memory: fail from the loop. */
 		free(wire);
@@ -513,7 +538,7 @@ sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
 		return -1;
 	}
 	osip_message_free(req);
-	return client_launch(s, hop, method, buf, len, branch, cb, arg);
+	return client_launch(s, hop, method, buf, len, branch, cb, arg, NULL);
 }
 
 /*
@@ -527,6 +552,7 @@ sip_txn_client_start_text(struct sip_stack *s, const struct sip_peer *hop,
     sip_response_cb cb, void *arg)
 {
 	char via[300], branch[32], *wire;
+	struct sip_tx *tx = NULL;
 	size_t len;
 	int n;
 
@@ -546,8 +572,11 @@ sip_txn_client_start_text(struct sip_stack *s, const struct sip_peer *hop,
 		return -1;
 	}
 	memcpy(wire + n, rest, rest_len);
-	return client_launch(s, hop, method, wire, (size_t)n + rest_len, branch,
-	    cb, arg);
+	if (client_launch(s, hop, method, wire, (size_t)n + rest_len, branch,
+	    cb, arg, &tx) < 0)
+		return -1;
+	tx->quick = 1;
+	return 0;
 }
 
 /* The request a server transaction is about; NULL once forgotten. */
