@@ -20,6 +20,7 @@
 #define SIP_T1_MS	500	/* RFC 3261 §17.1.1.1: RTT estimate */
 #define SIP_T2_MS	4000	/* longest non-INVITE retransmission interval */
 #define SIP_T4_MS	5000	/* longest a message stays in the network */
+#define SIP_TIMER_F_MS	(64 * SIP_T1_MS)	/* also Timers H and J */
 
 struct sip_completed;
 struct evdns_base;
@@ -86,12 +87,27 @@ struct sip_tx {
 	int quick;			/* client: a 2xx needs no parsing (MESSAGE) */
 };
 
-/* sip_txn.c */
+/* sip_txn.c: what both kinds share */
 long long sip_now_ms(void);
+struct sip_tx *sip_txn_new(struct sip_stack *s, enum sip_tx_kind kind);
+int sip_txn_index(struct sip_tx *tx, char *key);
+void sip_txn_arm(struct sip_tx *tx, long ms);
+void sip_txn_kill(struct sip_tx *tx);
+void sip_txn_client_finish(struct sip_tx *tx, int status,
+    const osip_message_t *resp);
+int sip_txn_send_wire(struct sip_tx *tx, const struct sip_peer *to);
+void sip_txn_reap(struct sip_stack *s);
+void sip_txn_free_all(struct sip_stack *s);
+
+/* sip_txn_server.c */
 void sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
     const struct sip_peer *from, const char *raw, size_t raw_len);
+void sip_txn_invite_timer(struct sip_tx *tx, long long left);
+
+/* sip_txn_client.c */
 void sip_txn_response_in(struct sip_stack *s, osip_message_t *resp,
     const struct sip_peer *from);
+void sip_txn_client_timer(struct sip_tx *tx, long long left);
 int sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
     const struct sip_peer *hop, sip_response_cb cb, void *arg);
 int sip_txn_client_start_text(struct sip_stack *s, const struct sip_peer *hop,
@@ -99,7 +115,5 @@ int sip_txn_client_start_text(struct sip_stack *s, const struct sip_peer *hop,
     sip_response_cb cb, void *arg);
 int sip_txn_response_quick(struct sip_stack *s, const char *buf,
     size_t len);
-void sip_txn_reap(struct sip_stack *s);
-void sip_txn_free_all(struct sip_stack *s);
 
 #endif

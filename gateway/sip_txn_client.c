@@ -1,0 +1,231 @@
+/*
+ * Client transactions (RFC 3261 §17.1.2): a request as sent, retransmitted
+ * over UDP on Timer E until an answer or Timer F, matched by the branch of
+ * the Via we added.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
+
+#include "config.h"
+#include "log.h"
+#include "sip_scan.h"
+#include "sip_stack_int.h"
+
+/* Timers E and F of a client transaction; left: ms to Timer F. */
+void
+sip_txn_client_timer(struct sip_tx *tx, long long left)
+{
+	if (tx->wire == NULL) {		/* the first send failed */
+		sip_txn_client_finish(tx, 503, NULL);
+		return;
+	}
+	if (left <= 0) {
+		sip_txn_client_finish(tx, 408, NULL);	/* Timer F */
+		return;
+	}
+	if (tx->peer.proto == IPPROTO_UDP) {	/* Timer E */
+		sip_txn_send_wire(tx, &tx->peer);
+		tx->interval_ms = tx->interval_ms * 2 < SIP_T2_MS ?
+		    tx->interval_ms * 2 : SIP_T2_MS;
+	}
+	sip_txn_arm(tx, tx->interval_ms < left ? tx->interval_ms : left);
+}
+
+/* A response: to one of our client transactions (§17.1.3), or astray. */
+void
+sip_txn_response_in(struct sip_stack *s, osip_message_t *resp,
+    const struct sip_peer *from)
+{
+	osip_via_t *via = osip_list_get(&resp->vias, 0);
+	osip_generic_param_t *branch = NULL;
+	struct sip_tx *tx = NULL;
+
+	(void)from;
+	if (via != NULL && osip_via_param_get_byname(via, "branch",
+	    &branch) == 0 && branch != NULL && branch->gvalue != NULL)
+		tx = (struct sip_tx *)strmap_find(&s->clients, branch->gvalue);
+	if (tx == NULL || tx->cb_done || resp->cseq == NULL ||
+	    resp->cseq->method == NULL ||
+	    strcmp(resp->cseq->method, tx->method) != 0) {
+		log_debug("sip: stray %d response dropped", resp->status_code);
+	} else if (resp->status_code >= 200) {
+		sip_txn_client_finish(tx, resp->status_code, resp);
+	} else if (resp->status_code >= 100 && tx->interval_ms < SIP_T2_MS) {
+		/* Proceeding: retransmit every T2 from now on (§17.1.2.2). */
+		tx->interval_ms = SIP_T2_MS;
+	}
+	osip_message_free(resp);
+}
+
+/*
+ * A 2xx to one of our printed MESSAGEs, matched from its raw bytes
+ * (sip_scan.h): the bridge wants nothing from it but its status. 1 if it
+ * ended a transaction; 0 if it is for the full parser.
+ */
+int
+sip_txn_response_quick(struct sip_stack *s, const char *buf, size_t len)
+{
+	struct sip_scan_response r;
+	struct sip_tx *tx;
+
+	if (sip_scan_response(buf, len, &r) < 0 || r.status < 200 ||
+	    r.status > 299)
+		return 0;
+	tx = (struct sip_tx *)strmap_find(&s->clients, r.branch);
+	if (tx == NULL || !tx->quick || tx->cb_done ||
+	    strcmp(r.method, tx->method) != 0)
+		return 0;
+	sip_txn_client_finish(tx, r.status, NULL);
+	return 1;
+}
+
+/*
+ * Our Via for a request leaving by proto/family, with a fresh branch
+ * (RFC 3261 §8.1.1.7, RFC 3581 rport) copied into branch. -1 if we have
+ * no listener to send from.
+ */
+static int
+format_via(struct sip_stack *s, int proto, int family, char *via,
+    size_t size, char branch[32])
+{
+	const char *host;
+	int port, n;
+
+	if (sip_transport_local(s->transport, proto, family, &host, &port) < 0 &&
+	    sip_transport_local(s->transport, proto, AF_UNSPEC, &host,
+	    &port) < 0) {
+		log_warnx("sip: no %s listener to send from",
+		    proto == IPPROTO_TCP ? "tcp" : "udp");
+		return -1;
+	}
+	if (s->cfg->sip_contact_host != NULL && s->cfg->sip_contact_host[0])
+		host = s->cfg->sip_contact_host;
+	memcpy(branch, "z9hG4bK", 7);
+	sip_random_token(branch + 7, 25);
+	n = snprintf(via, size, "SIP/2.0/%s %s%s%s:%d;branch=%s;rport",
+	    proto == IPPROTO_TCP ? "TCP" : "UDP",
+	    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+	    port, branch);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
+ * Starts a client transaction for the request in wire (taken), whose
+ * top Via has branch. 0: cb runs exactly once, from a later loop turn.
+ * -1: nothing was sent, cb never runs.
+ */
+static int
+client_launch(struct sip_stack *s, const struct sip_peer *hop,
+    const char *method, char *wire, size_t len, const char *branch,
+    sip_response_cb cb, void *arg, struct sip_tx **out)
+{
+	struct sip_tx *tx;
+	char *key;
+
+	if (strlen(method) >= sizeof(tx->method) ||
+	    (key = strdup(branch)) == NULL) {
+		free(wire);
+		return -1;
+	}
+	if ((tx = sip_txn_new(s, SIP_TX_CLIENT)) == NULL) {
+		free(key);
+		free(wire);
+		return -1;
+	}
+	strcpy(tx->method, method);
+	tx->peer = *hop;
+	tx->cb = cb;
+	tx->cb_arg = arg;
+	if (out != NULL)
+		*out = tx;
+	if (sip_txn_index(tx, key) < 0) {
+		/* 100 random bits collided, or no memory: fail from the loop. */
+		free(wire);
+		sip_txn_arm(tx, 0);
+		return 0;
+	}
+	tx->deadline_ms = sip_now_ms() + SIP_TIMER_F_MS;
+	tx->interval_ms = SIP_T1_MS;
+	if (sip_transport_send(s->transport, hop, wire, len) < 0) {
+		log_warnx("sip: cannot send a %s request", tx->method);
+		free(wire);
+		sip_txn_arm(tx, 0);			/* 503 from the loop */
+		return 0;
+	}
+	tx->wire = wire;
+	tx->wire_len = len;
+	sip_txn_arm(tx, hop->proto == IPPROTO_UDP ? SIP_T1_MS : SIP_TIMER_F_MS);
+	return 0;
+}
+
+/* Sends req (taken) to hop as a new client transaction; as client_launch(). */
+int
+sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
+    const struct sip_peer *hop, sip_response_cb cb, void *arg)
+{
+	char via[300], branch[32], method[24], *buf = NULL;
+	size_t len = 0;
+
+	if (format_via(s, hop->proto, hop->addr.ss_family, via, sizeof(via),
+	    branch) < 0 || osip_message_set_via(req, via) != 0 ||
+	    req->cseq == NULL || req->cseq->method == NULL ||
+	    strlen(req->cseq->method) >= sizeof(method)) {
+		osip_message_free(req);
+		return -1;
+	}
+	/* A route set of its own (in-dialog) replaces the proxy's. */
+	if (s->have_proxy && s->proxy_route != NULL &&
+	    osip_list_size(&req->routes) <= 0)
+		osip_message_set_route(req, s->proxy_route);
+	strcpy(method, req->cseq->method);
+	if (osip_message_to_str(req, &buf, &len) != 0) {
+		osip_message_free(req);
+		return -1;
+	}
+	osip_message_free(req);
+	return client_launch(s, hop, method, buf, len, branch, cb, arg, NULL);
+}
+
+/*
+ * Sends a request we printed ourselves to hop (the outbound proxy): the
+ * request line, our Via, the proxy's Route, then rest, which holds every
+ * other header (its CSeq naming method), the empty line and the body.
+ */
+int
+sip_txn_client_start_text(struct sip_stack *s, const struct sip_peer *hop,
+    const char *method, const char *ruri, const char *rest, size_t rest_len,
+    sip_response_cb cb, void *arg)
+{
+	char via[300], branch[32], *wire;
+	struct sip_tx *tx = NULL;
+	size_t len;
+	int n;
+
+	if (format_via(s, hop->proto, hop->addr.ss_family, via, sizeof(via),
+	    branch) < 0)
+		return -1;
+	len = strlen(method) + strlen(ruri) + strlen(via) + rest_len + 64 +
+	    (s->proxy_route != NULL ? strlen(s->proxy_route) : 0);
+	if ((wire = malloc(len)) == NULL)
+		return -1;
+	n = snprintf(wire, len, "%s %s SIP/2.0\r\nVia: %s\r\n%s%s%s",
+	    method, ruri, via, s->proxy_route != NULL ? "Route: " : "",
+	    s->proxy_route != NULL ? s->proxy_route : "",
+	    s->proxy_route != NULL ? "\r\n" : "");
+	if (n < 0 || (size_t)n + rest_len > len) {
+		free(wire);
+		return -1;
+	}
+	memcpy(wire + n, rest, rest_len);
+	if (client_launch(s, hop, method, wire, (size_t)n + rest_len, branch,
+	    cb, arg, &tx) < 0)
+		return -1;
+	tx->quick = 1;
+	return 0;
+}
+
