@@ -9,6 +9,7 @@ shown to the XMPP user.
 """
 
 import os
+import socket
 import sys
 import time
 
@@ -155,6 +156,73 @@ def check_invite_405(d):
     check("MESSAGE" in allow, "Allow %r", r.get("allow"))
 
 
+def check_invite_refusal_retransmitted_until_ack(d):
+    """RFC 3261 §17.2.1: over UDP our 405 to an INVITE is retransmitted
+    (Timer G: T1, then 2*T1) until the ACK, and the ACK stops it."""
+    host, port = d.gateway.sip_addr
+
+    def invite(sock, branch):
+        me = sock.getsockname()
+        text = ("INVITE sip:%s SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP %s:%d;branch=%s;rport\r\n"
+                "Max-Forwards: 70\r\n"
+                "From: <sip:romeo@sip.test>;tag=g1\r\n"
+                "To: <sip:%s>\r\n"
+                "Call-ID: %s@test\r\n"
+                "CSeq: 1 INVITE\r\n"
+                "Content-Length: 0\r\n\r\n"
+                % (JULIET[4:], me[0], me[1], branch, JULIET[4:], branch))
+        sock.sendto(text.encode(), (host, port))
+        return text
+
+    def collect(sock, seconds):
+        got = []
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return got
+            sock.settimeout(left)
+            try:
+                got.append(sock.recv(65536))
+            except socket.timeout:
+                return got
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    try:
+        # No ACK: the 405 comes at once, again after T1 and after 3*T1.
+        invite(s, "z9hG4bKnoack%d" % os.getpid())
+        got = collect(s, 1.9)
+        check(len(got) >= 3 and all(g.startswith(b"SIP/2.0 405") for g in got)
+              and len(set(got)) == 1,
+              "without ACK: %d copies %r", len(got), [g[:20] for g in got])
+    finally:
+        s.close()
+    # With the ACK (from another socket: the first keeps getting copies
+    # until Timer H): one 405, then silence.
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    try:
+        branch = "z9hG4bKack%d" % os.getpid()
+        inv = invite(s, branch)
+        first = collect(s, 0.3)
+        check(len(first) == 1 and first[0].startswith(b"SIP/2.0 405"),
+              "first answer %r", first)
+        to = [l for l in first[0].decode().split("\r\n")
+              if l.lower().startswith("to:")][0]
+        ack = inv.replace("INVITE sip:", "ACK sip:", 1).replace(
+            "CSeq: 1 INVITE", "CSeq: 1 ACK")
+        ack = "\r\n".join(to if l.lower().startswith("to:") else l
+                           for l in ack.split("\r\n"))
+        s.sendto(ack.encode(), (host, port))
+        later = collect(s, 1.9)
+        check(later == [], "after ACK: %d more copies: %r", len(later),
+              [g[:300] for g in later[:1]])
+    finally:
+        s.close()
+
+
 def check_unknown_method_501(d):
     """An unknown method: 501 with Allow (RFC 3261 §8.2.1)."""
     r = d.ua.send_request("FROBNICATE", JULIET, target=d.gateway.sip_addr,
@@ -257,6 +325,7 @@ def main():
               check_sips_to_refused, check_iscomposing_refused,
               check_imdn_refused, check_unknown_type_refused,
               check_cpim_with_imdn_refused, check_options, check_invite_405,
+              check_invite_refusal_retransmitted_until_ack,
               check_unknown_method_501, check_link_down_503,
               check_sighup_reload, check_sighup_bad_table_kept_old,
               check_still_serving):
