@@ -20,7 +20,9 @@ struct sip_tx;
 struct sip_stack_handlers {
 	/*
 	 * A new request (never a retransmission). The handler answers it,
-	 * now or later, with sip_respond(); until then tx stays valid.
+	 * now or later, with sip_respond() or sip_respond_lines(); until
+	 * then tx stays valid. req stays valid as long, unless the handler
+	 * lets it go earlier with sip_tx_forget_request().
 	 */
 	void (*request_cb)(void *arg, struct sip_tx *tx,
 	    const osip_message_t *req);
