@@ -144,7 +144,7 @@ client_launch(struct sip_stack *s, const struct sip_peer *hop,
 	if (out != NULL)
 		*out = tx;
 	if (sip_txn_index(tx, key) < 0) {
-		/* 100 random bits collided, or no memory: fail from the loop. */
+		/* 96 random bits collided, or no memory: fail from the loop. */
 		free(wire);
 		sip_txn_arm(tx, 0);
 		return 0;
