@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "sip_event.h"
+#include "sip_lex.h"
 
 #define DELTA_MAX 0x7fffffffL	/* RFC 3261 §25.1: delta-seconds fit 2**31 - 1 */
 
@@ -21,13 +22,6 @@ skip_ws(const char *p)
 	return p;
 }
 
-/* RFC 3261 token characters. */
-static int
-is_token_char(int c)
-{
-	return isalnum(c) || (c != '\0' && strchr("-.!%*_+`'~", c) != NULL);
-}
-
 /*
  * Reads a token into out (size bytes, lower-cased); returns the end, or
  * NULL if there is none or it does not fit.
@@ -37,7 +31,7 @@ read_token(const char *p, char *out, size_t size)
 {
 	size_t n = 0;
 
-	while (is_token_char((unsigned char)*p)) {
+	while (sip_is_token_char((unsigned char)*p)) {
 		if (n + 1 >= size)
 			return NULL;
 		out[n++] = (char)tolower((unsigned char)*p++);
@@ -83,9 +77,9 @@ read_param(const char *p, char *name, size_t nsize, char *value,
 
 	*cut = 0;
 	p = skip_ws(p);
-	if (!is_token_char((unsigned char)*p))
+	if (!sip_is_token_char((unsigned char)*p))
 		return NULL;
-	for (; is_token_char((unsigned char)*p); p++, len++)
+	for (; sip_is_token_char((unsigned char)*p); p++, len++)
 		if (n + 1 < nsize)
 			name[n++] = (char)tolower((unsigned char)*p);
 	name[len < nsize ? n : 0] = '\0';
@@ -108,7 +102,7 @@ read_param(const char *p, char *name, size_t nsize, char *value,
 		}
 		p++;
 	} else {
-		for (len = 0; is_token_char((unsigned char)*p) || *p == ':' ||
+		for (len = 0; sip_is_token_char((unsigned char)*p) || *p == ':' ||
 		    *p == '[' || *p == ']'; p++, len++)
 			if (n + 1 < vsize)
 				value[n++] = *p;

@@ -10,6 +10,7 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "sip_lex.h"
 #include "sip_reply.h"
 #include "sip_stack.h"		/* SIPXMPP_AGENT */
 #include "stanza.h"		/* struct strbuf */
@@ -60,28 +61,6 @@ header_kind(const char *name, size_t n)
 	return -1;
 }
 
-/* The end of the line starting at p (its CR or LF, or end). */
-static const char *
-line_end(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	if (nl == NULL)
-		return end;
-	return nl > p && nl[-1] == '\r' ? nl - 1 : nl;
-}
-
-/* Past the line ending at e (CRLF or LF). */
-static const char *
-next_line(const char *e, const char *end)
-{
-	if (e < end && *e == '\r')
-		e++;
-	if (e < end && *e == '\n')
-		e++;
-	return e;
-}
-
 /*
  * Finds the first From, To, Call-ID and CSeq in the header block, with
  * their continuation lines (§7.3.1). -1 if one is missing.
@@ -92,9 +71,9 @@ find_lines(const char *hdr, size_t hdr_len, struct line lines[H_COUNT])
 	const char *p = hdr, *end = hdr + hdr_len;
 
 	memset(lines, 0, sizeof(struct line) * H_COUNT);
-	p = next_line(line_end(p, end), end);	/* the request line */
+	p = sip_next_line(sip_line_end(p, end), end);	/* the request line */
 	while (p < end && *p != '\r' && *p != '\n') {
-		const char *e = line_end(p, end), *colon, *name_end;
+		const char *e = sip_line_end(p, end), *colon, *name_end;
 		int kind;
 
 		colon = memchr(p, ':', (size_t)(e - p));
@@ -105,9 +84,9 @@ find_lines(const char *hdr, size_t hdr_len, struct line lines[H_COUNT])
 		kind = colon != NULL ? header_kind(p, (size_t)(name_end - p)) :
 		    -1;
 		/* Folded lines belong to this header. */
-		while (next_line(e, end) < end &&
-		    (*next_line(e, end) == ' ' || *next_line(e, end) == '\t'))
-			e = line_end(next_line(e, end), end);
+		while (sip_next_line(e, end) < end &&
+		    (*sip_next_line(e, end) == ' ' || *sip_next_line(e, end) == '\t'))
+			e = sip_line_end(sip_next_line(e, end), end);
 		if (kind >= 0 && lines[kind].start == NULL) {
 			const char *v = e;
 
@@ -117,7 +96,7 @@ find_lines(const char *hdr, size_t hdr_len, struct line lines[H_COUNT])
 			lines[kind].len = (size_t)(e - p);
 			lines[kind].value_end = (size_t)(v - p);
 		}
-		p = next_line(e, end);
+		p = sip_next_line(e, end);
 	}
 	for (int k = 0; k < H_COUNT; k++)
 		if (lines[k].start == NULL)

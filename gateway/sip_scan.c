@@ -6,36 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sip_lex.h"
 #include "sip_scan.h"
-
-/* The end of the line starting at p: its CR or LF, or end. */
-static const char *
-scan_line_end(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	if (nl == NULL)
-		return end;
-	return nl > p && nl[-1] == '\r' ? nl - 1 : nl;
-}
-
-/* Past the line break at e. */
-static const char *
-scan_next_line(const char *e, const char *end)
-{
-	if (e < end && *e == '\r')
-		e++;
-	if (e < end && *e == '\n')
-		e++;
-	return e;
-}
-
-static int
-is_token_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || strchr("-.!%*_+`'~", c) != NULL;
-}
 
 /*
  * Copies the token at p (up to e) into out; -1 if it is empty, too long,
@@ -49,7 +21,7 @@ copy_token(const char *p, const char *e, int params, char *out, size_t size)
 
 	const char *after;
 
-	while (p + n < e && is_token_char(p[n]))
+	while (p + n < e && sip_is_token_char(p[n]))
 		n++;
 	for (after = p + n; after < e && (*after == ' ' || *after == '\t');
 	    after++)
@@ -132,7 +104,7 @@ via_plain(const char *v, const char *e)
 
 		if (p[-1] != ';')
 			return 0;
-		while (p < e && is_token_char(*p))
+		while (p < e && sip_is_token_char(*p))
 			p++;
 		if (p == name)
 			return 0;
@@ -143,7 +115,7 @@ via_plain(const char *v, const char *e)
 				if ((p = skip_ipv6(p, e)) == NULL)
 					return 0;
 			} else {
-				while (p < e && is_token_char(*p))
+				while (p < e && sip_is_token_char(*p))
 					p++;
 				if (p == value)
 					return 0;
@@ -179,7 +151,7 @@ via_branch(const char *v, const char *e, char *out, size_t size)
 		while (q < e && (*q == ' ' || *q == '\t'))
 			q++;
 		if (e - q < 6 || strncasecmp(q, "branch", 6) != 0 ||
-		    (q + 6 < e && is_token_char(q[6])))
+		    (q + 6 < e && sip_is_token_char(q[6])))
 			continue;		/* another parameter */
 		if (q != p + 1 || q + 6 >= e || q[6] != '=')
 			return -1;
@@ -211,23 +183,23 @@ sip_scan_response(const char *buf, size_t len, struct sip_scan_response *out)
 	}
 	if (buf[11] != ' ' && buf[11] != '\r' && buf[11] != '\n')
 		return -1;
-	e = scan_line_end(p, end);
+	e = sip_line_end(p, end);
 	if (memchr(p, '\r', (size_t)(e - p)) != NULL)
 		return -1;
-	p = scan_next_line(e, end);
+	p = sip_next_line(e, end);
 	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end &&
 	    p[1] == '\n')) {
 		const char *colon, *name_end, *v;
 		size_t n;
 
-		e = scan_line_end(p, end);
+		e = sip_line_end(p, end);
 		/* Folding, a lone CR: left to the parser. */
 		if (*p == ' ' || *p == '\t' ||
 		    memchr(p, '\r', (size_t)(e - p)) != NULL)
 			return -1;
 		if ((colon = memchr(p, ':', (size_t)(e - p))) == NULL)
 			return -1;
-		for (name_end = p; name_end < colon && is_token_char(*name_end);
+		for (name_end = p; name_end < colon && sip_is_token_char(*name_end);
 		    name_end++)
 			;
 		if (name_end == p || name_end != colon)
@@ -255,7 +227,7 @@ sip_scan_response(const char *buf, size_t len, struct sip_scan_response *out)
 				return -1;
 			have_cseq = 1;
 		}
-		p = scan_next_line(e, end);
+		p = sip_next_line(e, end);
 	}
 	return have_via && have_cseq ? 0 : -1;
 }
