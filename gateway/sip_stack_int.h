@@ -21,6 +21,12 @@
 #define SIP_T2_MS	4000	/* longest non-INVITE retransmission interval */
 #define SIP_T4_MS	5000	/* longest a message stays in the network */
 #define SIP_TIMER_F_MS	(64 * SIP_T1_MS)	/* also Timers H and J */
+/*
+ * INVITE refusals kept for retransmission until their ACK: each lives up
+ * to Timer H, so a flood of INVITEs without ACKs is held to this many;
+ * beyond it a refusal is sent once, as a stateless proxy would.
+ */
+#define SIP_REFUSALS_MAX	4096
 
 struct sip_completed;
 struct evdns_base;
@@ -39,6 +45,7 @@ struct sip_stack {
 	TAILQ_HEAD(, sip_tx) live;
 	TAILQ_HEAD(, sip_tx) dead;	/* freed from reap_ev, never in a callback */
 	size_t n_live;
+	size_t n_refusals;		/* INVITE refusals awaiting their ACK */
 	struct event *reap_ev;
 	struct event *housekeeping;	/* expires the completed cache */
 	int have_proxy;
@@ -78,6 +85,7 @@ struct sip_tx {
 	long long deadline_ms;		/* Timer F or H */
 	int responded;			/* server: final response sent */
 	int acked;			/* INVITE server: ACK seen (Timer I) */
+	int refusal_kept;		/* INVITE server: counted in n_refusals */
 	int dead;
 	sip_response_cb cb;		/* client: called exactly once */
 	void *cb_arg;

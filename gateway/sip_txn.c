@@ -93,6 +93,8 @@ sip_txn_kill(struct sip_tx *tx)
 	if (tx->dead)
 		return;
 	tx->dead = 1;
+	if (tx->refusal_kept)
+		s->n_refusals--;
 	if (tx->keyed)
 		strmap_remove(tx_map(tx), &tx->node);
 	tx->keyed = 0;

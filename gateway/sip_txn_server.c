@@ -301,8 +301,10 @@ server_completed(struct sip_tx *tx, const char *buf, size_t len,
 
 	tx->responded = 1;
 	if (tx->kind == SIP_TX_INVITE_SERVER && tx->keyed &&
-	    (copy = malloc(len)) != NULL) {
+	    s->n_refusals < SIP_REFUSALS_MAX && (copy = malloc(len)) != NULL) {
 		/* Our INVITE answers are refusals: retransmit until ACK. */
+		s->n_refusals++;
+		tx->refusal_kept = 1;
 		memcpy(copy, buf, len);
 		free(tx->wire);
 		tx->wire = copy;
