@@ -49,6 +49,7 @@ presence_pair_get(struct bridge_presence *bp, const char *contact_jid,
     const char *user_jid, int create)
 {
 	char *key = presence_pair_key(contact_jid, user_jid);
+	size_t key_len, contact_len, user_len;
 	struct strmap_node *n;
 	struct presence_pair *p;
 
@@ -58,19 +59,23 @@ presence_pair_get(struct bridge_presence *bp, const char *contact_jid,
 		free(key);
 		return n != NULL ? (struct presence_pair *)n : NULL;
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->contact_jid = strdup(contact_jid)) == NULL ||
-	    (p->user_jid = strdup(user_jid)) == NULL ||
-	    strmap_insert(&bp->pairs, &p->node, key) < 0) {
-		if (p != NULL) {
-			free(p->contact_jid);
-			free(p->user_jid);
-		}
-		free(p);
+	/* One block: a pair's strings never change. */
+	key_len = strlen(key) + 1;
+	contact_len = strlen(contact_jid) + 1;
+	user_len = strlen(user_jid) + 1;
+	p = calloc(1, sizeof(*p) + key_len + contact_len + user_len);
+	if (p == NULL) {
 		free(key);
 		return NULL;
 	}
-	p->key = key;
+	p->key = memcpy(p->strings, key, key_len);
+	p->contact_jid = memcpy(p->key + key_len, contact_jid, contact_len);
+	p->user_jid = memcpy(p->contact_jid + contact_len, user_jid, user_len);
+	free(key);
+	if (strmap_insert(&bp->pairs, &p->node, p->key) < 0) {
+		free(p);
+		return NULL;
+	}
 	p->authorized = -1;
 	p->x2s_retry_hint = -1;
 	p->x2s_expires_ask = bp->gw->cfg->presence_subscribe_expires;
@@ -87,9 +92,6 @@ presence_pair_maybe_free(struct bridge_presence *bp, struct presence_pair *p)
 	strmap_remove(&bp->pairs, &p->node);
 	s2x_cache_clear(p);
 	x2s_clear(bp, p);
-	free(p->key);
-	free(p->contact_jid);
-	free(p->user_jid);
 	free(p->contact_sip);
 	free(p->user_sip);
 	free(p);
@@ -155,20 +157,24 @@ presence_count(struct bridge_presence *bp, const char *user, int delta)
 {
 	char *key = presence_pair_key(user, "");
 	struct presence_user *u;
+	size_t key_len;
 
 	if (key == NULL)
 		return;
 	bp->n_subscriptions += (size_t)delta;
 	u = (struct presence_user *)strmap_find(&bp->users, key);
 	if (u == NULL && delta > 0) {
-		if ((u = calloc(1, sizeof(*u))) == NULL ||
-		    strmap_insert(&bp->users, &u->node, key) < 0) {
+		key_len = strlen(key) + 1;
+		if ((u = calloc(1, sizeof(*u) + key_len)) == NULL) {
+			free(key);
+			return;
+		}
+		memcpy(u->key, key, key_len);
+		if (strmap_insert(&bp->users, &u->node, u->key) < 0) {
 			free(u);
 			free(key);
 			return;
 		}
-		u->key = key;
-		key = NULL;
 	}
 	free(key);
 	if (u == NULL)
@@ -176,7 +182,6 @@ presence_count(struct bridge_presence *bp, const char *user, int delta)
 	u->n += (size_t)delta;
 	if (u->n == 0) {
 		strmap_remove(&bp->users, &u->node);
-		free(u->key);
 		free(u);
 	}
 }
@@ -582,7 +587,6 @@ bridge_presence_free(struct bridge_presence *bp)
 		struct presence_user *u = (struct presence_user *)n;
 
 		next = strmap_next(&bp->users, n);
-		free(u->key);
 		free(u);
 	}
 	strmap_free(&bp->pairs);

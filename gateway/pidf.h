@@ -92,4 +92,8 @@ const char *presence_show_name(enum presence_show show);
 int presence_show_from_name(const char *name, enum presence_show *show);
 int pidf_rpid_activity(const char *name, enum presence_show *show);
 
+/* pidf_pack.c */
+char *pidf_xmpp_pack(const struct pidf_xmpp *v, size_t n);
+int pidf_xmpp_unpack(const char *block, struct pidf_xmpp **out, size_t *n);
+
 #endif

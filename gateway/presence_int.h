@@ -61,6 +61,7 @@ struct presence_fetch {
 	time_t deadline;
 };
 
+/* Its three strings live in the same block, after the struct. */
 struct presence_pair {
 	struct strmap_node node;
 	char *key;			/* "C W", both bare, lower-case */
@@ -71,41 +72,43 @@ struct presence_pair {
 
 	/* X2S: W watches C; we are the subscriber. */
 	enum x2s_state x2s;
+	unsigned x2s_gen;		/* bumped when the dialog is dropped */
 	struct dialog_ref x2s_ref;	/* key NULL when there is no dialog */
 	struct sip_dialog x2s_dlg;
-	unsigned x2s_gen;		/* bumped when the dialog is dropped */
 	int x2s_in_flight;		/* a SUBSCRIBE awaits its answer */
+	int x2s_expires_ask;		/* Expires to ask for (423 raises it) */
 	time_t x2s_expires_at;
 	time_t x2s_refresh_at;
 	time_t x2s_retry_at;		/* 0: none scheduled */
-	int x2s_expires_ask;		/* Expires to ask for (423 raises it) */
 	int x2s_last_status;		/* of the last SUBSCRIBE answer */
+	int w_online;			/* W showed she is online (§5.2.2) */
 	long x2s_retry_hint;		/* retry-after the SIP side gave, or -1 */
 	char **x2s_resources;		/* resources W was told are available */
 	size_t n_x2s_resources;
-	char *x2s_body;			/* the last NOTIFY's PIDF */
-	int w_online;			/* W showed she is online (§5.2.2) */
+	char *x2s_view;			/* what the last NOTIFY told W, packed
+					   (pidf_xmpp_pack): probes' answer */
 	time_t x2s_probe_deadline;	/* probe before refresh (§8.1) */
 
 	/* S2X: C watches W; we are the notifier. */
 	int authorized;			/* W's answer: 1, 0, -1 unknown */
+	int cache_known;		/* we have heard W's presence */
 	struct presence_watcher *watchers;
 	size_t n_watchers;
 	struct presence_tuple *cache;	/* W's resources as C may see them */
 	size_t n_cache;
-	int cache_known;		/* we have heard W's presence */
 	int x2s_stored;
+	char strings[];			/* key, contact_jid, user_jid */
 };
 
 /* Called for each "key=value" line of a stored record. */
 typedef int (*presence_field_cb)(void *arg, const char *key,
     const char *value);
 
-/* Per-user counts for the limits (RFC 8048 §8). */
+/* Per-user counts for the limits (RFC 8048 §8), the key in the block. */
 struct presence_user {
 	struct strmap_node node;
-	char *key;
 	size_t n;
+	char key[];
 };
 
 struct bridge_presence {

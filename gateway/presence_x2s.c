@@ -85,8 +85,8 @@ x2s_clear(struct bridge_presence *bp, struct presence_pair *p)
 {
 	drop_dialog(bp, p);
 	clear_resources(p);
-	free(p->x2s_body);
-	p->x2s_body = NULL;
+	free(p->x2s_view);
+	p->x2s_view = NULL;
 	p->x2s_retry_at = 0;
 }
 
@@ -113,31 +113,21 @@ usable_resource(const char *r)
 }
 
 /*
- * A NOTIFY body as presence for `to` (RFC 8048 §6.3, Table 2): one
- * stanza per tuple, from C/resource. With track, resources that vanished
- * since the last body are sent unavailable, and the list is kept.
+ * C's presence as stanzas to `to` (RFC 8048 §6.3, Table 2): one per
+ * entry, from C/resource. With track, resources that vanished since the
+ * last view are sent unavailable, and the list is kept.
  */
 static void
-send_body(struct bridge_presence *bp, struct presence_pair *p,
-    const char *contact_jid, const char *to, const char *body, size_t len,
-    const char *lang, int track)
+send_view(struct bridge_presence *bp, struct presence_pair *p,
+    const char *contact_jid, const char *to, const struct pidf_xmpp *v,
+    size_t n, const char *lang, int track)
 {
-	struct presence_doc doc;
-	struct pidf_xmpp *v = NULL;
-	char *cause = NULL, **now = NULL;
-	size_t n = 0, n_now = 0;
+	char **now = NULL;
+	size_t n_now = 0;
 	char from[PRESENCE_FULL_JID_MAX];
 
-	if (pidf_parse(body, len, &doc, &cause) < 0) {
-		log_info("presence: PIDF from %s refused: %s", contact_jid,
-		    cause != NULL ? cause : "unreadable");
-		free(cause);
+	if (track && (now = calloc(n > 0 ? n : 1, sizeof(*now))) == NULL)
 		return;
-	}
-	if (pidf_to_xmpp(&doc, &v, &n) < 0)
-		goto out;
-	if (track && (now = calloc(n, sizeof(*now))) == NULL)
-		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct im_presence pr;
 		const char *res = usable_resource(v[i].resource);
@@ -185,24 +175,69 @@ send_body(struct bridge_presence *bp, struct presence_pair *p,
 		clear_resources(p);
 		p->x2s_resources = now;
 		p->n_x2s_resources = n_now;
-		now = NULL;
 	}
-out:
-	free(now);
+}
+
+/*
+ * A NOTIFY body read as C's presence (RFC 8048 §6.3): *v and *n, which
+ * borrow from *doc. -1 (logged) if the body is not usable PIDF.
+ */
+static int
+read_body(const char *contact_jid, const char *body, size_t len,
+    struct presence_doc *doc, struct pidf_xmpp **v, size_t *n)
+{
+	char *cause = NULL;
+
+	*v = NULL;
+	*n = 0;
+	if (pidf_parse(body, len, doc, &cause) < 0) {
+		log_info("presence: PIDF from %s refused: %s", contact_jid,
+		    cause != NULL ? cause : "unreadable");
+		free(cause);
+		return -1;
+	}
+	if (pidf_to_xmpp(doc, v, n) < 0) {
+		pidf_doc_free(doc);
+		return -1;
+	}
+	return 0;
+}
+
+/* A NOTIFY body as presence for `to`, once (a fetch's answer). */
+static void
+send_body(struct bridge_presence *bp, const char *contact_jid,
+    const char *to, const char *body, size_t len)
+{
+	struct presence_doc doc;
+	struct pidf_xmpp *v;
+	size_t n;
+
+	if (read_body(contact_jid, body, len, &doc, &v, &n) < 0)
+		return;
+	send_view(bp, NULL, contact_jid, to, v, n, NULL, 0);
 	free(v);
 	pidf_doc_free(&doc);
 }
 
-/* Answers a probe from the cache: the last NOTIFY body, else offline. */
+/* Answers a probe from the cache: the last NOTIFY's view, else offline. */
 void
 x2s_send_cached(struct bridge_presence *bp, struct presence_pair *p,
     const char *to)
 {
-	if (p->x2s_body != NULL && p->x2s_body[0] != '\0')
-		send_body(bp, p, p->contact_jid, to, p->x2s_body,
-		    strlen(p->x2s_body), NULL, 0);
-	else
+	struct pidf_xmpp *v;
+	size_t n;
+
+	if (p->x2s_view == NULL) {
 		presence_send_simple(bp, p->contact_jid, to, "unavailable");
+		return;
+	}
+	if (pidf_xmpp_unpack(p->x2s_view, &v, &n) < 0) {
+		log_warnx("presence: out of memory answering %s for %s", to,
+		    p->contact_jid);
+		return;
+	}
+	send_view(bp, p, p->contact_jid, to, v, n, NULL, 0);
+	free(v);
 }
 
 /* The NOTIFY's body, if it has a PIDF one. */
@@ -225,22 +260,35 @@ pidf_body(const osip_message_t *req)
 	return b;
 }
 
-/* RFC 8048 §6.3: the NOTIFY's body becomes W's view of C. */
+/*
+ * RFC 8048 §6.3: the NOTIFY's body becomes W's view of C. The view is
+ * kept packed for probes; an unusable body leaves an empty one (a probe
+ * then learns nothing, as W did).
+ */
 static void
 forward_notify(struct bridge_presence *bp, struct presence_pair *p,
     const osip_message_t *req)
 {
 	const osip_body_t *b = pidf_body(req);
 	const char *lang = sip_header_value(req, "content-language", NULL);
-	char *copy;
+	struct presence_doc doc;
+	struct pidf_xmpp *v;
+	size_t n;
+	char *view;
 
 	if (b == NULL)
 		return;		/* no body: nothing new to say */
-	send_body(bp, p, p->contact_jid, p->user_jid, b->body, b->length,
-	    lang, 1);
-	if ((copy = strndup(b->body, b->length)) != NULL) {
-		free(p->x2s_body);
-		p->x2s_body = copy;
+	if (read_body(p->contact_jid, b->body, b->length, &doc, &v, &n) < 0) {
+		view = pidf_xmpp_pack(NULL, 0);
+	} else {
+		send_view(bp, p, p->contact_jid, p->user_jid, v, n, lang, 1);
+		view = pidf_xmpp_pack(v, n);
+		free(v);
+		pidf_doc_free(&doc);
+	}
+	if (view != NULL) {
+		free(p->x2s_view);
+		p->x2s_view = view;
 	}
 }
 
@@ -454,7 +502,7 @@ x2s_event(struct bridge_presence *bp, struct presence_pair *p,
 	if (a & X2S_ACT_SEND_PRESENCE) {
 		if (notify != NULL)
 			forward_notify(bp, p, notify);
-		else if (p->x2s_body != NULL)
+		else if (p->x2s_view != NULL)
 			x2s_send_cached(bp, p, p->user_jid);
 	}
 	if (a & X2S_ACT_SEND_UNSUBSCRIBED) {
@@ -659,8 +707,8 @@ x2s_on_notify(struct bridge_presence *bp, struct dialog_ref *ref,
 			return;
 		}
 		if (b != NULL && ss.state != SUB_STATE_PENDING)
-			send_body(bp, NULL, f->contact_jid, f->reply_to,
-			    b->body, b->length, NULL, 0);
+			send_body(bp, f->contact_jid, f->reply_to, b->body,
+			    b->length);
 		if (b != NULL || ss.state == SUB_STATE_TERMINATED)
 			fetch_free(bp, f);
 		return;
