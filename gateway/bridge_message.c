@@ -283,17 +283,6 @@ jid_domain_of(const char *jid, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* The first Content-Encoding, if any. */
-static const char *
-content_encoding(const osip_message_t *req)
-{
-	osip_content_encoding_t *ce = NULL;
-
-	if (osip_message_get_content_encoding(req, 0, &ce) >= 0 && ce != NULL)
-		return ce->value;
-	return sip_header_value(req, "content-encoding", "e");
-}
-
 /* Maps a mapping failure to a SIP status and reason. */
 static int
 map_failure_status(int r, const char **reason)
@@ -318,22 +307,19 @@ map_failure_status(int r, const char **reason)
 /* A SIP MESSAGE arrived: translate it (RFC 7572 §5) and send it on. */
 void
 bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
-    const osip_message_t *req)
+    const struct sip_message_fields *req)
 {
 	struct gateway *gw = bm->gw;
 	struct content_text text = { 0 };
 	struct im_message m = { 0 };
 	struct pending_in *p = NULL;
-	osip_body_t *body = NULL;
-	char *ruri = NULL, *from_uri = NULL, *to_uri = NULL, *ctype = NULL;
-	char *to_jid = NULL, *from_jid = NULL, *cause = NULL, *thread = NULL;
+	const char *ruri = req->ruri, *from_uri = req->from_uri;
+	const char *to_uri = req->to_uri;
+	char *to_jid = NULL, *from_jid = NULL, *cause = NULL;
 	char id[48], domain[1024];
 	const char *reason;
 	int r, status;
 
-	ruri = sip_uri_string(req->req_uri);
-	from_uri = sip_uri_string(req->from->url);
-	to_uri = sip_uri_string(req->to->url);
 	if (ruri == NULL || from_uri == NULL || to_uri == NULL) {
 		answer(bm, tx, 400, "Unreadable address", NULL);
 		goto out;
@@ -381,15 +367,10 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		answer(bm, tx, 403, "Sender not served by this gateway", NULL);
 		goto out;
 	}
-	if (req->content_type != NULL &&
-	    osip_content_type_to_str(req->content_type, &ctype) != 0)
-		ctype = NULL;
-	osip_message_get_body(req, 0, &body);
 	free(cause);
 	cause = NULL;
-	r = content_to_text(ctype, content_encoding(req),
-	    body != NULL ? body->body : "", body != NULL ? body->length : 0,
-	    &text, &cause);
+	r = content_to_text(req->content_type, req->content_encoding,
+	    req->body != NULL ? req->body : "", req->body_len, &text, &cause);
 	if (r != CONTENT_TEXT) {
 		log_info("message: %s -> %s: body refused: %s", from_uri,
 		    ruri, cause != NULL ? cause : "unsupported");
@@ -409,19 +390,17 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		goto out;
 	}
 	snprintf(id, sizeof(id), "%s-%" PRIx64, bm->id_prefix, bm->next_seq);
-	if (osip_call_id_to_str(req->call_id, &thread) != 0)
-		thread = NULL;
 	m.from = from_jid;
 	m.to = to_jid;
 	m.id = id;
 	m.type = gw->cfg->message_type == XMPP_TYPE_CHAT ? "chat" : NULL;
-	m.lang = sip_header_value(req, "content-language", NULL);
+	m.lang = req->content_language;
 	if (m.lang == NULL)
 		m.lang = text.lang;
-	m.subject = sip_header_value(req, "subject", "s");
+	m.subject = req->subject;
 	if (m.subject == NULL)
 		m.subject = text.subject;
-	m.thread = thread;
+	m.thread = req->call_id;
 	m.body = text.text;
 	m.body_len = text.len;
 	strbuf_reset(&bm->sb);
@@ -440,8 +419,6 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	}
 	p->seq = bm->next_seq++;
 	p->tx = tx;
-	/* Everything the answer needs is copied: req dies with this turn. */
-	sip_tx_forget_request(tx);
 	p->to_full_jid = strchr(to_jid, '/') != NULL;
 	pending_insert(bm, p);
 	jid_domain_of(to_jid, domain, sizeof(domain));
@@ -452,11 +429,6 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	log_debug("message: %s -> %s sent as %s", from_uri, to_jid, id);
 out:
 	content_text_clear(&text);
-	osip_free(ctype);
-	osip_free(thread);
-	osip_free(ruri);
-	osip_free(from_uri);
-	osip_free(to_uri);
 	free(to_jid);
 	free(from_jid);
 	free(cause);

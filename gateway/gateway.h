@@ -14,6 +14,7 @@ struct config;
 struct map_table;
 struct sip_stack;
 struct sip_tx;
+struct sip_message_fields;
 struct xmpp_link;
 struct xmpp_in_message;
 struct bridge_message;
@@ -36,6 +37,8 @@ struct gateway {
 /* router.c: the first stop of every SIP request and XMPP stanza. */
 void router_sip_request(void *arg, struct sip_tx *tx,
     const osip_message_t *req);
+void router_sip_message(void *arg, struct sip_tx *tx,
+    const struct sip_message_fields *fields);
 void router_xmpp_message(void *arg, const struct xmpp_in_message *msg);
 void router_xmpp_presence(void *arg, const struct xmpp_in_presence *pres);
 void router_xmpp_up(void *arg);
@@ -47,7 +50,7 @@ void gateway_answer(struct gateway *gw, struct sip_tx *tx, int status,
 struct bridge_message *bridge_message_new(struct gateway *gw);
 void bridge_message_free(struct bridge_message *bm);
 void bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
-    const osip_message_t *req);
+    const struct sip_message_fields *req);
 void bridge_message_from_xmpp(struct bridge_message *bm,
     const struct xmpp_in_message *msg);
 size_t bridge_message_pending(const struct bridge_message *bm);

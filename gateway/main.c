@@ -174,7 +174,8 @@ main(int argc, char **argv)
 		.message_cb = router_xmpp_message,
 		.presence_cb = router_xmpp_presence,
 	};
-	struct sip_stack_handlers sh = { .request_cb = router_sip_request };
+	struct sip_stack_handlers sh = { .request_cb = router_sip_request,
+	    .message_cb = router_sip_message };
 	struct event *ev_term, *ev_int, *ev_hup;
 	struct mapping_reload *reload;
 	struct config cfg;

@@ -103,7 +103,7 @@ answer_options(struct gateway *gw, struct sip_tx *tx)
 	sip_respond(gw->sip, tx, resp);
 }
 
-/* Every new SIP request. */
+/* Every new SIP request but MESSAGE. */
 void
 router_sip_request(void *arg, struct sip_tx *tx, const osip_message_t *req)
 {
@@ -114,9 +114,7 @@ router_sip_request(void *arg, struct sip_tx *tx, const osip_message_t *req)
 		gateway_answer(gw, tx, 503, "Gateway shutting down", NULL);
 		return;
 	}
-	if (strcmp(method, "MESSAGE") == 0)
-		bridge_message_from_sip(gw->messages, tx, req);
-	else if (strcmp(method, "SUBSCRIBE") == 0 ||
+	if (strcmp(method, "SUBSCRIBE") == 0 ||
 	    strcmp(method, "NOTIFY") == 0)
 		bridge_presence_from_sip(gw->presence, tx, req);
 	else if (strcmp(method, "OPTIONS") == 0)
@@ -131,6 +129,20 @@ router_sip_request(void *arg, struct sip_tx *tx, const osip_message_t *req)
 		gateway_answer(gw, tx, 405, NULL, NULL);
 	} else
 		gateway_answer(gw, tx, 501, NULL, NULL);
+}
+
+/* Every new SIP MESSAGE. */
+void
+router_sip_message(void *arg, struct sip_tx *tx,
+    const struct sip_message_fields *fields)
+{
+	struct gateway *gw = arg;
+
+	if (gw->shutting_down) {
+		gateway_answer(gw, tx, 503, "Gateway shutting down", NULL);
+		return;
+	}
+	bridge_message_from_sip(gw->messages, tx, fields);
 }
 
 /* Every <message/> from the component link. */

@@ -60,6 +60,27 @@ sip_random_token(char *out, size_t len)
 	out[len - 1 < 2 * n ? len - 1 : 2 * n] = '\0';
 }
 
+/*
+ * RFC 3261 §18.2.1 received and RFC 3581 rport on the top Via of a request
+ * that came from host:port. With rport, received is set even where the
+ * sent-by says the same (RFC 3581 §4); libosip2 sets it only where they
+ * differ.
+ */
+void
+sip_request_fix_via(osip_message_t *req, const char *host, int port)
+{
+	osip_via_t *via;
+	osip_generic_param_t *rport = NULL, *received = NULL;
+
+	osip_message_fix_last_via_header(req, host, port);
+	if ((via = osip_list_get(&req->vias, 0)) != NULL &&
+	    osip_via_param_get_byname(via, "rport", &rport) == 0 &&
+	    rport != NULL &&
+	    (osip_via_param_get_byname(via, "received", &received) != 0 ||
+	    received == NULL))
+		osip_via_set_received(via, osip_strdup(host));
+}
+
 /* Returns a URI as a malloc'ed string (libosip2's allocator is malloc). */
 char *
 sip_uri_string(const osip_uri_t *uri)

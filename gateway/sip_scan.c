@@ -64,8 +64,8 @@ skip_ipv6(const char *p, const char *e)
  * drops a Via it cannot read and takes the next as the top one; anything
  * less plain is left to it.
  */
-static int
-via_plain(const char *v, const char *e)
+int
+sip_scan_via_plain(const char *v, const char *e)
 {
 	const char *p = v + 8;
 
@@ -134,7 +134,7 @@ via_branch(const char *v, const char *e, char *out, size_t size)
 
 	if (comma != NULL)
 		e = comma;
-	if (!via_plain(v, e))
+	if (!sip_scan_via_plain(v, e))
 		return -1;
 	/* A quoted parameter may hide a comma or a ";branch=": parser's job. */
 	if (memchr(v, '"', (size_t)(e - v)) != NULL)

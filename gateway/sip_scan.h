@@ -25,5 +25,6 @@ struct sip_scan_response {
 /* sip_scan.c */
 int sip_scan_response(const char *buf, size_t len,
     struct sip_scan_response *out);
+int sip_scan_via_plain(const char *v, const char *e);
 
 #endif

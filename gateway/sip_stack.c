@@ -21,6 +21,7 @@
 #include "log.h"
 #include "sip_completed.h"
 #include "sip_frame.h"
+#include "sip_request_scan.h"
 #include "sip_stack_int.h"
 #include "sip_transport.h"
 
@@ -84,6 +85,42 @@ missing_mandatory(const osip_message_t *m)
 	return NULL;
 }
 
+/*
+ * The numeric source address of peer, as received= carries it (RFC 3261
+ * §18.2.1), and returns its port. IPv4 is written by hand: this runs for
+ * every request.
+ */
+int
+sip_peer_host(const struct sip_peer *peer, char *out, size_t size)
+{
+	const struct sockaddr *sa = (const void *)&peer->addr;
+
+	if (peer->addr.ss_family == AF_INET && size >= 16) {
+		const struct sockaddr_in *sin = (const void *)sa;
+		const unsigned char *b = (const void *)&sin->sin_addr;
+		char *p = out;
+
+		for (int i = 0; i < 4; i++) {
+			if (b[i] >= 100)
+				*p++ = (char)('0' + b[i] / 100);
+			if (b[i] >= 10)
+				*p++ = (char)('0' + b[i] / 10 % 10);
+			*p++ = (char)('0' + b[i] % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return ntohs(sin->sin_port);
+	}
+	if (peer->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		evutil_inet_ntop(AF_INET6, &sin6->sin6_addr, out, size);
+		return ntohs(sin6->sin6_port);
+	}
+	if (size > 0)
+		out[0] = '\0';
+	return 0;
+}
+
 /* Everything the transport hands up lands here. */
 static void
 recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
@@ -91,6 +128,7 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 {
 	struct sip_stack *s = arg;
 	osip_message_t *msg = NULL;
+	struct sip_request_scan scan;
 	const char *why;
 	char who[80];
 
@@ -98,6 +136,12 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 	    memcmp(buf, "SIP/2.0 2", 9) == 0 &&
 	    sip_txn_response_quick(s, buf, len))
 		return;
+	/* A plain MESSAGE needs no message model (sip_request_scan.h). */
+	if (frame == SIP_FRAME_OK && len > 8 && buf[0] == 'M' &&
+	    sip_request_scan(buf, len, &scan) == 0) {
+		sip_txn_message_in(s, &scan, from, buf, len);
+		return;
+	}
 	if (osip_message_init(&msg) != 0 ||
 	    osip_message_parse(msg, buf, len) != 0) {
 		sip_peer_format(from, who, sizeof(who));
@@ -125,18 +169,9 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 	}
 	if (MSG_IS_REQUEST(msg)) {
 		char host[64];
-		const struct sockaddr *sa = (const void *)&from->addr;
-		int port = from->addr.ss_family == AF_INET ?
-		    ntohs(((const struct sockaddr_in *)sa)->sin_port) :
-		    ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+		int port = sip_peer_host(from, host, sizeof(host));
 
-		/* RFC 3261 §18.2.1 received, RFC 3581 rport. */
-		evutil_inet_ntop(from->addr.ss_family,
-		    from->addr.ss_family == AF_INET ?
-		    (const void *)&((const struct sockaddr_in *)sa)->sin_addr :
-		    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    host, sizeof(host));
-		osip_message_fix_last_via_header(msg, host, port);
+		sip_request_fix_via(msg, host, port);
 		sip_txn_request_in(s, msg, from, buf, len);
 	} else
 		sip_txn_response_in(s, msg, from);
@@ -232,6 +267,7 @@ sip_stack_new(struct event_base *base, const struct config *cfg,
 	strbuf_init(&s->scratch);
 	strbuf_init(&s->scratch_vias);
 	strbuf_init(&s->scratch_recipe);
+	strbuf_init(&s->scratch_fields);
 	TAILQ_INIT(&s->live);
 	TAILQ_INIT(&s->dead);
 	s->transport = sip_transport_new(base, cfg, recv_cb, s);
@@ -295,6 +331,7 @@ sip_stack_free(struct sip_stack *s)
 	strbuf_free(&s->scratch);
 	strbuf_free(&s->scratch_vias);
 	strbuf_free(&s->scratch_recipe);
+	strbuf_free(&s->scratch_fields);
 	free(s->proxy_route);
 	sip_completed_free(s->completed);
 	free(s);

@@ -16,16 +16,39 @@ struct event_base;
 struct config;
 struct sip_stack;
 struct sip_tx;
+struct strbuf;
+struct sip_request_scan;
+
+/*
+ * What translating a MESSAGE needs of it (RFC 7572 §5), however it was
+ * read: NUL-terminated strings (NULL: the header is absent; ruri, from_uri
+ * and to_uri are NULL only if libosip2 could not print them) and the body.
+ * Valid during the call they are passed to.
+ */
+struct sip_message_fields {
+	const char *ruri, *from_uri, *to_uri, *call_id;
+	const char *content_type, *content_encoding;
+	const char *content_language, *subject;
+	const char *body;
+	size_t body_len;
+};
 
 struct sip_stack_handlers {
 	/*
-	 * A new request (never a retransmission). The handler answers it,
-	 * now or later, with sip_respond() or sip_respond_lines(); until
-	 * then tx stays valid. req stays valid as long, unless the handler
-	 * lets it go earlier with sip_tx_forget_request().
+	 * A new request other than MESSAGE (never a retransmission). The
+	 * handler answers it, now or later, with sip_respond() or
+	 * sip_respond_lines(); until then tx stays valid. req stays valid
+	 * as long, unless the handler lets it go earlier with
+	 * sip_tx_forget_request().
 	 */
 	void (*request_cb)(void *arg, struct sip_tx *tx,
 	    const osip_message_t *req);
+	/*
+	 * A new MESSAGE: the same, but the handler gets its fields only;
+	 * it answers with sip_respond_lines(), sip_tx_request() is NULL.
+	 */
+	void (*message_cb)(void *arg, struct sip_tx *tx,
+	    const struct sip_message_fields *fields);
 };
 
 /*
@@ -76,6 +99,13 @@ int sip_message_add_header(osip_message_t *msg, const char *name,
 int sip_message_set_body(osip_message_t *msg, const char *content_type,
     const char *body, size_t len);
 char *sip_uri_string(const osip_uri_t *uri);
+void sip_request_fix_via(osip_message_t *req, const char *host, int port);
+
+/* sip_message_fields.c: a MESSAGE's fields, copied into sb */
+int sip_message_fields_from_osip(const osip_message_t *req,
+    struct strbuf *sb, struct sip_message_fields *out);
+int sip_message_fields_from_scan(const struct sip_request_scan *scan,
+    struct strbuf *sb, struct sip_message_fields *out);
 void sip_random_token(char *out, size_t len);
 
 #endif

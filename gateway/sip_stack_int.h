@@ -55,6 +55,7 @@ struct sip_stack {
 	struct strbuf scratch;		/* responses are built here */
 	struct strbuf scratch_vias;
 	struct strbuf scratch_recipe;
+	struct strbuf scratch_fields;	/* a MESSAGE's fields for the bridge */
 };
 
 enum sip_tx_kind {
@@ -95,6 +96,9 @@ struct sip_tx {
 	int quick;			/* client: a 2xx needs no parsing (MESSAGE) */
 };
 
+/* sip_stack.c */
+int sip_peer_host(const struct sip_peer *peer, char *out, size_t size);
+
 /* sip_txn.c: what both kinds share */
 long long sip_now_ms(void);
 struct sip_tx *sip_txn_new(struct sip_stack *s, enum sip_tx_kind kind);
@@ -110,6 +114,9 @@ void sip_txn_free_all(struct sip_stack *s);
 /* sip_txn_server.c */
 void sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
     const struct sip_peer *from, const char *raw, size_t raw_len);
+void sip_txn_message_in(struct sip_stack *s,
+    const struct sip_request_scan *scan, const struct sip_peer *from,
+    const char *raw, size_t raw_len);
 void sip_txn_invite_timer(struct sip_tx *tx, long long left);
 
 /* sip_txn_client.c */

@@ -16,34 +16,78 @@
 #include "log.h"
 #include "sip_completed.h"
 #include "sip_reply.h"
+#include "sip_request_scan.h"
 #include "sip_stack_int.h"
 
 /*
  * Where responses to a request go (RFC 3261 §18.2.2, RFC 3581): back on
  * its connection over TCP; over UDP to the address it came from, at the
- * port it came from if the Via asked so with rport, else at the Via's
- * sent-by port.
+ * port it came from if its top Via asked so with rport, else at the Via's
+ * sent-by port (0: none, 5060).
  */
 static void
-reply_destination(const osip_message_t *req, const struct sip_peer *from,
+reply_destination(const struct sip_peer *from, int rport, int port,
     struct sip_peer *to)
 {
-	osip_via_t *via = osip_list_get(&req->vias, 0);
-	osip_generic_param_t *rport = NULL;
-	int port;
-
 	*to = *from;
-	if (from->proto != IPPROTO_UDP || via == NULL ||
-	    (osip_via_param_get_byname(via, "rport", &rport) == 0 &&
-	    rport != NULL))
+	if (from->proto != IPPROTO_UDP || rport)
 		return;
-	port = via->port != NULL ? atoi(via->port) : 5060;
-	if (port <= 0 || port > 65535)
+	if (port == 0)
+		port = 5060;
+	if (port < 0 || port > 65535)
 		return;
 	if (to->addr.ss_family == AF_INET)
 		((struct sockaddr_in *)&to->addr)->sin_port = htons(port);
 	else
 		((struct sockaddr_in6 *)&to->addr)->sin6_port = htons(port);
+}
+
+/* reply_destination() for a request libosip2 parsed. */
+static void
+reply_destination_parsed(const osip_message_t *req,
+    const struct sip_peer *from, struct sip_peer *to)
+{
+	osip_via_t *via = osip_list_get(&req->vias, 0);
+	osip_generic_param_t *rport = NULL;
+
+	if (via == NULL) {
+		*to = *from;
+		return;
+	}
+	reply_destination(from, osip_via_param_get_byname(via, "rport",
+	    &rport) == 0 && rport != NULL,
+	    via->port != NULL ? (atoi(via->port) > 0 ? atoi(via->port) : -1) :
+	    0, to);
+}
+
+/* reply_destination() for a request sip_request_scan() read. */
+static void
+reply_destination_scanned(const struct sip_request_scan *scan,
+    const struct sip_peer *from, struct sip_peer *to)
+{
+	int port = 0;
+
+	/* At most five digits: the scan checked. */
+	for (size_t i = 0; scan->via_port.p != NULL && i < scan->via_port.n;
+	    i++)
+		port = port * 10 + (scan->via_port.p[i] - '0');
+	if (scan->via_port.p != NULL && port == 0)
+		port = -1;
+	reply_destination(from, scan->via_rport.p != NULL, port, to);
+}
+
+/* The Via lines of a response to a request, parsed or scanned. */
+static int
+request_vias(struct strbuf *out, const osip_message_t *req,
+    const struct sip_request_scan *scan, const struct sip_peer *from)
+{
+	char host[64];
+	int port;
+
+	if (req != NULL)
+		return sip_reply_vias(out, req);
+	port = sip_peer_host(from, host, sizeof(host));
+	return sip_request_scan_vias(scan, host, port, out);
 }
 
 /* The key a request's server transaction is found by, or NULL. */
@@ -99,16 +143,14 @@ next_field(const char *p, const char *end)
 
 /* Sends the kept answer to a retransmitted request again. */
 static void
-answer_again(struct sip_stack *s, const osip_message_t *req,
-    const struct sip_peer *from, const char *raw, size_t raw_len,
-    const char *kept, size_t len)
+answer_again(struct sip_stack *s, const struct sip_peer *to,
+    const char *vias, const char *raw, size_t raw_len, const char *kept,
+    size_t len)
 {
-	struct sip_peer to;
 	const char *status, *reason, *tag, *extra, *end = kept + len;
 
-	reply_destination(req, from, &to);
 	if (len > 1 && kept[0] == KEPT_RESPONSE) {
-		sip_transport_send(s->transport, &to, kept + 1, len - 1);
+		sip_transport_send(s->transport, to, kept + 1, len - 1);
 		return;
 	}
 	/* Four NUL-terminated fields, written by keep_recipe(). */
@@ -119,17 +161,131 @@ answer_again(struct sip_stack *s, const osip_message_t *req,
 	if (kept[0] != KEPT_RECIPE || extra == NULL ||
 	    next_field(extra, end) == NULL)
 		return;
-	strbuf_reset(&s->scratch_vias);
 	strbuf_reset(&s->scratch);
-	if (sip_reply_vias(&s->scratch_vias, req) < 0 ||
-	    sip_reply_build(&s->scratch, raw, sip_reply_header_block(raw,
-	    raw_len), s->scratch_vias.buf, atoi(status),
+	if (vias == NULL || sip_reply_build(&s->scratch, raw,
+	    sip_reply_header_block(raw, raw_len), vias, atoi(status),
 	    *reason != '\0' ? reason : NULL, *tag != '\0' ? tag : NULL,
 	    extra) < 0) {
 		log_warnx("sip: cannot answer a retransmission again");
 		return;
 	}
-	sip_transport_send(s->transport, &to, s->scratch.buf, s->scratch.len);
+	sip_transport_send(s->transport, to, s->scratch.buf, s->scratch.len);
+}
+
+/*
+ * Whether the request with key was seen before: then it is answered as
+ * before, or absorbed while the bridge works on it (§17.2.1, §17.2.2).
+ */
+static int
+seen_before(struct sip_stack *s, const char *key, int invite,
+    const osip_message_t *req, const struct sip_request_scan *scan,
+    const struct sip_peer *from, const struct sip_peer *reply_to,
+    const char *raw, size_t raw_len)
+{
+	struct sip_tx *tx = (struct sip_tx *)strmap_find(&s->servers, key);
+	const char *rbuf;
+	size_t rlen;
+
+	if (tx != NULL) {
+		/* In progress: the last response again, if any. */
+		if (tx->wire != NULL)
+			sip_txn_send_wire(tx, &tx->reply_to);
+		return 1;
+	}
+	if (invite || !sip_completed_get(s->completed, key, sip_now_ms(),
+	    &rbuf, &rlen))
+		return 0;
+	/*
+	 * Completed: the final response again, where this copy asks for it
+	 * (a NAT may have moved it).
+	 */
+	strbuf_reset(&s->scratch_vias);
+	answer_again(s, reply_to, request_vias(&s->scratch_vias, req, scan,
+	    from) == 0 ? s->scratch_vias.buf : NULL, raw, raw_len, rbuf, rlen);
+	return 1;
+}
+
+/*
+ * A server transaction for a new request, indexed by key (taken; NULL
+ * over streams), with a copy of its header block to answer from.
+ */
+static struct sip_tx *
+server_open(struct sip_stack *s, int invite, char *key,
+    const struct sip_peer *from, const struct sip_peer *reply_to,
+    int to_tagged, const char *raw, size_t raw_len)
+{
+	struct sip_tx *tx;
+
+	if ((tx = sip_txn_new(s, invite ? SIP_TX_INVITE_SERVER :
+	    SIP_TX_SERVER)) == NULL) {
+		log_error("sip: out of memory for a transaction");
+		free(key);
+		return NULL;
+	}
+	tx->to_tagged = to_tagged;
+	tx->hdr_len = sip_reply_header_block(raw, raw_len);
+	if ((tx->hdr = malloc(tx->hdr_len)) != NULL)
+		memcpy(tx->hdr, raw, tx->hdr_len);
+	tx->peer = *from;
+	tx->reply_to = *reply_to;
+	sip_random_token(tx->to_tag, sizeof(tx->to_tag));
+	if (key != NULL && sip_txn_index(tx, key) < 0) {
+		/* Cannot happen after seen_before(), bar memory. */
+		tx->key = NULL;
+		free(key);
+	}
+	return tx;
+}
+
+/*
+ * A MESSAGE handed to the bridge as its fields. It has read what it needs
+ * when this returns; what it answers later comes from the header block:
+ * libosip2's model of the request goes now, in the turn it was made
+ * (long-lived, its hundred small blocks made malloc slow under load).
+ */
+static void
+message_to_bridge(struct sip_stack *s, struct sip_tx *tx,
+    const struct sip_message_fields *fields)
+{
+	s->handlers.message_cb(s->arg, tx, fields);
+	if (!tx->responded && !tx->dead)
+		sip_tx_forget_request(tx);
+}
+
+/* A plain MESSAGE read by sip_request_scan(): no libosip2 model at all. */
+void
+sip_txn_message_in(struct sip_stack *s, const struct sip_request_scan *scan,
+    const struct sip_peer *from, const char *raw, size_t raw_len)
+{
+	char buf[SIP_COMPLETED_KEY_MAX], *key = NULL;
+	struct sip_message_fields fields;
+	struct sip_peer reply_to;
+	struct strbuf vias;
+	struct sip_tx *tx;
+
+	reply_destination_scanned(scan, from, &reply_to);
+	if (from->proto == IPPROTO_UDP &&
+	    sip_request_scan_key(scan, buf, sizeof(buf)) == 0) {
+		if (seen_before(s, buf, 0, NULL, scan, from, &reply_to, raw,
+		    raw_len))
+			return;
+		key = strdup(buf);
+	}
+	if ((tx = server_open(s, 0, key, from, &reply_to, scan->to_tagged,
+	    raw, raw_len)) == NULL)
+		return;
+	strbuf_init(&vias);
+	if (request_vias(&vias, NULL, scan, from) == 0)
+		tx->vias = vias.buf;
+	else
+		strbuf_free(&vias);
+	if (sip_message_fields_from_scan(scan, &s->scratch_fields,
+	    &fields) < 0 || tx->vias == NULL) {
+		log_error("sip: out of memory for a MESSAGE");
+		sip_txn_kill(tx);
+		return;
+	}
+	message_to_bridge(s, tx, &fields);
 }
 
 /*
@@ -143,6 +299,8 @@ sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
 {
 	int invite = MSG_IS_INVITE(req);
 	osip_generic_param_t *to_tag = NULL;
+	struct sip_message_fields fields;
+	struct sip_peer reply_to;
 	struct sip_tx *tx;
 	char *key = NULL;
 
@@ -150,52 +308,33 @@ sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
 		ack_in(s, req, from);
 		return;
 	}
+	reply_destination_parsed(req, from, &reply_to);
 	if (from->proto == IPPROTO_UDP &&
-	    (key = server_key(req, req->sip_method)) != NULL) {
-		const char *rbuf;
-		size_t rlen;
-
-		tx = (struct sip_tx *)strmap_find(&s->servers, key);
-		if (tx != NULL) {
-			/* In progress: the last response again, if any. */
-			if (tx->wire != NULL)
-				sip_txn_send_wire(tx, &tx->reply_to);
-			goto drop;
-		}
-		if (!invite && sip_completed_get(s->completed, key,
-		    sip_now_ms(), &rbuf, &rlen)) {
-			/*
-			 * Completed (§17.2.2): the final response again, where
-			 * this copy asks for it (a NAT may have moved it).
-			 */
-			answer_again(s, req, from, raw, raw_len, rbuf, rlen);
-			goto drop;
-		}
+	    (key = server_key(req, req->sip_method)) != NULL &&
+	    seen_before(s, key, invite, req, NULL, from, &reply_to, raw,
+	    raw_len)) {
+		free(key);
+		osip_message_free(req);
+		return;
 	}
-	if ((tx = sip_txn_new(s, invite ? SIP_TX_INVITE_SERVER :
-	    SIP_TX_SERVER)) == NULL) {
-		log_error("sip: out of memory for a transaction");
-		goto drop;
+	if ((tx = server_open(s, invite, key, from, &reply_to,
+	    req->to != NULL && osip_to_get_tag(req->to, &to_tag) == 0 &&
+	    to_tag != NULL, raw, raw_len)) == NULL) {
+		osip_message_free(req);
+		return;
 	}
 	tx->req = req;
-	tx->to_tagged = req->to != NULL &&
-	    osip_to_get_tag(req->to, &to_tag) == 0 && to_tag != NULL;
-	tx->hdr_len = sip_reply_header_block(raw, raw_len);
-	if ((tx->hdr = malloc(tx->hdr_len)) != NULL)
-		memcpy(tx->hdr, raw, tx->hdr_len);
-	tx->peer = *from;
-	reply_destination(req, from, &tx->reply_to);
-	sip_random_token(tx->to_tag, sizeof(tx->to_tag));
-	if (key != NULL && sip_txn_index(tx, key) < 0) {
-		/* Cannot happen after the look-up above, bar memory. */
-		tx->key = NULL;
-		free(key);
+	if (!MSG_IS_MESSAGE(req)) {
+		s->handlers.request_cb(s->arg, tx, req);
+		return;
 	}
-	s->handlers.request_cb(s->arg, tx, req);
-	return;
-drop:
-	free(key);
-	osip_message_free(req);
+	if (sip_message_fields_from_osip(req, &s->scratch_fields,
+	    &fields) < 0) {
+		log_error("sip: out of memory for a MESSAGE");
+		sip_respond_status(s, tx, 500, NULL);
+		return;
+	}
+	message_to_bridge(s, tx, &fields);
 }
 
 /* Timers G, H and I of an INVITE refused over UDP; left: ms to Timer H. */
