@@ -229,12 +229,16 @@ s2x_pair_event(struct bridge_presence *bp, struct presence_pair *p,
 	}
 }
 
-/* The PIDF for W's cached presence (RFC 8048 §6.2, Table 1). */
+/*
+ * The PIDF for W's cached presence (RFC 8048 §6.2, Table 1), about entity
+ * (W's SIP address); p may be NULL when closed.
+ */
 static int
-build_pidf(struct strbuf *sb, const struct presence_pair *p, int closed)
+build_pidf(struct strbuf *sb, const char *entity,
+    const struct presence_pair *p, int closed)
 {
-	const char *entity = p->user_sip != NULL ? p->user_sip : "";
-
+	if (entity == NULL)
+		entity = "";
 	if (closed) {
 		struct presence_tuple t;
 
@@ -336,16 +340,13 @@ notify_send(struct bridge_presence *bp, struct presence_watcher *w)
 	sip_message_add_header(req, "Subscription-State", ss);
 	strbuf_init(&sb);
 	if (body && (w->pair != NULL || closed)) {
-		struct presence_pair *src = w->pair;
-		struct presence_pair tmp;
+		/* Detached: a closed PIDF needs no cache. */
+		const char *entity = w->pair != NULL ? w->pair->user_sip :
+		    w->dlg.local_uri;
 
-		if (src == NULL) {	/* detached: a closed PIDF needs no cache */
-			memset(&tmp, 0, sizeof(tmp));
-			tmp.user_sip = w->dlg.local_uri;
-			src = &tmp;
-		}
-		if (build_pidf(&sb, src, closed) < 0 || sip_message_set_body(req,
-		    "application/pidf+xml", sb.buf, sb.len) < 0)
+		if (build_pidf(&sb, entity, w->pair, closed) < 0 ||
+		    sip_message_set_body(req, "application/pidf+xml", sb.buf,
+		    sb.len) < 0)
 			log_warnx("presence: PIDF for %s not built",
 			    w->dlg.remote_uri);
 	}

@@ -62,24 +62,87 @@ sip_message_cseq(const osip_message_t *msg)
 	return n;
 }
 
-/* strdup that keeps NULL; -1 (via *failed) when memory runs out. */
-static char *
-dup_or_null(const char *s, int *failed)
-{
-	char *c;
-
-	if (s == NULL)
-		return NULL;
-	if ((c = strdup(s)) == NULL)
-		*failed = 1;
-	return c;
-}
-
 /* A header-safe string: no line breaks, which the store format uses. */
 static int
 one_line(const char *s)
 {
 	return s == NULL || strpbrk(s, "\r\n") == NULL;
+}
+
+/* The strings of each block of a dialog, in their order in the block. */
+static const size_t ids_fields[] = {
+	offsetof(struct sip_dialog, call_id),
+	offsetof(struct sip_dialog, local_tag),
+	offsetof(struct sip_dialog, local_uri),
+	offsetof(struct sip_dialog, remote_uri),
+};
+static const size_t peer_fields[] = {
+	offsetof(struct sip_dialog, remote_tag),
+	offsetof(struct sip_dialog, remote_target),
+	offsetof(struct sip_dialog, route_set),
+};
+#define N_IDS	(sizeof(ids_fields) / sizeof(ids_fields[0]))
+#define N_PEER	(sizeof(peer_fields) / sizeof(peer_fields[0]))
+
+/* The string pointer at offset in d. */
+static const char **
+slot(struct sip_dialog *d, size_t offset)
+{
+	return (const char **)(void *)((char *)d + offset);
+}
+
+/*
+ * Gives the strings of one block the n values (NULL stays NULL): a new
+ * block holds their copies and replaces the old one, so values may point
+ * into the old one. -1 if out of memory; d is then unchanged.
+ */
+static int
+set_block(struct sip_dialog *d, char **block, const size_t *fields,
+    size_t n, const char *const *values)
+{
+	size_t size = 0;
+	char *b = NULL, *at;
+
+	for (size_t i = 0; i < n; i++)
+		size += values[i] != NULL ? strlen(values[i]) + 1 : 0;
+	if (size > 0 && (b = malloc(size)) == NULL)
+		return -1;
+	at = b;
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+
+		if (values[i] == NULL) {
+			*slot(d, fields[i]) = NULL;
+			continue;
+		}
+		len = strlen(values[i]) + 1;
+		memcpy(at, values[i], len);
+		*slot(d, fields[i]) = at;
+		at += len;
+	}
+	free(*block);
+	*block = b;
+	return 0;
+}
+
+/* Sets the string at offset, keeping the others; -1 if out of memory. */
+static int
+set_field(struct sip_dialog *d, size_t offset, const char *value)
+{
+	const char *values[N_IDS > N_PEER ? N_IDS : N_PEER];
+	const size_t *fields = ids_fields;
+	size_t n = N_IDS;
+	char **block = &d->ids_block;
+
+	for (size_t i = 0; i < N_PEER; i++)
+		if (peer_fields[i] == offset) {
+			fields = peer_fields;
+			n = N_PEER;
+			block = &d->peer_block;
+		}
+	for (size_t i = 0; i < n; i++)
+		values[i] = fields[i] == offset ? value : *slot(d, fields[i]);
+	return set_block(d, block, fields, n, values);
 }
 
 /*
@@ -163,13 +226,8 @@ route_set(const osip_message_t *msg, int reverse, char **out)
 void
 sip_dialog_clear(struct sip_dialog *d)
 {
-	free(d->call_id);
-	free(d->local_tag);
-	free(d->remote_tag);
-	free(d->local_uri);
-	free(d->remote_uri);
-	free(d->remote_target);
-	free(d->route_set);
+	free(d->ids_block);
+	free(d->peer_block);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -197,30 +255,47 @@ int
 sip_dialog_uas_init(struct sip_dialog *d, const osip_message_t *req,
     const char *local_tag)
 {
-	int failed = 0;
+	char *call_id = NULL, *local_uri = NULL, *remote_uri = NULL;
+	char *target = NULL, *routes = NULL;
+	const char *remote_tag;
+	int err = -1;
 
 	memset(d, 0, sizeof(*d));
 	if (local_tag == NULL || local_tag[0] == '\0' || !one_line(local_tag))
 		return -1;
 	if (req->from == NULL || req->to == NULL || req->from->url == NULL ||
-	    req->to->url == NULL || sip_message_from_tag(req) == NULL)
+	    req->to->url == NULL ||
+	    (remote_tag = sip_message_from_tag(req)) == NULL ||
+	    !one_line(remote_tag))
 		return -1;
-	d->call_id = call_id_string(req);
-	d->local_tag = dup_or_null(local_tag, &failed);
-	d->remote_tag = dup_or_null(sip_message_from_tag(req), &failed);
-	d->local_uri = uri_string(req->to->url);
-	d->remote_uri = uri_string(req->from->url);
-	d->remote_target = contact_uri(req);
 	d->remote_cseq = sip_message_cseq(req);
-	d->local_cseq = 0;
-	if (failed || d->call_id == NULL || d->local_uri == NULL ||
-	    d->remote_uri == NULL || d->remote_target == NULL ||
-	    !one_line(d->remote_tag) || d->remote_cseq == 0 ||
-	    route_set(req, 0, &d->route_set) < 0) {
-		sip_dialog_clear(d);
-		return -1;
+	if ((call_id = call_id_string(req)) == NULL ||
+	    (local_uri = uri_string(req->to->url)) == NULL ||
+	    (remote_uri = uri_string(req->from->url)) == NULL ||
+	    (target = contact_uri(req)) == NULL || d->remote_cseq == 0 ||
+	    route_set(req, 0, &routes) < 0)
+		goto out;
+	{
+		const char *ids[N_IDS] = {
+			call_id, local_tag, local_uri, remote_uri
+		};
+		const char *peer[N_PEER] = { remote_tag, target, routes };
+
+		if (set_block(d, &d->ids_block, ids_fields, N_IDS, ids) < 0 ||
+		    set_block(d, &d->peer_block, peer_fields, N_PEER,
+		    peer) < 0)
+			goto out;
 	}
-	return 0;
+	err = 0;
+out:
+	free(call_id);
+	free(local_uri);
+	free(remote_uri);
+	free(target);
+	free(routes);
+	if (err < 0)
+		sip_dialog_clear(d);
+	return err;
 }
 
 /*
@@ -230,24 +305,40 @@ sip_dialog_uas_init(struct sip_dialog *d, const osip_message_t *req,
 int
 sip_dialog_uac_init(struct sip_dialog *d, const osip_message_t *req)
 {
-	int failed = 0;
+	char *call_id = NULL, *local_uri = NULL, *remote_uri = NULL;
+	char *target = NULL;
+	const char *local_tag = sip_message_from_tag(req);
+	int err = -1;
 
 	memset(d, 0, sizeof(*d));
-	d->call_id = call_id_string(req);
-	d->local_tag = dup_or_null(sip_message_from_tag(req), &failed);
-	d->local_uri = req->from != NULL ? uri_string(req->from->url) :
-	    NULL;
-	d->remote_uri = req->to != NULL ? uri_string(req->to->url) : NULL;
-	d->remote_target = req->req_uri != NULL ?
-	    uri_string(req->req_uri) : NULL;
 	d->local_cseq = sip_message_cseq(req);
-	if (failed || d->call_id == NULL || d->local_tag == NULL ||
-	    d->local_uri == NULL || d->remote_uri == NULL ||
-	    d->remote_target == NULL) {
-		sip_dialog_clear(d);
-		return -1;
+	if (local_tag == NULL || req->from == NULL || req->to == NULL ||
+	    req->req_uri == NULL ||
+	    (call_id = call_id_string(req)) == NULL ||
+	    (local_uri = uri_string(req->from->url)) == NULL ||
+	    (remote_uri = uri_string(req->to->url)) == NULL ||
+	    (target = uri_string(req->req_uri)) == NULL)
+		goto out;
+	{
+		const char *ids[N_IDS] = {
+			call_id, local_tag, local_uri, remote_uri
+		};
+		const char *peer[N_PEER] = { NULL, target, NULL };
+
+		if (set_block(d, &d->ids_block, ids_fields, N_IDS, ids) < 0 ||
+		    set_block(d, &d->peer_block, peer_fields, N_PEER,
+		    peer) < 0)
+			goto out;
 	}
-	return 0;
+	err = 0;
+out:
+	free(call_id);
+	free(local_uri);
+	free(remote_uri);
+	free(target);
+	if (err < 0)
+		sip_dialog_clear(d);
+	return err;
 }
 
 /*
@@ -262,40 +353,42 @@ sip_dialog_uac_confirm(struct sip_dialog *d, const osip_message_t *msg)
 	int is_request = MSG_IS_REQUEST(msg);
 	const char *tag = is_request ? sip_message_from_tag(msg) :
 	    sip_message_to_tag(msg);
-	char *target, *routes = NULL, *rtag;
+	char *target, *routes = NULL;
+	int err = -1;
 
 	if (tag == NULL || !one_line(tag))
 		return -1;
 	if ((target = contact_uri(msg)) == NULL)
 		return -1;
-	if (route_set(msg, !is_request, &routes) < 0 ||
-	    (rtag = strdup(tag)) == NULL) {
-		free(target);
-		free(routes);
-		return -1;
+	if (route_set(msg, !is_request, &routes) == 0) {
+		const char *peer[N_PEER] = { tag, target, routes };
+
+		err = set_block(d, &d->peer_block, peer_fields, N_PEER, peer);
 	}
-	free(d->remote_tag);
-	free(d->remote_target);
-	free(d->route_set);
-	d->remote_tag = rtag;
-	d->remote_target = target;
-	d->route_set = routes;
-	if (is_request)
+	free(target);
+	free(routes);
+	if (err == 0 && is_request)
 		d->remote_cseq = sip_message_cseq(msg);
-	return 0;
+	return err;
 }
 
-/* A target refresh (RFC 6665 §4.1.2.2 / 4.2.1.1): a new Contact, if any. */
+/*
+ * A target refresh (RFC 6665 §4.1.2.2 / 4.2.1.1): a new Contact, if any.
+ * -1 if memory ran out (the old target stays).
+ */
 int
 sip_dialog_update_target(struct sip_dialog *d, const osip_message_t *msg)
 {
 	char *target = contact_uri(msg);
+	int err = 0;
 
 	if (target == NULL)
 		return 0;
-	free(d->remote_target);
-	d->remote_target = target;
-	return 0;
+	if (d->remote_target == NULL || strcmp(target, d->remote_target) != 0)
+		err = set_field(d, offsetof(struct sip_dialog, remote_target),
+		    target);
+	free(target);
+	return err;
 }
 
 /* "<uri>;tag=t" into buf; -1 if it does not fit. */
@@ -451,19 +544,15 @@ sip_dialog_encode(const struct sip_dialog *d, struct strbuf *sb)
 }
 
 /*
- * Replaces *slot with a copy of value, which must be what the encoder
- * writes: not empty, one line (it goes into header fields).
+ * Sets the string at offset to a copy of value, which must be what the
+ * encoder writes: not empty, one line (it goes into header fields).
  */
 static int
-set_string(char **slot, const char *value)
+set_string(struct sip_dialog *d, size_t offset, const char *value)
 {
-	char *c;
-
-	if (value[0] == '\0' || !one_line(value) || (c = strdup(value)) == NULL)
+	if (value[0] == '\0' || !one_line(value))
 		return -1;
-	free(*slot);
-	*slot = c;
-	return 0;
+	return set_field(d, offset, value);
 }
 
 /* A counter from the store: decimal digits only, below 2**31. */
@@ -508,22 +597,26 @@ sip_dialog_decode_field(struct sip_dialog *d, const char *key,
 		return 0;
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		if (strcmp(key, strings[i].key) == 0)
-			return set_string((char **)((char *)d +
-			    strings[i].offset), value) == 0 ? 1 : -1;
+			return set_string(d, strings[i].offset, value) == 0 ?
+			    1 : -1;
 	if (strcmp(key, "dialog.route") == 0) {
 		size_t old = d->route_set != NULL ? strlen(d->route_set) : 0;
 		size_t add = strlen(value);
 		char *r;
+		int err;
 
 		if (add == 0 || !one_line(value))
 			return -1;
-		if ((r = realloc(d->route_set, old + add + 2)) == NULL)
+		if ((r = malloc(old + add + 2)) == NULL)
 			return -1;
-		if (old > 0)
+		if (old > 0) {
+			memcpy(r, d->route_set, old);
 			r[old++] = '\n';
+		}
 		memcpy(r + old, value, add + 1);
-		d->route_set = r;
-		return 1;
+		err = set_field(d, offsetof(struct sip_dialog, route_set), r);
+		free(r);
+		return err == 0 ? 1 : -1;
 	}
 	if (strcmp(key, "dialog.local_cseq") == 0)
 		return set_counter(&d->local_cseq, value) == 0 ? 1 : -1;

@@ -12,15 +12,22 @@
 
 struct strbuf;
 
+/*
+ * The strings are read-only outside sip_dialog.c: they point into two
+ * blocks (what the dialog was made with, what the peer said last), so a
+ * dialog held for hours costs two allocations, not seven.
+ */
 struct sip_dialog {
-	char *call_id;
-	char *local_tag;
-	char *remote_tag;	/* NULL until the dialog is confirmed */
-	char *local_uri;	/* our From URI (no tag, no brackets) */
-	char *remote_uri;	/* the peer's */
-	char *remote_target;	/* the peer's Contact: our requests' R-URI */
-	char *route_set;	/* '\n'-separated Route values, in the order
+	const char *call_id;
+	const char *local_tag;
+	const char *local_uri;	/* our From URI (no tag, no brackets) */
+	const char *remote_uri;	/* the peer's */
+	const char *remote_tag;	/* NULL until the dialog is confirmed */
+	const char *remote_target;	/* the peer's Contact: our R-URI */
+	const char *route_set;	/* '\n'-separated Route values, in the order
 				   our requests carry them; NULL if none */
+	char *ids_block;	/* owns call_id .. remote_uri */
+	char *peer_block;	/* owns remote_tag .. route_set */
 	unsigned long local_cseq;	/* of the last request we sent */
 	unsigned long remote_cseq;	/* of the last one accepted; 0: none */
 };
