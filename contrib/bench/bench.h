@@ -333,6 +333,7 @@ struct result {
 	double		 lat_mean_ms;
 	double		 gw_cpu_us_per_msg;	/* /proc/PID/stat */
 	double		 gw_cpu_us_per_msg_ns;	/* /proc/PID/schedstat */
+	double		 gw_cpu_kernel_share;	/* stime / (utime + stime) */
 	double		 gw_cpu_util;		/* share of one core */
 	double		 gw_ir_per_msg;		/* callgrind instructions */
 	uint64_t	 gw_hwm_kb, gw_rss_kb;
@@ -396,6 +397,7 @@ int	 report_json(const char *path, const struct bench_opts *,
 struct proc_sample {
 	int		 ok;
 	uint64_t	 cpu_ticks;	/* utime + stime from /proc/PID/stat */
+	uint64_t	 sys_ticks;	/* stime alone: time in the kernel */
 	uint64_t	 sched_ns;	/* /proc/PID/schedstat, if present */
 	int		 have_sched;
 	uint64_t	 hwm_kb;	/* VmHWM */

@@ -72,6 +72,7 @@ proc_sample(pid_t pid, struct proc_sample *s)
 	    "%llu %llu", &ut, &st) != 2)
 		return -1;
 	s->cpu_ticks = ut + st;
+	s->sys_ticks = st;
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
 	if (read_small(path, buf, sizeof(buf)) > 0 &&
 	    sscanf(buf, "%llu", &ns) == 1) {

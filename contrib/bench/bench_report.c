@@ -14,8 +14,9 @@
 enum row {
 	ROW_SENT, ROW_OK, ROW_ERRORS, ROW_ERROR_DETAIL, ROW_LOSSES,
 	ROW_DELIVERED, ROW_OFFERED, ROW_ANSWERED, ROW_P50, ROW_P99, ROW_P999,
-	ROW_MAX, ROW_GW_CPU, ROW_GW_CPU_NS, ROW_GW_IR, ROW_GW_UTIL, ROW_GW_HWM, ROW_PX_CPU,
-	ROW_PX_UTIL, ROW_BENCH_CPU, ROW_BENCH_CEIL, ROW_BENCH_UTIL, ROW_GAP,
+	ROW_MAX, ROW_GW_CPU, ROW_GW_CPU_NS, ROW_GW_CPU_KERNEL, ROW_GW_IR,
+	ROW_GW_UTIL, ROW_GW_HWM, ROW_PX_CPU, ROW_PX_UTIL, ROW_BENCH_CPU,
+	ROW_BENCH_CEIL, ROW_BENCH_UTIL, ROW_GAP,
 	ROW_ENTRIES, ROW_START_LINK, ROW_START_FIRST, ROW_RELOAD, ROW_STALL,
 	ROW_BASE_GAP, ROW_WATCHERS, ROW_SUBS_X2S, ROW_SUBS_S2X, ROW_SETUP_FAILED,
 	ROW_NOTIFIES, ROW_NOTIFY_ERRORS, ROW_N_P50, ROW_N_P99, ROW_N_P999,
@@ -38,6 +39,7 @@ static const char *const labels[ROW_COUNT] = {
 	[ROW_MAX] = "latency max, ms",
 	[ROW_GW_CPU] = "gateway CPU, us/msg",
 	[ROW_GW_CPU_NS] = "  (schedstat), us/msg",
+	[ROW_GW_CPU_KERNEL] = "  of it in the kernel, %",
 	[ROW_GW_IR] = "gateway instructions/msg",
 	[ROW_GW_UTIL] = "gateway CPU, % of a core",
 	[ROW_GW_HWM] = "gateway peak RSS, KiB",
@@ -141,6 +143,10 @@ cell(const struct result *r, enum row row, char *buf, size_t n)
 		break;
 	case ROW_GW_CPU_NS:
 		fig(buf, n, r->gw_cpu_us_per_msg_ns, 2);
+		break;
+	case ROW_GW_CPU_KERNEL:
+		fig(buf, n, r->gw_cpu_kernel_share >= 0 ?
+		    100 * r->gw_cpu_kernel_share : -1, 1);
 		break;
 	case ROW_GW_IR:
 		fig(buf, n, r->gw_ir_per_msg, 0);
@@ -405,6 +411,8 @@ report_json(const char *path, const struct bench_opts *o,
 		json_num(f, "gateway_cpu_us_per_msg_schedstat",
 		    r->gw_cpu_us_per_msg_ns, 0);
 		json_num(f, "gateway_cpu_share", r->gw_cpu_util, 0);
+		json_num(f, "gateway_cpu_kernel_share",
+		    r->gw_cpu_kernel_share, 0);
 		json_num(f, "gateway_instructions_per_msg", r->gw_ir_per_msg,
 		    0);
 		json_u64(f, "gateway_vmhwm_kb", r->gw_hwm_kb);

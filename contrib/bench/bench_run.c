@@ -771,6 +771,7 @@ collect(struct run *r)
 	res->lat_mean_ms = lr->lat.n ? lr->lat.sum / (double)lr->lat.n / 1e6 :
 	    0;
 	res->gw_cpu_us_per_msg = res->gw_cpu_us_per_msg_ns = -1;
+	res->gw_cpu_kernel_share = -1;
 	res->px_cpu_us_per_msg = res->px_cpu_util = -1;
 	if (r->gw_pid > 0 && lr->measured > 0) {
 		us = proc_cpu_us(&r->gw_s[0], &r->gw_s[2], 0);
@@ -781,6 +782,10 @@ collect(struct run *r)
 		    (double)lr->measured : -1;
 		res->gw_cpu_util = util(&r->gw_s[0], &r->gw_s[1], r->ts[0],
 		    r->ts[1]);
+		if (r->gw_s[2].cpu_ticks > r->gw_s[0].cpu_ticks)
+			res->gw_cpu_kernel_share =
+			    (double)(r->gw_s[2].sys_ticks - r->gw_s[0].sys_ticks) /
+			    (double)(r->gw_s[2].cpu_ticks - r->gw_s[0].cpu_ticks);
 		res->gw_hwm_kb = r->gw_s[2].hwm_kb;
 		res->gw_rss_kb = r->gw_s[2].rss_kb;
 	}
