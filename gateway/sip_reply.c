@@ -32,13 +32,15 @@ struct line {
 size_t
 sip_reply_header_block(const char *msg, size_t len)
 {
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (msg[i] != '\n')
-			continue;
-		if (msg[i + 1] == '\n')
-			return i + 2;
-		if (msg[i + 1] == '\r' && i + 2 < len && msg[i + 2] == '\n')
-			return i + 3;
+	const char *p = msg, *end = msg + len, *nl;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL &&
+	    nl + 1 < end) {
+		if (nl[1] == '\n')
+			return (size_t)(nl - msg) + 2;
+		if (nl[1] == '\r' && nl + 2 < end && nl[2] == '\n')
+			return (size_t)(nl - msg) + 3;
+		p = nl + 1;
 	}
 	return len;
 }

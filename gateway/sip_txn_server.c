@@ -207,12 +207,13 @@ seen_before(struct sip_stack *s, const char *key, int invite,
 
 /*
  * A server transaction for a new request, indexed by key (taken; NULL
- * over streams), with a copy of its header block to answer from.
+ * over streams), with a copy of its header block (raw's first hdr_len
+ * bytes) to answer from.
  */
 static struct sip_tx *
 server_open(struct sip_stack *s, int invite, char *key,
     const struct sip_peer *from, const struct sip_peer *reply_to,
-    int to_tagged, const char *raw, size_t raw_len)
+    int to_tagged, const char *raw, size_t hdr_len)
 {
 	struct sip_tx *tx;
 
@@ -223,7 +224,7 @@ server_open(struct sip_stack *s, int invite, char *key,
 		return NULL;
 	}
 	tx->to_tagged = to_tagged;
-	tx->hdr_len = sip_reply_header_block(raw, raw_len);
+	tx->hdr_len = hdr_len;
 	if ((tx->hdr = malloc(tx->hdr_len)) != NULL)
 		memcpy(tx->hdr, raw, tx->hdr_len);
 	tx->peer = *from;
@@ -272,7 +273,7 @@ sip_txn_message_in(struct sip_stack *s, const struct sip_request_scan *scan,
 		key = strdup(buf);
 	}
 	if ((tx = server_open(s, 0, key, from, &reply_to, scan->to_tagged,
-	    raw, raw_len)) == NULL)
+	    raw, (size_t)(scan->body.p - raw))) == NULL)
 		return;
 	strbuf_init(&vias);
 	if (request_vias(&vias, NULL, scan, from) == 0)
@@ -319,7 +320,8 @@ sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
 	}
 	if ((tx = server_open(s, invite, key, from, &reply_to,
 	    req->to != NULL && osip_to_get_tag(req->to, &to_tag) == 0 &&
-	    to_tag != NULL, raw, raw_len)) == NULL) {
+	    to_tag != NULL, raw, sip_reply_header_block(raw, raw_len))) ==
+	    NULL) {
 		osip_message_free(req);
 		return;
 	}
