@@ -235,6 +235,23 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	xmpp_link_flush(gw->xmpp);
 }
 
+/*
+ * Makes flush_cb() run at the end of this turn. Called before the first
+ * stanza of the turn goes to the link, whose own end-of-turn write was
+ * then asked for later: the pings join the messages' write, one send()
+ * and one turn of libstrophe instead of two.
+ */
+static int
+flush_soon(struct bridge_message *bm)
+{
+	if (bm->flush_ev == NULL &&
+	    (bm->flush_ev = event_new(bm->gw->base, -1, 0, flush_cb,
+	    bm)) == NULL)
+		return -1;
+	event_active(bm->flush_ev, EV_TIMEOUT, 0);
+	return 0;
+}
+
 /* Puts a sent message into this turn's batch for its domain. */
 static int
 batch_join(struct bridge_message *bm, struct pending_in *p,
@@ -253,11 +270,8 @@ batch_join(struct bridge_message *bm, struct pending_in *p,
 	b->bm = bm;
 	TAILQ_INIT(&b->members);
 	TAILQ_INSERT_TAIL(&bm->batches, b, entry);
-	if (bm->flush_ev == NULL)
-		bm->flush_ev = event_new(bm->gw->base, -1, 0, flush_cb, bm);
-	if (bm->flush_ev == NULL)
+	if (flush_soon(bm) < 0)
 		return -1;
-	event_active(bm->flush_ev, EV_TIMEOUT, 0);
 join:
 	p->batch = b;
 	TAILQ_INSERT_TAIL(&b->members, p, batch_entry);
@@ -406,6 +420,10 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	strbuf_reset(&bm->sb);
 	if (stanza_build_message(&bm->sb, &m) != 0) {
 		answer(bm, tx, 400, "Message cannot be carried in XMPP", NULL);
+		goto out;
+	}
+	if (flush_soon(bm) < 0) {
+		answer(bm, tx, 500, NULL, NULL);
 		goto out;
 	}
 	if (xmpp_link_send(gw->xmpp, bm->sb.buf, bm->sb.len) != 0) {
