@@ -221,10 +221,6 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 		xmpp_link_out_reset(link);
 		return;
 	}
-	if (xmpp_link_out_write(link) == 0) {
-		link_rearm(link);
-		return;
-	}
 	xmpp_link_out_hand_over(link);
 	link_run(link);
 }

@@ -94,7 +94,6 @@ int xmpp_link_send_text(struct xmpp_link *link, const char *xml,
 int xmpp_link_out_append(struct xmpp_link *link, const char *xml,
     size_t len);
 int xmpp_link_out_hand_over(struct xmpp_link *link);
-int xmpp_link_out_write(struct xmpp_link *link);
 size_t xmpp_link_out_queued(const struct xmpp_link *link);
 void xmpp_link_out_written(struct xmpp_link *link);
 void xmpp_link_out_reset(struct xmpp_link *link);

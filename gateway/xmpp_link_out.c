@@ -5,20 +5,10 @@
  * of its queue with its own send(), so a turn that bridges a hundred SIP
  * MESSAGEs costs one system call on the XMPP side instead of a hundred.
  *
- * When libstrophe has nothing queued, the batch is written to the socket
- * directly: a turn of libstrophe (a select() and its queue walk) only to
- * write bytes it would not look at cost as much as the write itself.
- * Nothing of its own can be half-written then, so the stream stays in
- * order; whatever the socket does not take is handed over as before.
- *
  * max_send_queue still counts stanzas: each element handed over remembers
  * how many it carries, and libstrophe's queue length (elements left, in
  * order) tells how many of ours are still unwritten.
  */
-#include <sys/types.h>
-#include <sys/socket.h>
-
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,17 +67,6 @@ xmpp_link_out_append(struct xmpp_link *link, const char *xml, size_t len)
 	return 0;
 }
 
-/* Lets a large burst's buffer go rather than keep it for ever. */
-static void
-out_shrink(struct xmpp_link *link)
-{
-	if (link->out_cap > 16 * OUT_MIN_CAP) {
-		free(link->out);
-		link->out = NULL;
-		link->out_cap = 0;
-	}
-}
-
 /*
  * Hands the batch to libstrophe as one queue element. 0 when there was
  * nothing to hand or it was taken; -1 if libstrophe dropped it (no
@@ -123,44 +102,12 @@ xmpp_link_out_hand_over(struct xmpp_link *link)
 	link->out_handed += link->out_stanzas;
 	link->out_stanzas = 0;
 	link->out_len = 0;
-	out_shrink(link);
-	return 0;
-}
-
-/*
- * Writes this turn's batch straight to the socket if libstrophe's queue
- * is empty. 0 when all of it went; -1 when the rest (all, or what the
- * socket did not take) is still the batch, to be handed over.
- */
-int
-xmpp_link_out_write(struct xmpp_link *link)
-{
-	ssize_t n;
-
-	if (link->out_stanzas == 0)
-		return 0;
-	if (link->fd < 0 || link->conn == NULL ||
-	    xmpp_conn_send_queue_len(link->conn) > 0)
-		return -1;
-	n = send(link->fd, link->out, link->out_len,
-	    MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n < 0) {
-		/* An error is libstrophe's to find and end the link on. */
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			log_debug("xmpp: direct write: %s", strerror(errno));
-		return -1;
+	/* A large burst's buffer is not kept for ever. */
+	if (link->out_cap > 16 * OUT_MIN_CAP) {
+		free(link->out);
+		link->out = NULL;
+		link->out_cap = 0;
 	}
-	log_debug("xmpp: wrote %zd of %zu bytes (%zu stanzas)", n,
-	    link->out_len, link->out_stanzas);
-	if ((size_t)n < link->out_len) {
-		memmove(link->out, link->out + n, link->out_len - (size_t)n);
-		link->out_len -= (size_t)n;
-		link->out[link->out_len] = '\0';
-		return -1;
-	}
-	link->out_stanzas = 0;
-	link->out_len = 0;
-	out_shrink(link);
 	return 0;
 }
 
