@@ -125,6 +125,21 @@ set_block(struct sip_dialog *d, char **block, const size_t *fields,
 	return 0;
 }
 
+/* Both blocks of a new dialog: its identity, and the peer's side. */
+static int
+set_blocks(struct sip_dialog *d, const char *call_id, const char *local_tag,
+    const char *local_uri, const char *remote_uri, const char *remote_tag,
+    const char *target, const char *routes)
+{
+	const char *ids[N_IDS] = { call_id, local_tag, local_uri, remote_uri };
+	const char *peer[N_PEER] = { remote_tag, target, routes };
+
+	if (set_block(d, &d->ids_block, ids_fields, N_IDS, ids) < 0 ||
+	    set_block(d, &d->peer_block, peer_fields, N_PEER, peer) < 0)
+		return -1;
+	return 0;
+}
+
 /* Sets the string at offset, keeping the others; -1 if out of memory. */
 static int
 set_field(struct sip_dialog *d, size_t offset, const char *value)
@@ -275,17 +290,9 @@ sip_dialog_uas_init(struct sip_dialog *d, const osip_message_t *req,
 	    (target = contact_uri(req)) == NULL || d->remote_cseq == 0 ||
 	    route_set(req, 0, &routes) < 0)
 		goto out;
-	{
-		const char *ids[N_IDS] = {
-			call_id, local_tag, local_uri, remote_uri
-		};
-		const char *peer[N_PEER] = { remote_tag, target, routes };
-
-		if (set_block(d, &d->ids_block, ids_fields, N_IDS, ids) < 0 ||
-		    set_block(d, &d->peer_block, peer_fields, N_PEER,
-		    peer) < 0)
-			goto out;
-	}
+	if (set_blocks(d, call_id, local_tag, local_uri, remote_uri,
+	    remote_tag, target, routes) < 0)
+		goto out;
 	err = 0;
 out:
 	free(call_id);
@@ -319,17 +326,9 @@ sip_dialog_uac_init(struct sip_dialog *d, const osip_message_t *req)
 	    (remote_uri = uri_string(req->to->url)) == NULL ||
 	    (target = uri_string(req->req_uri)) == NULL)
 		goto out;
-	{
-		const char *ids[N_IDS] = {
-			call_id, local_tag, local_uri, remote_uri
-		};
-		const char *peer[N_PEER] = { NULL, target, NULL };
-
-		if (set_block(d, &d->ids_block, ids_fields, N_IDS, ids) < 0 ||
-		    set_block(d, &d->peer_block, peer_fields, N_PEER,
-		    peer) < 0)
-			goto out;
-	}
+	if (set_blocks(d, call_id, local_tag, local_uri, remote_uri, NULL,
+	    target, NULL) < 0)
+		goto out;
 	err = 0;
 out:
 	free(call_id);
