@@ -23,18 +23,15 @@
  * Where responses to a request go (RFC 3261 §18.2.2, RFC 3581): back on
  * its connection over TCP; over UDP to the address it came from, at the
  * port it came from if its top Via asked so with rport, else at the Via's
- * sent-by port (0: none, 5060).
+ * sent-by port (5060 when it names none; the source port if it is not
+ * one).
  */
 static void
 reply_destination(const struct sip_peer *from, int rport, int port,
     struct sip_peer *to)
 {
 	*to = *from;
-	if (from->proto != IPPROTO_UDP || rport)
-		return;
-	if (port == 0)
-		port = 5060;
-	if (port < 0 || port > 65535)
+	if (from->proto != IPPROTO_UDP || rport || port <= 0 || port > 65535)
 		return;
 	if (to->addr.ss_family == AF_INET)
 		((struct sockaddr_in *)&to->addr)->sin_port = htons(port);
@@ -56,8 +53,7 @@ reply_destination_parsed(const osip_message_t *req,
 	}
 	reply_destination(from, osip_via_param_get_byname(via, "rport",
 	    &rport) == 0 && rport != NULL,
-	    via->port != NULL ? (atoi(via->port) > 0 ? atoi(via->port) : -1) :
-	    0, to);
+	    via->port != NULL ? atoi(via->port) : 5060, to);
 }
 
 /* reply_destination() for a request sip_request_scan() read. */
@@ -65,14 +61,12 @@ static void
 reply_destination_scanned(const struct sip_request_scan *scan,
     const struct sip_peer *from, struct sip_peer *to)
 {
-	int port = 0;
+	int port = scan->via_port.p != NULL ? 0 : 5060;
 
 	/* At most five digits: the scan checked. */
 	for (size_t i = 0; scan->via_port.p != NULL && i < scan->via_port.n;
 	    i++)
 		port = port * 10 + (scan->via_port.p[i] - '0');
-	if (scan->via_port.p != NULL && port == 0)
-		port = -1;
 	reply_destination(from, scan->via_rport.p != NULL, port, to);
 }
 
@@ -280,10 +274,16 @@ sip_txn_message_in(struct sip_stack *s, const struct sip_request_scan *scan,
 		tx->vias = vias.buf;
 	else
 		strbuf_free(&vias);
-	if (sip_message_fields_from_scan(scan, &s->scratch_fields,
-	    &fields) < 0 || tx->vias == NULL) {
+	if (tx->vias == NULL) {
+		/* Nothing to answer with: a UDP sender will retransmit. */
 		log_error("sip: out of memory for a MESSAGE");
 		sip_txn_kill(tx);
+		return;
+	}
+	if (sip_message_fields_from_scan(scan, &s->scratch_fields,
+	    &fields) < 0) {
+		log_error("sip: out of memory for a MESSAGE");
+		sip_respond_status(s, tx, 500, NULL);
 		return;
 	}
 	message_to_bridge(s, tx, &fields);
