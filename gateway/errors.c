@@ -3,7 +3,9 @@
  * error conditions, in both directions, plus the RFC 6120 §8.3.3 error
  * type each condition carries and the RFC 3261 §21 reason phrases.
  *
- * Everything is a constant table: no allocation, no state.
+ * Everything is a constant table: no allocation, no state. The one
+ * function that is not a table, errors_text_sanitize(), makes a peer's
+ * reason phrase fit for an error stanza's <text/>.
  */
 #include <stddef.h>
 #include <string.h>
@@ -396,4 +398,96 @@ errors_xmpp_condition_lookup(const char *condition)
 	int i = cond_index(condition);
 
 	return i < 0 ? NULL : &conds[i].cond;
+}
+
+/*
+ * Length of the UTF-8 sequence at p (avail bytes) and its code point in
+ * *cp; 0 if the bytes there are not UTF-8 (RFC 3629 §4: no overlongs, no
+ * surrogates, nothing beyond U+10FFFF, nothing truncated).
+ */
+static size_t
+utf8_decode(const unsigned char *p, size_t avail, unsigned long *cp)
+{
+	unsigned long c = p[0], min;
+	size_t n;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	if (avail < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * Copies a peer's text (a SIP reason phrase) into out as one line an
+ * error stanza can always carry, so that no error is lost for the sake
+ * of its wording: bytes that are not UTF-8 become U+FFFD (one for a run
+ * of them), C0 and C1 controls and DEL become a space, U+FFFE and U+FFFF
+ * (which XML 1.0 §2.2 excludes) become U+FFFD. Cut to fit size without
+ * splitting a character. Returns the length written (out is NUL-
+ * terminated; size must be at least 1).
+ */
+size_t
+errors_text_sanitize(const char *in, size_t in_len, char *out, size_t size)
+{
+	static const char repl[] = "\xef\xbf\xbd";	/* U+FFFD */
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, n = 0, len;
+	unsigned long cp;
+	int bad_run = 0;
+
+	if (size == 0)
+		return 0;
+	while (in != NULL && i < in_len) {
+		const char *put = (const char *)p + i;
+
+		if ((len = utf8_decode(p + i, in_len - i, &cp)) == 0) {
+			i++;
+			if (bad_run)
+				continue;
+			bad_run = 1;
+			put = repl;
+			len = 3;
+		} else {
+			bad_run = 0;
+			i += len;
+			if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+				put = " ";
+				len = 1;
+			} else if (cp == 0xfffe || cp == 0xffff) {
+				put = repl;
+				len = 3;
+			}
+		}
+		if (n + len >= size)
+			break;
+		memcpy(out + n, put, len);
+		n += len;
+	}
+	out[n] = '\0';
+	return n;
 }

@@ -5,6 +5,8 @@
 #ifndef SIPXMPP_ERRORS_H
 #define SIPXMPP_ERRORS_H
 
+#include <stddef.h>
+
 struct xmpp_error_cond {
 	const char *condition;	/* RFC 6120 defined condition element name */
 	const char *type;	/* cancel / modify / auth / wait */
@@ -19,5 +21,7 @@ int errors_xmpp_condition_is_known(const char *condition);
 const char *errors_xmpp_condition_type(const char *condition);
 const struct xmpp_error_cond *errors_xmpp_condition_lookup(
     const char *condition);
+size_t errors_text_sanitize(const char *in, size_t in_len, char *out,
+    size_t size);
 
 #endif

@@ -12,6 +12,7 @@
 #include "stanza.h"
 
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define ERROR_TEXT_MAX 512	/* bytes of <text/>: a reason, not a body */
 
 /* Appends ` name='value'` (value checked and escaped); -1 if invalid. */
 static int
@@ -144,13 +145,19 @@ error_type_ok(const char *t)
  * one is given (RFC 6120 §8.3.3.5, §8.3.3.14); RFC 7247 Table 3 has 410
  * map to <gone/> without one, so the caller leaves gone_uri NULL then.
  * An error type missing from cond is taken from RFC 6120's table.
- * Returns -1 with sb unchanged on bad input or allocation failure.
+ *
+ * The text is a peer's words (a SIP reason phrase): it is made fit
+ * (errors_text_sanitize) rather than refused, and a language tag or
+ * address XML cannot carry is left out, so an error is never lost for
+ * its wording. Returns -1 with sb unchanged only on a missing address,
+ * a condition or type RFC 6120 does not define, or allocation failure.
  */
 int
 stanza_build_message_error(struct strbuf *sb, const struct im_error *err)
 {
-	size_t start = sb->len;
-	const char *cond, *type, *uri = NULL;
+	size_t start = sb->len, tlen = 0;
+	const char *cond, *type, *uri = NULL, *lang;
+	char text[ERROR_TEXT_MAX];
 
 	if (sb->failed || err == NULL || err->cond == NULL ||
 	    err->cond->condition == NULL)
@@ -167,6 +174,14 @@ stanza_build_message_error(struct strbuf *sb, const struct im_error *err)
 		uri = err->gone_uri;
 	else if (strcmp(cond, "redirect") == 0)
 		uri = err->redirect_uri;
+	if (uri != NULL && strbuf_xml_check(uri, strlen(uri), NULL) != 0)
+		uri = NULL;
+	if ((lang = err->lang) != NULL &&
+	    strbuf_xml_check(lang, strlen(lang), NULL) != 0)
+		lang = NULL;
+	if (err->text != NULL)
+		tlen = errors_text_sanitize(err->text, strlen(err->text), text,
+		    sizeof(text));
 
 	if (stanza_open(sb, "message", err->from, err->to, err->id) < 0)
 		goto fail;
@@ -184,13 +199,12 @@ stanza_build_message_error(struct strbuf *sb, const struct im_error *err)
 		strbuf_appends(sb, ">");
 	} else
 		strbuf_appends(sb, "/>");
-	if (err->text != NULL) {
+	if (tlen > 0) {
 		strbuf_appends(sb, "<text xmlns='" NS_STANZAS "'");
-		if (err->lang != NULL && attr(sb, "xml:lang", err->lang) < 0)
+		if (lang != NULL && attr(sb, "xml:lang", lang) < 0)
 			goto fail;
 		strbuf_appends(sb, ">");
-		if (strbuf_append_xml_checked(sb, err->text,
-		    strlen(err->text), 0) < 0)
+		if (strbuf_append_xml_checked(sb, text, tlen, 0) < 0)
 			goto fail;
 		strbuf_appends(sb, "</text>");
 	}

@@ -475,9 +475,6 @@ test_error_refused(void **state)
 	e.cond = NULL;
 	assert_int_equal(stanza_build_message_error(&sb, &e), -1);
 	e.cond = errors_sip_to_xmpp(500);
-	e.text = "bad \xc3";
-	assert_int_equal(stanza_build_message_error(&sb, &e), -1);
-	e.text = NULL;
 	e.from = NULL;
 	assert_int_equal(stanza_build_message_error(&sb, &e), -1);
 	assert_string_equal(sb.buf, "before");
@@ -491,6 +488,98 @@ test_error_refused(void **state)
 	    "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
 	    "</message>");
 	strbuf_free(&sb);
+}
+
+/*
+ * A reason phrase that is not UTF-8 or holds controls (a SIP peer's
+ * "404 gef\xfcnden", "404 Not\x01Found") still makes an error stanza:
+ * the text is made fit, never a reason to lose the error.
+ */
+static void
+test_error_text_sanitized(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "gef\xfcnden", "gef\xef\xbf\xbdnden" },
+		{ "Not\x01" "Found", "Not Found" },
+		{ "bad \xc3", "bad \xef\xbf\xbd" },
+		{ "a\x80\x81\x82z", "a\xef\xbf\xbdz" },
+		{ "tab\tcr\rlf\ndel\x7f", "tab cr lf del " },
+		{ "c1 \xc2\x85 nel", "c1   nel" },
+		{ "nonchar \xef\xbf\xbe", "nonchar \xef\xbf\xbd" },
+		{ "surrogate \xed\xa0\x80", "surrogate \xef\xbf\xbd" },
+		{ "over \xc0\xaf", "over \xef\xbf\xbd" },
+		{ "gefunden \xc3\xbc <&>", "gefunden \xc3\xbc <&>" },
+	};
+	struct strbuf sb;
+	struct im_error e = {
+		.from = "bob@sip.example", .to = "alice@xmpp.example",
+		.id = "s1", .cond = errors_sip_to_xmpp(404),
+	};
+	char want[256];
+
+	(void)state;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		xmlDocPtr doc;
+		xmlNodePtr n;
+		xmlChar *got = NULL;
+
+		strbuf_reset(&sb);
+		e.text = cases[i].in;
+		assert_int_equal(stanza_build_message_error(&sb, &e), 0);
+		doc = parse_back(&sb);
+		/* message/error/text */
+		for (n = xmlDocGetRootElement(doc)->children; n != NULL &&
+		    xmlStrcmp(n->name, BAD_CAST "error") != 0; n = n->next)
+			;
+		assert_non_null(n);
+		for (n = n->children; n != NULL &&
+		    xmlStrcmp(n->name, BAD_CAST "text") != 0; n = n->next)
+			;
+		assert_non_null(n);
+		got = xmlNodeGetContent(n);
+		assert_string_equal((const char *)got, cases[i].out);
+		xmlFree(got);
+		xmlFreeDoc(doc);
+	}
+	/* Nothing left of the text: no <text/> at all. */
+	strbuf_reset(&sb);
+	e.text = "";
+	assert_int_equal(stanza_build_message_error(&sb, &e), 0);
+	assert_null(strstr(sb.buf, "<text"));
+	/* A language tag XML cannot carry is left out, not fatal. */
+	strbuf_reset(&sb);
+	e.text = "Not Found";
+	e.lang = "e\xffn";
+	assert_int_equal(stanza_build_message_error(&sb, &e), 0);
+	assert_null(strstr(sb.buf, "xml:lang"));
+	/* The text is cut without splitting a character. */
+	memset(want, 'x', sizeof(want));
+	want[sizeof(want) - 1] = '\0';
+	strbuf_reset(&sb);
+	e.lang = NULL;
+	e.text = want;
+	assert_int_equal(stanza_build_message_error(&sb, &e), 0);
+	strbuf_free(&sb);
+}
+
+/* errors_text_sanitize: cut to size on a character boundary. */
+static void
+test_error_text_cut(void **state)
+{
+	char out[6];
+
+	(void)state;
+	/* "ab" + U+00FC (2 bytes) + U+FFFD would need 7 bytes with NUL. */
+	assert_int_equal(errors_text_sanitize("ab\xc3\xbc\xff", 5, out,
+	    sizeof(out)), 4);
+	assert_string_equal(out, "ab\xc3\xbc");
+	assert_int_equal(errors_text_sanitize("abc\xc3\xbc", 5, out, 5), 3);
+	assert_string_equal(out, "abc");
+	assert_int_equal(errors_text_sanitize(NULL, 0, out, 1), 0);
+	assert_string_equal(out, "");
 }
 
 /* Every Table 3 outcome makes a well-formed stanza. */
@@ -618,6 +707,8 @@ main(void)
 		cmocka_unit_test(test_error_minimal),
 		cmocka_unit_test(test_error_gone_redirect),
 		cmocka_unit_test(test_error_refused),
+		cmocka_unit_test(test_error_text_sanitized),
+		cmocka_unit_test(test_error_text_cut),
 		cmocka_unit_test(test_error_all_codes_parse),
 		cmocka_unit_test(test_presence_full),
 		cmocka_unit_test(test_presence_types),
