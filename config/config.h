@@ -65,6 +65,7 @@ struct config {
 	int message_size_limit;		/* 1300 by RFC 3428 */
 	enum size_limit_policy message_size_policy;
 	int message_max_pending;	/* SIP MESSAGEs awaiting their answer */
+	int message_max_pending_per_sender;	/* of those, one sender's */
 	int message_retry_after_s;	/* Retry-After on 503 when XMPP is down */
 
 	/* [presence] */

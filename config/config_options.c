@@ -259,6 +259,17 @@ const struct config_option config_options[] = {
 		    "(further ones get resource-constraint).",
 	},
 	{
+		.section = "message", .key = "max_pending_per_sender",
+		.type = CONFIG_INT,
+		.offset = OFF(message_max_pending_per_sender),
+		.def = "1000", .arg = "messages", .min = 0, .max = 1000000,
+		.help = "Most of the max_pending messages one sender may have "
+		    "in flight in each direction (by bare JID from XMPP, by "
+		    "From URI from SIP), so one sender cannot take every "
+		    "slot: further ones get resource-constraint (type wait) "
+		    "or 503 with Retry-After. 0: no per-sender limit.",
+	},
+	{
 		.section = "message", .key = "retry_after_s",
 		.type = CONFIG_INT, .offset = OFF(message_retry_after_s),
 		.def = "5", .arg = "seconds", .min = 1, .max = 3600,

@@ -10,9 +10,17 @@
  * the SIP error (RFC 7247 Table 2); the ping's answer becomes the 200; no
  * answer within [message] ack_timeout_ms becomes a 408, and a link lost
  * meanwhile a 503. Nothing is answered 200 before the server accepted it.
+ * An error stanza counts only when it comes from the address the message
+ * was sent to (xmpp_link_jid_answers): anyone else could otherwise refuse
+ * someone else's message.
  *
  * XMPP -> SIP: a <message/> becomes a MESSAGE; a SIP error (or Timer F)
- * becomes an error stanza to the sender (RFC 7247 Table 3).
+ * becomes an error stanza to the sender (RFC 7247 Table 3). From SIGTERM
+ * on, a new one is refused at once with the shutdown error, so nothing
+ * from XMPP reaches the SIP stack while it is being taken down.
+ *
+ * Both ways, one sender holds at most max_pending_per_sender of the
+ * max_pending slots (sender_share.c).
  */
 #include <sys/queue.h>
 
@@ -32,6 +40,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "mapping.h"
+#include "sender_share.h"
 #include "sip_stack.h"
 #include "stanza.h"
 #include "xmpp_link.h"
@@ -52,7 +61,9 @@ struct pending_in {
 	struct ack_batch *batch;
 	uint64_t seq;
 	struct sip_tx *tx;
+	struct sender_share *share;
 	int to_full_jid;
+	char to[];		/* the JID it was sent to: only it may refuse */
 };
 
 /* Messages to one domain that one ping will confirm. */
@@ -72,6 +83,7 @@ struct pending_out {
 	char *recipient;	/* the JID it was sent to: our side */
 	char *id;
 	char *lang;
+	struct sender_share *share;
 };
 
 struct bridge_message {
@@ -87,6 +99,8 @@ struct bridge_message {
 	size_t n_out;
 	struct strbuf sb;
 	struct strbuf sip_sb;		/* MESSAGEs to SIP are printed here */
+	struct sender_shares shares_in;	/* by From URI */
+	struct sender_shares shares_out;	/* by bare JID */
 };
 
 /* Creates the bridge; the hash is sized for [message] max_pending. */
@@ -111,6 +125,10 @@ bridge_message_new(struct gateway *gw)
 	sip_random_token(bm->id_prefix, sizeof(bm->id_prefix));
 	TAILQ_INIT(&bm->batches);
 	TAILQ_INIT(&bm->out);
+	sender_shares_init(&bm->shares_in,
+	    (size_t)gw->cfg->message_max_pending_per_sender);
+	sender_shares_init(&bm->shares_out,
+	    (size_t)gw->cfg->message_max_pending_per_sender);
 	strbuf_init(&bm->sb);
 	strbuf_init(&bm->sip_sb);
 	return bm;
@@ -197,6 +215,7 @@ pending_done(struct bridge_message *bm, struct pending_in *p)
 	bm->n_in--;
 	if (p->batch != NULL)
 		TAILQ_REMOVE(&p->batch->members, p, batch_entry);
+	sender_share_put(&bm->shares_in, p->share);
 	free(p);
 }
 
@@ -350,6 +369,7 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	struct content_text text = { 0 };
 	struct im_message m = { 0 };
 	struct pending_in *p = NULL;
+	struct sender_share *share = NULL;
 	const char *ruri = req->ruri, *from_uri = req->from_uri;
 	const char *to_uri = req->to_uri;
 	char *to_jid = NULL, *from_jid = NULL, *cause = NULL;
@@ -426,6 +446,16 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		answer(bm, tx, 503, "Too many messages in flight", NULL);
 		goto out;
 	}
+	if ((r = sender_share_take(&bm->shares_in, from_uri, strlen(from_uri),
+	    &share)) != SENDER_SHARE_OK) {
+		if (r == SENDER_SHARE_FULL)
+			log_debug("message: %s holds its share of max_pending",
+			    from_uri);
+		answer(bm, tx, r == SENDER_SHARE_FULL ? 503 : 500,
+		    r == SENDER_SHARE_FULL ? "Too many messages in flight "
+		    "from this sender" : NULL, NULL);
+		goto out;
+	}
 	message_id(bm, bm->next_seq, id);
 	m.from = from_jid;
 	m.to = to_jid;
@@ -453,13 +483,16 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		answer(bm, tx, 503, "XMPP link congested", NULL);
 		goto out;
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
+	if ((p = calloc(1, sizeof(*p) + strlen(to_jid) + 1)) == NULL) {
 		/* Sent but untracked: say so rather than claim delivery. */
 		answer(bm, tx, 500, NULL, NULL);
 		goto out;
 	}
 	p->seq = bm->next_seq++;
 	p->tx = tx;
+	p->share = share;
+	share = NULL;
+	strcpy(p->to, to_jid);
 	p->to_full_jid = strchr(to_jid, '/') != NULL;
 	pending_insert(bm, p);
 	jid_domain_of(to_jid, domain, sizeof(domain));
@@ -469,6 +502,7 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	}
 	log_debug("message: %s -> %s sent as %s", from_uri, to_jid, id);
 out:
+	sender_share_put(&bm->shares_in, share);
 	content_text_clear(&text);
 	free(to_jid);
 	free(from_jid);
@@ -483,13 +517,18 @@ error_from_xmpp(struct bridge_message *bm, const struct xmpp_in_message *m)
 	char *contact = NULL, *cause = NULL;
 	int status;
 
-	if (p != NULL && p->batch != NULL && m->from != NULL) {
-		char domain[1024];
-
-		/* Only the side the message went to may refuse it. */
-		jid_domain_of(m->from, domain, sizeof(domain));
-		if (strcasecmp(domain, p->batch->domain) != 0)
-			p = NULL;
+	/*
+	 * Only the address the message went to may refuse it (RFC 6120
+	 * §8.3.1): its account's server or client. An error from anyone
+	 * else, or without a from, would let a third party fail someone
+	 * else's message; the ping still decides.
+	 */
+	if (p != NULL && !xmpp_link_jid_answers(p->to, m->from)) {
+		log_info("message: error %s about %s from %s, not from %s: "
+		    "ignored", m->error_condition != NULL ?
+		    m->error_condition : "?", m->id, m->from != NULL ?
+		    m->from : "(none)", p->to);
+		return;
 	}
 	if (p == NULL) {
 		log_info("message: late, unknown or foreign error %s from %s "
@@ -547,12 +586,26 @@ report_to_xmpp(struct bridge_message *bm, const char *from, const char *to,
 	e.lang = lang;
 	e.gone_uri = gone_uri;
 	strbuf_reset(&bm->sb);
-	if (stanza_build_message_error(&bm->sb, &e) != 0 ||
-	    xmpp_link_send(gw->xmpp, bm->sb.buf, bm->sb.len) != 0)
+	/* The text is made fit by the builder; only addresses can fail. */
+	if (stanza_build_message_error(&bm->sb, &e) != 0) {
+		log_warnx("message: could not build a %s error for %s (id %s)",
+		    condition, to != NULL ? to : "?", id != NULL ? id : "-");
+		goto out;
+	}
+	/* Errors have room of their own in the send queue. */
+	switch (xmpp_link_send_error(gw->xmpp, bm->sb.buf, bm->sb.len,
+	    condition)) {
+	case 0:
+		xmpp_link_flush(gw->xmpp);
+		break;
+	case -2:
+		break;		/* counted and logged by the link */
+	default:
 		log_warnx("message: could not report %s to %s (id %s): XMPP "
 		    "link down", condition, to, id != NULL ? id : "-");
-	else
-		xmpp_link_flush(gw->xmpp);
+		break;
+	}
+out:
 	free(from_bare);
 }
 
@@ -562,6 +615,7 @@ pending_out_free(struct bridge_message *bm, struct pending_out *po)
 {
 	TAILQ_REMOVE(&bm->out, po, entry);
 	bm->n_out--;
+	sender_share_put(&bm->shares_out, po->share);
 	free(po->sender);
 	free(po->recipient);
 	free(po->id);
@@ -760,7 +814,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 {
 	struct gateway *gw = bm->gw;
 	struct pending_out *po = NULL;
+	struct sender_share *share = NULL;
 	char *ruri = NULL, *from_uri = NULL, *cause = NULL;
+	const char *slash;
 	size_t wire_len;
 	int r;
 
@@ -780,6 +836,19 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		/* Chat states and receipts alone carry nothing for a person. */
 		log_debug("message: %s -> %s without body not translated",
 		    m->from, m->to);
+		return;
+	}
+	/*
+	 * From SIGTERM on nothing new goes to SIP (README "Shutdown"): the
+	 * SIP stack is about to go, and the link stays up a little longer
+	 * only to carry the last answers.
+	 */
+	if (gw->shutting_down || gw->sip == NULL) {
+		log_debug("message: %s -> %s refused: shutting down", m->from,
+		    m->to);
+		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
+		    "service-unavailable",
+		    "Gateway shut down; message not sent to SIP", NULL);
 		return;
 	}
 	if ((r = map_xmpp_to_sip(gw->map, m->to, &ruri, &cause)) != MAP_OK) {
@@ -804,6 +873,19 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
 		    "resource-constraint", "Too many messages in flight to SIP",
 		    NULL);
+		goto out;
+	}
+	slash = strchr(m->from, '/');
+	if ((r = sender_share_take(&bm->shares_out, m->from, slash != NULL ?
+	    (size_t)(slash - m->from) : strlen(m->from), &share)) !=
+	    SENDER_SHARE_OK) {
+		if (r == SENDER_SHARE_FULL)
+			log_debug("message: %s holds its share of max_pending",
+			    m->from);
+		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
+		    r == SENDER_SHARE_FULL ? "resource-constraint" :
+		    "internal-server-error", r == SENDER_SHARE_FULL ?
+		    "Too many of your messages in flight to SIP" : NULL, NULL);
 		goto out;
 	}
 	if (message_text(bm, m, ruri, from_uri) < 0) {
@@ -839,6 +921,8 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		goto out;
 	}
 	po->bm = bm;
+	po->share = share;
+	share = NULL;
 	TAILQ_INSERT_TAIL(&bm->out, po, entry);
 	bm->n_out++;
 	r = sip_send_request_text(gw->sip, "MESSAGE", ruri, bm->sip_sb.buf,
@@ -854,6 +938,7 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	}
 	log_debug("message: %s -> %s sent to SIP", m->from, ruri);
 out:
+	sender_share_put(&bm->shares_out, share);
 	free(ruri);
 	free(from_uri);
 	free(cause);
@@ -886,6 +971,8 @@ bridge_message_free(struct bridge_message *bm)
 		pending_out_free(bm, po);
 	if (bm->flush_ev != NULL)
 		event_free(bm->flush_ev);
+	sender_shares_free(&bm->shares_in);
+	sender_shares_free(&bm->shares_out);
 	strbuf_free(&bm->sb);
 	strbuf_free(&bm->sip_sb);
 	free(bm->buckets);

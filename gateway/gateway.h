@@ -29,7 +29,8 @@ struct gateway {
 	struct xmpp_link *xmpp;
 	struct bridge_message *messages;
 	struct bridge_presence *presence;
-	int shutting_down;
+	int shutting_down;		/* SIGTERM: nothing new goes to SIP */
+	unsigned long presence_dropped;	/* after the SIP stack was freed */
 };
 
 #define GATEWAY_ALLOW "MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY"

@@ -277,8 +277,14 @@ main(int argc, char **argv)
 
 	/*
 	 * The loop is over. Requests we sent to SIP and still wait for are
-	 * reported to their XMPP senders while the link is still up.
+	 * reported to their XMPP senders while the link is still up. The
+	 * turns run after the stack is freed only carry those answers out:
+	 * a <message/> arriving meanwhile gets the shutdown error (the bridge
+	 * refuses everything new once shutting_down is set, before the stack
+	 * goes), a <presence/> is dropped by the router (gw.sip is NULL),
+	 * and a SIP answer has no stack to go through (gateway_answer).
 	 */
+	gw.shutting_down = 1;
 	sip_stack_free(gw.sip);
 	gw.sip = NULL;
 	for (int i = 0; i < 50 && xmpp_link_queue_len(gw.xmpp) > 0; i++) {
@@ -287,6 +293,12 @@ main(int argc, char **argv)
 		event_base_loopexit(gw.base, &ten);
 		event_base_dispatch(gw.base);
 	}
+	if (gw.presence_dropped > 0)
+		log_info("%lu presence stanzas dropped after the SIP stack "
+		    "stopped", gw.presence_dropped);
+	if (xmpp_link_errors_dropped(gw.xmpp) > 0)
+		log_warnx("%lu error stanzas dropped: the send queue was full",
+		    xmpp_link_errors_dropped(gw.xmpp));
 	xmpp_link_stop(gw.xmpp);
 	xmpp_link_free(gw.xmpp);
 	bridge_message_free(gw.messages);

@@ -46,6 +46,11 @@ gateway_answer(struct gateway *gw, struct sip_tx *tx, int status,
 	char buf[REASON_MAX + 1], extra[1400];
 	size_t n = 0;
 
+	if (gw->sip == NULL) {
+		/* After the stack was freed its transactions are gone too. */
+		log_debug("message: no SIP stack to answer %d with", status);
+		return;
+	}
 	if (reason != NULL) {
 		sanitize_reason(buf, sizeof(buf), reason);
 		reason = buf[0] != '\0' ? buf : NULL;
@@ -145,7 +150,11 @@ router_sip_message(void *arg, struct sip_tx *tx,
 	bridge_message_from_sip(gw->messages, tx, fields);
 }
 
-/* Every <message/> from the component link. */
+/*
+ * Every <message/> from the component link. While shutting down the
+ * bridge answers new ones with the shutdown error itself (it must still
+ * see error stanzas about messages in flight).
+ */
 void
 router_xmpp_message(void *arg, const struct xmpp_in_message *msg)
 {
@@ -154,12 +163,22 @@ router_xmpp_message(void *arg, const struct xmpp_in_message *msg)
 	bridge_message_from_xmpp(gw->messages, msg);
 }
 
-/* Every <presence/> from the component link. */
+/*
+ * Every <presence/> from the component link. Once the SIP stack is
+ * gone (the last turns of shutdown, which only carry answers out),
+ * presence has nowhere to go: it is dropped, as a stopped gateway's
+ * would be (RFC 6121 §4.2.2: an unavailable entity's server answers for
+ * it), and counted in one line at the end rather than one per stanza.
+ */
 void
 router_xmpp_presence(void *arg, const struct xmpp_in_presence *pres)
 {
 	struct gateway *gw = arg;
 
+	if (gw->sip == NULL) {
+		gw->presence_dropped++;
+		return;
+	}
 	bridge_presence_from_xmpp(gw->presence, pres);
 }
 

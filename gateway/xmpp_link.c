@@ -711,7 +711,6 @@ xmpp_link_new(struct event_base *base, const struct config *cfg,
 	link->watch_fd = -1;
 	link->spare_fd = -1;
 	TAILQ_INIT(&link->pings);
-	link->ping_salt = arc4random();
 	link->logger.handler = strophe_log_cb;
 	link->logger.userdata = link;
 

@@ -80,6 +80,13 @@ int xmpp_link_send(struct xmpp_link *link, const char *xml, size_t len);
 size_t xmpp_link_queue_len(const struct xmpp_link *link);
 const char *xmpp_link_domain(const struct xmpp_link *link);
 void xmpp_link_flush(struct xmpp_link *link);
+
+/* xmpp_link_out.c */
+int xmpp_link_send_error(struct xmpp_link *link, const char *xml, size_t len,
+    const char *what);
+unsigned long xmpp_link_errors_dropped(const struct xmpp_link *link);
+
+/* xmpp_link_ping.c */
 int xmpp_link_ping(struct xmpp_link *link, const char *from, const char *to,
     int timeout_ms, xmpp_link_ping_cb cb, void *arg);
 size_t xmpp_link_pings_pending(const struct xmpp_link *link);
@@ -116,5 +123,7 @@ char *xmpp_link_build_iq_result(const char *from, const char *to,
 char *xmpp_link_build_ping(const char *from, const char *to, const char *id,
     size_t *lenp);
 int xmpp_link_jid_is_domain(const char *jid, const char *domain);
+int xmpp_link_jid_answers(const char *sent_to, const char *from);
+void xmpp_link_random_id(char *out, size_t size);
 
 #endif

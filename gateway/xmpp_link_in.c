@@ -65,17 +65,15 @@ reply_error(struct xmpp_link *link, xmpp_stanza_t *st, const char *kind,
 		return;		/* nobody to tell */
 	if (!jid_in_domain(to, domain))
 		to = domain;
-	if (xmpp_link_out_queued(link) >=
-	    (size_t)link->cfg->xmpp_max_send_queue) {
-		log_warnx("xmpp: send queue full, no %s error to %s",
-		    condition, from);
-		return;
-	}
 	xml = xmpp_link_build_error(kind, to, from,
 	    xmpp_stanza_get_attribute(st, "id"), type, condition, text, &len);
-	if (xml == NULL || xmpp_link_send_text(link, xml, len) != 0)
-		log_warnx("xmpp: cannot answer %s from %s with %s", kind,
-		    from, condition);
+	/* A full reserve is logged by xmpp_link_send_error() itself. */
+	if (xml == NULL)
+		log_warnx("xmpp: cannot build a %s error for a %s from %s",
+		    condition, kind, from);
+	else if (xmpp_link_send_error(link, xml, len, condition) == -1)
+		log_warnx("xmpp: cannot answer %s from %s with %s: link "
+		    "not ready", kind, from, condition);
 	free(xml);
 }
 
@@ -186,7 +184,8 @@ on_iq(struct xmpp_link *link, xmpp_stanza_t *st)
 	if (type == NULL)
 		return;
 	if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) {
-		if (!xmpp_link_ping_answered(link, xmpp_stanza_get_attribute(st, "id")))
+		if (!xmpp_link_ping_answered(link,
+		    xmpp_stanza_get_attribute(st, "id"), from))
 			log_debug("xmpp: iq %s from %s matches nothing we "
 			    "sent", type, from != NULL ? from : "?");
 		return;

@@ -35,7 +35,8 @@ struct ping {
 	struct event		 timer;		/* its answer's deadline */
 	xmpp_link_ping_cb	 cb;
 	void			*arg;
-	char			 id[40];
+	char			*to;		/* only it may answer */
+	char			 id[32];	/* "sxp-" and 96 random bits */
 };
 TAILQ_HEAD(ping_list, ping);
 
@@ -81,8 +82,7 @@ struct xmpp_link {
 
 	struct ping_list	 pings;
 	size_t			 n_pings;
-	unsigned long		 ping_seq;
-	unsigned int		 ping_salt;
+	unsigned long		 errors_dropped;	/* reserve full */
 };
 
 /* xmpp_link.c */
@@ -102,7 +102,8 @@ void xmpp_link_out_free(struct xmpp_link *link);
 int xmpp_link_stanza_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg);
 
 /* xmpp_link_ping.c */
-int xmpp_link_ping_answered(struct xmpp_link *link, const char *id);
+int xmpp_link_ping_answered(struct xmpp_link *link, const char *id,
+    const char *from);
 void xmpp_link_pings_fail(struct xmpp_link *link);
 
 #endif

@@ -8,16 +8,23 @@
  * max_send_queue still counts stanzas: each element handed over remembers
  * how many it carries, and libstrophe's queue length (elements left, in
  * order) tells how many of ours are still unwritten.
+ *
+ * Error stanzas have room of their own above max_send_queue (a quarter of
+ * it, at least ERROR_RESERVE_MIN): an error tells a sender its message is
+ * lost, so a queue full of ordinary traffic must not silence it. What
+ * does not fit even there is counted and logged, never dropped unseen.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 
+#include "config.h"
 #include "log.h"
 #include "xmpp_link_int.h"
 
 #define OUT_MIN_CAP 4096
+#define ERROR_RESERVE_MIN 64	/* error stanzas above max_send_queue */
 
 /*
  * Forgets the batches libstrophe has written: its queue holds the newest
@@ -41,6 +48,43 @@ size_t
 xmpp_link_out_queued(const struct xmpp_link *link)
 {
 	return link->out_handed + link->out_stanzas;
+}
+
+/*
+ * Queues an error stanza, which may use the room reserved for errors
+ * above max_send_queue. 0 if queued; -1 if the link is not ready (or
+ * memory ran out); -2 if even the reserve is full: the error is dropped,
+ * counted, and logged (the first and then every power of two, so a flood
+ * does not flood the log). what names it for that log line.
+ */
+int
+xmpp_link_send_error(struct xmpp_link *link, const char *xml, size_t len,
+    const char *what)
+{
+	size_t max, reserve;
+
+	if (link == NULL || link->state != LINK_READY || xml == NULL)
+		return -1;
+	max = (size_t)link->cfg->xmpp_max_send_queue;
+	reserve = max / 4 > ERROR_RESERVE_MIN ? max / 4 : ERROR_RESERVE_MIN;
+	if (xmpp_link_out_queued(link) >= max + reserve) {
+		link->errors_dropped++;
+		if ((link->errors_dropped & (link->errors_dropped - 1)) == 0)
+			log_warnx("xmpp: send queue full even for errors (%zu "
+			    "stanzas): %s dropped, %lu error stanzas dropped "
+			    "so far", xmpp_link_out_queued(link),
+			    what != NULL ? what : "error",
+			    link->errors_dropped);
+		return -2;
+	}
+	return xmpp_link_send_text(link, xml, len);
+}
+
+/* Error stanzas dropped because even their reserve was full. */
+unsigned long
+xmpp_link_errors_dropped(const struct xmpp_link *link)
+{
+	return link != NULL ? link->errors_dropped : 0;
 }
 
 /* Appends one stanza to this turn's batch; -1 if out of memory. */

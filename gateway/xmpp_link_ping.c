@@ -5,7 +5,15 @@
  * proves it has processed them all. The message bridge sends one per
  * destination domain and loop turn, so this stays cheap: a list in send
  * order (answers come back in that order) and one timer per ping.
+ *
+ * An answer is a promise that messages were accepted, so it must not be
+ * forgeable: a ping's id carries 96 random bits (no counter a remote
+ * server could continue), and only the address it was sent to may answer
+ * it (xmpp_link_jid_answers); anything else is logged and ignored.
  */
+#include <sys/random.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +25,60 @@
 #include "log.h"
 #include "xmpp_link_int.h"
 
+#define RANDOM_POOL 1024
+
+/*
+ * Random bytes from a pool refilled by getrandom(): one system call per
+ * few hundred ids. A short read or EINTR is retried, never papered over.
+ */
+static void
+random_bytes(unsigned char *out, size_t n)
+{
+	static unsigned char pool[RANDOM_POOL];
+	static size_t left;
+
+	while (n > 0) {
+		size_t take;
+
+		while (left == 0) {
+			ssize_t r = getrandom(pool + left, sizeof(pool) - left, 0);
+
+			if (r < 0 && errno != EINTR)
+				fatal("getrandom");
+			if (r > 0 && (size_t)r == sizeof(pool) - left)
+				left = sizeof(pool);
+		}
+		take = n < left ? n : left;
+		memcpy(out, pool + sizeof(pool) - left, take);
+		/* Bytes handed out are never handed out again. */
+		memset(pool + sizeof(pool) - left, 0, take);
+		left -= take;
+		out += take;
+		n -= take;
+	}
+}
+
+/*
+ * Writes a fresh stanza id, "sxp-" and up to 24 random hex digits (96
+ * bits), NUL-terminated in size bytes.
+ */
+void
+xmpp_link_random_id(char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[12];
+	size_t n = 0;
+
+	if (size == 0)
+		return;
+	random_bytes(raw, sizeof(raw));
+	for (const char *p = "sxp-"; *p != '\0' && n + 1 < size; p++)
+		out[n++] = *p;
+	for (size_t i = 0; i < 2 * sizeof(raw) && n + 1 < size; i++)
+		out[n++] = hex[(raw[i / 2] >> ((i & 1) ? 0 : 4)) & 0xf];
+	out[n] = '\0';
+}
+
 /* Calls back and forgets one pending ping. */
 static void
 ping_finish(struct ping *p, int ok)
@@ -27,6 +89,7 @@ ping_finish(struct ping *p, int ok)
 	link->n_pings--;
 	evtimer_del(&p->timer);
 	p->cb(p->arg, ok);
+	free(p->to);
 	free(p);
 }
 
@@ -52,9 +115,15 @@ ping_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	ping_finish(p, 0);
 }
 
-/* An iq result or error with this id: the barrier it carried passed. */
+/*
+ * An iq result or error with this id from this address: the barrier it
+ * carried passed. 1 if it answered one of our pings, 0 if it matches none
+ * (an answer from another address than the one pinged is not an answer:
+ * it is logged and the ping still waits for the real one).
+ */
 int
-xmpp_link_ping_answered(struct xmpp_link *link, const char *id)
+xmpp_link_ping_answered(struct xmpp_link *link, const char *id,
+    const char *from)
 {
 	struct ping *p;
 
@@ -62,10 +131,16 @@ xmpp_link_ping_answered(struct xmpp_link *link, const char *id)
 		return 0;
 	/* Answers come back in order: the match is usually the first. */
 	TAILQ_FOREACH(p, &link->pings, entry) {
-		if (strcmp(p->id, id) == 0) {
-			ping_finish(p, 1);
-			return 1;
+		if (strcmp(p->id, id) != 0)
+			continue;
+		if (!xmpp_link_jid_answers(p->to, from)) {
+			log_info("xmpp: answer to ping %s from %s, not from %s: "
+			    "ignored", p->id, from != NULL ? from : "(none)",
+			    p->to);
+			return 0;
 		}
+		ping_finish(p, 1);
+		return 1;
 	}
 	return 0;
 }
@@ -95,8 +170,9 @@ xmpp_link_ping(struct xmpp_link *link, const char *from, const char *to,
 	p->link = link;
 	p->cb = cb;
 	p->arg = arg;
-	snprintf(p->id, sizeof(p->id), "sxl-%08x-%lu", link->ping_salt,
-	    ++link->ping_seq);
+	if ((p->to = strdup(to)) == NULL)
+		goto fail;
+	xmpp_link_random_id(p->id, sizeof(p->id));
 	evtimer_assign(&p->timer, link->base, ping_timeout_cb, p);
 	if ((xml = xmpp_link_build_ping(from, to, p->id, &len)) == NULL)
 		goto fail;
@@ -114,6 +190,7 @@ xmpp_link_ping(struct xmpp_link *link, const char *from, const char *to,
 	link->n_pings++;
 	return 0;
 fail:
+	free(p->to);
 	free(p);
 	return -1;
 }

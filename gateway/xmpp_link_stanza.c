@@ -623,3 +623,39 @@ xmpp_link_jid_is_domain(const char *jid, const char *domain)
 		return 0;
 	return strcasecmp(jid, domain) == 0;
 }
+
+/* Length of the bare part of a JID (before any '/'). */
+static size_t
+bare_len(const char *jid)
+{
+	const char *slash = strchr(jid, '/');
+
+	return slash != NULL ? (size_t)(slash - jid) : strlen(jid);
+}
+
+/*
+ * True when from may answer a stanza we sent to sent_to (RFC 6120 §8.3.1:
+ * an error or result comes from the address the stanza was sent to, and
+ * §10.5: an account's server answers for it). A domain answers only as
+ * itself; a bare JID as itself or as any of its resources; a full JID as
+ * itself or as its bare JID. Node and domain compare ASCII-case-blind
+ * (our addresses may not be normalized, a server's are); a resource
+ * exactly. Anything else, a missing from included, is someone else.
+ */
+int
+xmpp_link_jid_answers(const char *sent_to, const char *from)
+{
+	size_t sbare, fbare;
+
+	if (sent_to == NULL || from == NULL || *sent_to == '\0')
+		return 0;
+	sbare = bare_len(sent_to);
+	fbare = bare_len(from);
+	if (sbare != fbare || strncasecmp(sent_to, from, sbare) != 0)
+		return 0;
+	if (sent_to[sbare] == '\0')		/* sent to a bare address */
+		return from[fbare] == '\0' ||
+		    memchr(sent_to, '@', sbare) != NULL;
+	/* Sent to a full JID: that resource, or the account (bare). */
+	return from[fbare] == '\0' || strcmp(sent_to + sbare, from + fbare) == 0;
+}

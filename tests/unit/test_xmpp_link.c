@@ -428,6 +428,59 @@ test_build_ping_and_result(void **state)
 	assert_false(xmpp_link_jid_is_domain(NULL, "sip.test"));
 }
 
+/*
+ * Who may answer a stanza we sent (RFC 6120 §8.3.1, §10.5): a domain only
+ * as itself, a bare JID as itself or one of its resources, a full JID as
+ * itself or its account; nobody else, and never an answer without from.
+ */
+static void
+test_jid_answers(void **state)
+{
+	(void)state;
+	/* A ping to a domain. */
+	assert_true(xmpp_link_jid_answers("xmpp.test", "xmpp.test"));
+	assert_true(xmpp_link_jid_answers("xmpp.test", "XMPP.test"));
+	assert_false(xmpp_link_jid_answers("xmpp.test", "m@xmpp.test"));
+	assert_false(xmpp_link_jid_answers("xmpp.test", "xmpp.test/r"));
+	assert_false(xmpp_link_jid_answers("xmpp.test", "other.test"));
+	assert_false(xmpp_link_jid_answers("xmpp.test", "xmpp.test.evil"));
+	assert_false(xmpp_link_jid_answers("xmpp.test", NULL));
+	assert_false(xmpp_link_jid_answers(NULL, "xmpp.test"));
+	/* A message to a bare JID. */
+	assert_true(xmpp_link_jid_answers("j@x.test", "j@x.test"));
+	assert_true(xmpp_link_jid_answers("j@x.test", "J@X.test/phone"));
+	assert_false(xmpp_link_jid_answers("j@x.test", "x.test"));
+	assert_false(xmpp_link_jid_answers("j@x.test", "m@x.test"));
+	assert_false(xmpp_link_jid_answers("j@x.test", "jj@x.test"));
+	assert_false(xmpp_link_jid_answers("j@x.test", "j@x.test.evil/r"));
+	/* A message to a full JID. */
+	assert_true(xmpp_link_jid_answers("j@x.test/a", "j@x.test/a"));
+	assert_true(xmpp_link_jid_answers("j@x.test/a", "j@x.test"));
+	assert_false(xmpp_link_jid_answers("j@x.test/a", "j@x.test/A"));
+	assert_false(xmpp_link_jid_answers("j@x.test/a", "j@x.test/b"));
+	assert_false(xmpp_link_jid_answers("j@x.test/a", "x.test"));
+}
+
+/* Ping ids: 96 random bits each, no counter to continue. */
+static void
+test_random_ids(void **state)
+{
+	char a[32], b[32], small[6];
+
+	(void)state;
+	xmpp_link_random_id(a, sizeof(a));
+	xmpp_link_random_id(b, sizeof(b));
+	assert_int_equal(strlen(a), 28);
+	assert_memory_equal(a, "sxp-", 4);
+	assert_int_equal(strspn(a + 4, "0123456789abcdef"), 24);
+	assert_string_not_equal(a, b);
+	/* Not one apart, as a counter would be, nor sharing a prefix. */
+	assert_memory_not_equal(a + 4, b + 4, 8);
+	assert_memory_not_equal(a + 20, b + 20, 8);
+	xmpp_link_random_id(small, sizeof(small));
+	assert_int_equal(strlen(small), 5);
+}
+
 /* ---- the link against a scripted XEP-0114 server ------------------------ */
 
 struct fake {
@@ -750,15 +803,34 @@ test_link_lifecycle(void **state)
 	assert_int_equal(xmpp_link_pings_pending(link), 1);
 	server_got("<ping xmlns='urn:xmpp:ping'/></iq>");
 	{
-		char *id = strstr(fk.in, "id='sxl-"), reply[256];
+		char *id = strstr(fk.in, "id='sxp-"), reply[256];
 
 		assert_non_null(id);
+		/* Its id carries 96 random bits: 24 hex digits. */
+		assert_int_equal(strchr(id + 4, '\'') - (id + 8), 24);
+		/*
+		 * The right id from anyone but the pinged domain is not an
+		 * answer (a user of the domain, a resource of it, no from).
+		 */
+		snprintf(reply, sizeof(reply), "<iq type='result' from="
+		    "'mallory@xmpp.test' to='sip.test' %.*s/>",
+		    (int)(strchr(id + 4, '\'') - id + 1), id);
+		fake_send(reply);
+		snprintf(reply, sizeof(reply), "<iq type='result' from="
+		    "'xmpp.test/x' to='sip.test' %.*s/>",
+		    (int)(strchr(id + 4, '\'') - id + 1), id);
+		fake_send(reply);
+		snprintf(reply, sizeof(reply), "<iq type='result' "
+		    "to='sip.test' %.*s/>",
+		    (int)(strchr(id + 4, '\'') - id + 1), id);
+		fake_send(reply);
 		snprintf(reply, sizeof(reply), "<iq type='error' from="
 		    "'xmpp.test' to='sip.test' %.*s/>",
 		    (int)(strchr(id + 4, '\'') - id + 1), id);
 		fake_send(reply);
 	}
 	WAIT_FOR(evs.pings_ok == 1, 2000);
+	assert_int_equal(evs.pings_failed, 0);
 	assert_int_equal(xmpp_link_pings_pending(link), 0);
 
 	/* Nobody answers: ok=0 after the timeout. */
@@ -861,6 +933,18 @@ test_link_queue_limit(void **state)
 	    ping_cb, NULL), 0);
 	WAIT_FOR(xmpp_link_queue_len(link) == 0, 2000);
 	assert_int_equal(xmpp_link_send(link, m, strlen(m)), 0);
+	/*
+	 * Errors have room of their own: with the queue full of ordinary
+	 * stanzas, 64 (the least reserve) still go; the next one is counted.
+	 */
+	while (xmpp_link_send(link, m, strlen(m)) == 0)
+		;
+	sent = 0;
+	for (int i = 0; i < 70; i++)
+		if (xmpp_link_send_error(link, m, strlen(m), "test") == 0)
+			sent++;
+	assert_int_equal(sent, 64);
+	assert_int_equal(xmpp_link_errors_dropped(link), 6);
 	xmpp_link_free(link);
 	assert_int_equal(evs.pings_failed, 1);	/* freed while pending */
 }
@@ -905,6 +989,8 @@ main(void)
 		cmocka_unit_test(test_stanza_size),
 		cmocka_unit_test(test_build_error),
 		cmocka_unit_test(test_build_ping_and_result),
+		cmocka_unit_test(test_jid_answers),
+		cmocka_unit_test(test_random_ids),
 		cmocka_unit_test_setup_teardown(test_link_lifecycle,
 		    setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_link_queue_limit,
