@@ -299,7 +299,22 @@ main(int argc, char **argv)
 	if (xmpp_link_errors_dropped(gw.xmpp) > 0)
 		log_warnx("%lu error stanzas dropped: the send queue was full",
 		    xmpp_link_errors_dropped(gw.xmpp));
+	/*
+	 * Close the stream and wait (a little) for the server's close:
+	 * dropping the socket while the server still writes to us would
+	 * reset the connection, and the server could lose the last answers
+	 * we wrote before it read them.
+	 */
 	xmpp_link_stop(gw.xmpp);
+	for (int i = 0; i < 100 && !xmpp_link_is_idle(gw.xmpp); i++) {
+		struct timeval ten = { 0, 10000 };
+
+		event_base_loopexit(gw.base, &ten);
+		event_base_dispatch(gw.base);
+	}
+	if (xmpp_link_late_stanzas(gw.xmpp) > 0)
+		log_info("%lu stanzas came after the link began to close: not "
+		    "answered", xmpp_link_late_stanzas(gw.xmpp));
 	xmpp_link_free(gw.xmpp);
 	bridge_message_free(gw.messages);
 	bridge_presence_free(gw.presence);

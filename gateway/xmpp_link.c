@@ -828,6 +828,13 @@ xmpp_link_free(struct xmpp_link *link)
 	free(link);
 }
 
+/* True once a stopped link has closed its stream (or never had one). */
+int
+xmpp_link_is_idle(const struct xmpp_link *link)
+{
+	return link == NULL || link->state == LINK_IDLE;
+}
+
 /* True while stanzas may be sent: the handshake is done. */
 int
 xmpp_link_is_ready(const struct xmpp_link *link)

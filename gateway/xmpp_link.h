@@ -76,6 +76,7 @@ int xmpp_link_start(struct xmpp_link *link);
 void xmpp_link_stop(struct xmpp_link *link);
 void xmpp_link_free(struct xmpp_link *link);
 int xmpp_link_is_ready(const struct xmpp_link *link);
+int xmpp_link_is_idle(const struct xmpp_link *link);
 int xmpp_link_send(struct xmpp_link *link, const char *xml, size_t len);
 size_t xmpp_link_queue_len(const struct xmpp_link *link);
 const char *xmpp_link_domain(const struct xmpp_link *link);
@@ -85,6 +86,7 @@ void xmpp_link_flush(struct xmpp_link *link);
 int xmpp_link_send_error(struct xmpp_link *link, const char *xml, size_t len,
     const char *what);
 unsigned long xmpp_link_errors_dropped(const struct xmpp_link *link);
+unsigned long xmpp_link_late_stanzas(const struct xmpp_link *link);
 
 /* xmpp_link_ping.c */
 int xmpp_link_ping(struct xmpp_link *link, const char *from, const char *to,

@@ -231,8 +231,14 @@ xmpp_link_stanza_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	const char *name = xmpp_stanza_get_name(st);
 
 	(void)conn;
-	if (name == NULL || link->state != LINK_READY)
+	if (name == NULL)
 		return 1;
+	if (link->state != LINK_READY) {
+		/* Counted: main() tells how many went unanswered at the end. */
+		if (link->state == LINK_CLOSING)
+			link->late_stanzas++;
+		return 1;
+	}
 	if (strcmp(name, "message") == 0)
 		on_message(link, st);
 	else if (strcmp(name, "iq") == 0)

@@ -83,6 +83,7 @@ struct xmpp_link {
 	struct ping_list	 pings;
 	size_t			 n_pings;
 	unsigned long		 errors_dropped;	/* reserve full */
+	unsigned long		 late_stanzas;	/* came while closing */
 };
 
 /* xmpp_link.c */

@@ -87,6 +87,16 @@ xmpp_link_errors_dropped(const struct xmpp_link *link)
 	return link != NULL ? link->errors_dropped : 0;
 }
 
+/*
+ * Stanzas that arrived after our </stream:stream>: the server wrote them
+ * before it read our close, and nothing can be sent back any more.
+ */
+unsigned long
+xmpp_link_late_stanzas(const struct xmpp_link *link)
+{
+	return link != NULL ? link->late_stanzas : 0;
+}
+
 /* Appends one stanza to this turn's batch; -1 if out of memory. */
 int
 xmpp_link_out_append(struct xmpp_link *link, const char *xml, size_t len)

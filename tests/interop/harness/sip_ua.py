@@ -468,8 +468,11 @@ class SipUA:
         self.respond(req, status, reason, extra or [])
 
     def respond(self, req, status, reason=None, extra=(), body=b""):
-        """Send a response to req on the transport it came in on."""
-        reason = reason or REASONS.get(status, "Unknown")
+        """Send a response to req on the transport it came in on. A
+        reason given as bytes goes on the wire as it is (hostile peers)."""
+        raw_reason = reason if isinstance(reason, bytes) else None
+        reason = "-" if raw_reason is not None else \
+            reason or REASONS.get(status, "Unknown")
         lines = ["SIP/2.0 %d %s" % (status, reason)]
         for via in req.get_all("via"):
             lines.append("Via: %s" % via)
@@ -486,6 +489,9 @@ class SipUA:
             body = body.encode("utf-8")
         lines.append("Content-Length: %d" % len(body))
         data = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
+        if raw_reason is not None:
+            data = (b"SIP/2.0 %d " % status) + raw_reason + \
+                data[data.index(b"\r\n"):]
         if req.transport == "tcp" and req.conn is not None:
             try:
                 req.conn.sendall(data)
