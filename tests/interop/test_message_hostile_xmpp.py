@@ -235,15 +235,15 @@ def check_forged_answers_ignored(d):
                      "type='cancel'><forbidden xmlns='%s'/></error>"
                      "</message>" % (msg.get("from"), msg.get("id"),
                                      STANZAS_NS))
+    time.sleep(0.5)
+    check("r" not in h, "the SIP sender was answered by a forgery: %r",
+          h.get("r"))
     d.gateway.wait_log(r"answer to ping %s from nurse@xmpp\.test.*ignored"
                        % ping.get("id"), 5, start=mark)
     d.gateway.wait_log(r"error forbidden about %s from nurse@xmpp\.test"
                        % re.escape(msg.get("id")), 5, start=mark)
     d.gateway.wait_log(r"error forbidden about %s from mallory@slow\.test"
                        % re.escape(msg.get("id")), 5, start=mark)
-    time.sleep(0.3)
-    check("r" not in h, "the SIP sender was answered by a forgery: %r",
-          h.get("r"))
     # The destination itself refuses it: that counts.
     comp.send("<message type='error' from='bob@slow.test' to='%s' id='%s'>"
               "<error type='cancel'><item-not-found xmlns='%s'/></error>"
