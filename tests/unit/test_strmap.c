@@ -20,7 +20,7 @@
 
 #define STAGES		12		/* 2^12 colliding keys */
 #define BLOCK		6		/* characters a stage adds */
-#define SEEN_BITS	18		/* birthday table: 2^18 slots */
+#define SEEN_BITS	20		/* birthday table: 2^20 slots, 2^19 tries */
 
 static const char alphabet[] =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -55,6 +55,10 @@ test_insert_find_grow(void **state)
 
 		snprintf(key, sizeof(key), "k%d", i);
 		assert_ptr_equal(strmap_find(&m, key), &items[i].node);
+		/* Again: the hash of the last key is remembered. */
+		assert_ptr_equal(strmap_find(&m, key), &items[i].node);
+		key[0] = 'K';
+		assert_null(strmap_find(&m, key));
 	}
 	assert_null(strmap_find(&m, "k10000"));
 	for (struct strmap_node *n = strmap_next(&m, NULL); n != NULL;
