@@ -9,8 +9,8 @@
  * Branch number i takes block (i >> s) & 1 of stage s: 2^stages different
  * branches, one hash. What follows the branch in the gateway's key (the
  * sent-by and the method) is the same for all, and FNV-1a carries only
- * its state forward, so the keys collide too. Computing them costs the
- * attacker some 50 ms, once.
+ * its state forward, so the keys collide too. They are computed once,
+ * when the scenario starts (24 birthday searches of about 2^16 tries).
  *
  * Random: branches of the same length, random characters, for the same
  * load without the collisions.
