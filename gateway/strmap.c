@@ -5,8 +5,9 @@
  * The keys of these tables come from the network (Via branches, Call-IDs
  * and tags, addresses). An unkeyed hash lets a peer choose keys that all
  * land in one chain: FNV-1a, used before, has full 32-bit multicollisions
- * that take milliseconds to compute, and 32,768 MESSAGEs with such Via
- * branches cost 476 us each instead of 11.6. SipHash under a random
+ * (test_strmap.c builds 4,096 keys in a fraction of a second), and 32,768
+ * MESSAGEs with such Via branches cost 476 us each instead of 11.6
+ * (issue 10). SipHash under a random
  * per-process key makes where a key lands unpredictable to the peer.
  */
 #include <stdlib.h>
