@@ -389,8 +389,9 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	}
 	if ((r = map_sip_to_xmpp(gw->map, ruri, &to_jid, &cause)) != MAP_OK) {
 		status = map_failure_status(r, &reason);
-		log_info("message: %s -> %s refused (%d): %s", from_uri, ruri,
-		    status, cause != NULL ? cause : map_result_name(r));
+		log_info_limited("message: %s -> %s refused (%d): %s",
+		    from_uri, ruri, status,
+		    cause != NULL ? cause : map_result_name(r));
 		answer(bm, tx, status, reason, NULL);
 		goto out;
 	}
@@ -401,8 +402,8 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	 */
 	jid_domain_of(to_jid, domain, sizeof(domain));
 	if (strcasecmp(domain, gw->cfg->xmpp_component) == 0) {
-		log_info("message: %s -> %s refused: target is on the SIP side",
-		    from_uri, ruri);
+		log_info_limited("message: %s -> %s refused: target is on the "
+		    "SIP side", from_uri, ruri);
 		answer(bm, tx, 482, "Target is a SIP user of this gateway",
 		    NULL);
 		goto out;
@@ -411,7 +412,7 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	cause = NULL;
 	if ((r = map_sip_to_xmpp(gw->map, from_uri, &from_jid, &cause)) !=
 	    MAP_OK) {
-		log_info("message: sender %s not mapped: %s", from_uri,
+		log_info_limited("message: sender %s not mapped: %s", from_uri,
 		    cause != NULL ? cause : map_result_name(r));
 		answer(bm, tx, 403, "Sender has no XMPP address here", NULL);
 		goto out;
@@ -419,8 +420,8 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	/* XEP-0114: we may only send from our own component domain. */
 	jid_domain_of(from_jid, domain, sizeof(domain));
 	if (strcasecmp(domain, gw->cfg->xmpp_component) != 0) {
-		log_info("message: sender %s maps to %s, outside %s", from_uri,
-		    from_jid, gw->cfg->xmpp_component);
+		log_info_limited("message: sender %s maps to %s, outside %s",
+		    from_uri, from_jid, gw->cfg->xmpp_component);
 		answer(bm, tx, 403, "Sender not served by this gateway", NULL);
 		goto out;
 	}
@@ -429,7 +430,7 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	r = content_to_text(req->content_type, req->content_encoding,
 	    req->body != NULL ? req->body : "", req->body_len, &text, &cause);
 	if (r != CONTENT_TEXT) {
-		log_info("message: %s -> %s: body refused: %s", from_uri,
+		log_info_limited("message: %s -> %s: body refused: %s", from_uri,
 		    ruri, cause != NULL ? cause : "unsupported");
 		if (r == CONTENT_UNSUPPORTED || r == CONTENT_MACHINE)
 			answer(bm, tx, 415, "Unsupported Media Type", NULL);
@@ -531,8 +532,8 @@ error_from_xmpp(struct bridge_message *bm, const struct xmpp_in_message *m)
 		return;
 	}
 	if (p == NULL) {
-		log_info("message: late, unknown or foreign error %s from %s "
-		    "(id %s) ignored",
+		log_info_limited("message: late, unknown or foreign error %s "
+		    "from %s (id %s) ignored",
 		    m->error_condition != NULL ? m->error_condition : "?",
 		    m->from != NULL ? m->from : "?", m->id != NULL ? m->id : "-");
 		return;
@@ -550,7 +551,7 @@ error_from_xmpp(struct bridge_message *bm, const struct xmpp_in_message *m)
 			status = status == 301 ? 410 : 480;
 		}
 	}
-	log_info("message: %s answered by %s: %s -> %d", m->id,
+	log_info_limited("message: %s answered by %s: %s -> %d", m->id,
 	    m->from != NULL ? m->from : "?",
 	    m->error_condition != NULL ? m->error_condition : "?", status);
 	answer(bm, p->tx, status, m->error_text != NULL && m->error_text[0] ?
@@ -663,8 +664,8 @@ sip_answered_cb(void *arg, int status, const osip_message_t *resp)
 			jid_uri[0] = '\0';
 		osip_free(uri);
 	}
-	log_info("message: %s -> %s refused by SIP: %d -> %s", po->sender,
-	    po->recipient, status, cond->condition);
+	log_info_limited("message: %s -> %s refused by SIP: %d -> %s",
+	    po->sender, po->recipient, status, cond->condition);
 	report_to_xmpp(bm, po->recipient, po->sender, po->id, po->lang,
 	    cond->condition, text, gone != NULL && jid_uri[0] ? jid_uri : NULL);
 	free(gone);
@@ -852,7 +853,7 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		return;
 	}
 	if ((r = map_xmpp_to_sip(gw->map, m->to, &ruri, &cause)) != MAP_OK) {
-		log_info("message: %s -> %s refused: %s", m->from, m->to,
+		log_info_limited("message: %s -> %s refused: %s", m->from, m->to,
 		    cause != NULL ? cause : map_result_name(r));
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
 		    r == MAP_MALFORMED ? "jid-malformed" : "item-not-found",
@@ -863,7 +864,7 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	cause = NULL;
 	if ((r = map_xmpp_to_sip(gw->map, m->from, &from_uri, &cause)) !=
 	    MAP_OK) {
-		log_info("message: sender %s not mapped: %s", m->from,
+		log_info_limited("message: sender %s not mapped: %s", m->from,
 		    cause != NULL ? cause : map_result_name(r));
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang, "forbidden",
 		    "Sender has no SIP address here", NULL);
@@ -898,8 +899,8 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	    bm->sip_sb.len + VIA_ROUTE_RESERVE;
 	if (size_rule_applies(bm, ruri) &&
 	    wire_len > (size_t)gw->cfg->message_size_limit) {
-		log_info("message: %s -> %s too large for SIP (%zu bytes)",
-		    m->from, m->to, wire_len);
+		log_info_limited("message: %s -> %s too large for SIP (%zu "
+		    "bytes)", m->from, m->to, wire_len);
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
 		    "policy-violation",
 		    "Message too large for SIP pager mode (RFC 3428)", NULL);

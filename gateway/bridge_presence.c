@@ -752,8 +752,8 @@ bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
 
 	if (ev == NULL || sip_event_parse(ev, &eh) < 0 ||
 	    strcmp(eh.package, "presence") != 0) {
-		log_info("presence: %s with Event %s refused", req->sip_method,
-		    ev != NULL ? ev : "(none)");
+		log_info_limited("presence: %s with Event %s refused",
+		    req->sip_method, ev != NULL ? ev : "(none)");
 		if (is_subscribe || ev != NULL)
 			presence_refuse(bp, tx, 489, NULL);
 		else
@@ -776,7 +776,7 @@ bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
 		return;
 	}
 	if (ref == NULL || ref->watcher != NULL) {
-		log_info("presence: NOTIFY for no subscription of ours");
+		log_info_limited("presence: NOTIFY for no subscription of ours");
 		presence_refuse(bp, tx, 481, NULL);
 		return;
 	}
@@ -811,8 +811,8 @@ map_pair(struct bridge_presence *bp, struct presence_pair *p)
 	p->contact_sip = p->user_sip = NULL;
 	if ((r = map_xmpp_to_sip(bp->gw->map, p->contact_jid, &p->contact_sip,
 	    &cause)) != MAP_OK) {
-		log_info("presence: %s has no SIP address: %s", p->contact_jid,
-		    cause != NULL ? cause : map_result_name(r));
+		log_info_limited("presence: %s has no SIP address: %s",
+		    p->contact_jid, cause != NULL ? cause : map_result_name(r));
 		free(cause);
 		return -1;
 	}
@@ -820,8 +820,8 @@ map_pair(struct bridge_presence *bp, struct presence_pair *p)
 	cause = NULL;
 	if ((r = map_xmpp_to_sip(bp->gw->map, p->user_jid, &p->user_sip,
 	    &cause)) != MAP_OK) {
-		log_info("presence: %s has no SIP address: %s", p->user_jid,
-		    cause != NULL ? cause : map_result_name(r));
+		log_info_limited("presence: %s has no SIP address: %s",
+		    p->user_jid, cause != NULL ? cause : map_result_name(r));
 		free(cause);
 		return -1;
 	}
@@ -887,7 +887,8 @@ bridge_presence_from_xmpp(struct bridge_presence *bp,
 	if (pr->from == NULL || pr->to == NULL ||
 	    bare_jid(pr->to, c, sizeof(c)) < 0 ||
 	    bare_jid(pr->from, w, sizeof(w)) < 0) {
-		log_info("presence: stanza without usable from/to ignored");
+		log_info_limited("presence: stanza without usable from/to "
+		    "ignored");
 		return;
 	}
 	if (strchr(c, '@') == NULL ||
@@ -928,8 +929,8 @@ bridge_presence_from_xmpp(struct bridge_presence *bp,
 			x2s_on_probe(bp, p, pr->from);
 	} else if (is_subscribe) {
 		if (p->x2s == X2S_NONE && presence_limit_reached(bp, w)) {
-			log_warnx("presence: %s -> %s: subscription limit "
-			    "reached", w, c);
+			log_warnx_limited("presence: %s -> %s: subscription "
+			    "limit reached", w, c);
 			presence_error(bp, c, pr->from, "resource-constraint");
 		} else if (map_pair(bp, p) < 0)
 			presence_error(bp, c, pr->from, "item-not-found");
@@ -955,7 +956,7 @@ bridge_presence_from_xmpp(struct bridge_presence *bp,
 		s2x_cache_clear(p);
 		s2x_pair_event(bp, p, S2X_EV_XMPP_UNSUBSCRIBED);
 	} else if (strcmp(type, "error") == 0) {
-		log_info("presence: error %s from %s to %s",
+		log_info_limited("presence: error %s from %s to %s",
 		    pr->error_condition != NULL ? pr->error_condition : "?",
 		    pr->from, pr->to);
 		/* Our subscribe or probe to W failed: no such user. */

@@ -12,6 +12,20 @@
 /* Highest syslog priority that is emitted (LOG_ERR .. LOG_DEBUG). */
 extern int log_verbosity;
 
+/* Longest line written; the rest of a longer one is cut. */
+#define LOG_LINE_MAX		8192
+
+/* Per call site of a *_limited() line: a burst, then one a second. */
+#define LOG_LIMIT_BURST		10
+#define LOG_LIMIT_MS		1000
+
+struct log_limit {
+	int		 started;
+	unsigned	 tokens;
+	long long	 refilled_ms;
+	unsigned long	 suppressed;	/* held back since the last line */
+};
+
 /* log.c */
 void log_init(int to_stderr, int verbosity, const char *ident);
 void log_set_verbosity(int verbosity);
@@ -25,6 +39,9 @@ _Noreturn void fatal(const char *fmt, ...)
 _Noreturn void fatalx(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 void log_route_libraries(void);
+void log_emit_limited(struct log_limit *ll, int prio, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void log_set_clock_for_test(long long (*fn)(void));
 
 #define log_warnx(...) do {						\
 	if (log_verbosity >= LOG_WARNING)				\
@@ -39,5 +56,18 @@ void log_route_libraries(void);
 		log_emit(LOG_DEBUG, __VA_ARGS__);			\
 } while (0)
 #define log_error(...) log_emit(LOG_ERR, __VA_ARGS__)
+
+/*
+ * The same, for lines a peer can cause at will (a refused request): each
+ * call site has its own token bucket (log.c), so a flood of refusals
+ * writes a few lines and a count, not a line a packet.
+ */
+#define log_limited(prio, ...) do {					\
+	static struct log_limit log_limit_;				\
+	if (log_verbosity >= (prio))					\
+		log_emit_limited(&log_limit_, (prio), __VA_ARGS__);	\
+} while (0)
+#define log_warnx_limited(...) log_limited(LOG_WARNING, __VA_ARGS__)
+#define log_info_limited(...) log_limited(LOG_INFO, __VA_ARGS__)
 
 #endif

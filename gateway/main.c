@@ -21,6 +21,7 @@
 #include "mapping.h"
 #include "mapping_reload.h"
 #include "sip_stack.h"
+#include "strmap.h"
 #include "xmpp_link.h"
 
 #define DEFAULT_CONFIG "/etc/sipxmpp/sipxmppd.conf"
@@ -245,6 +246,9 @@ main(int argc, char **argv)
 	log_route_libraries();
 	xmlInitParser();
 	signal(SIGPIPE, SIG_IGN);
+	/* The keyed hash of every table peers fill (strmap.c) needs this. */
+	if (strmap_seed() != 0)
+		fatal("cannot take the hash key from getrandom");
 	if ((gw.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	if ((gw.sip = sip_stack_new(gw.base, &cfg, &sh, &gw)) == NULL)

@@ -443,8 +443,8 @@ map_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
 		goto out;
 	}
 	if ((r = map_sip_to_xmpp(bp->gw->map, ruri, w_jid, &cause)) != MAP_OK) {
-		log_info("presence: SUBSCRIBE %s -> %s refused: %s", from, ruri,
-		    cause != NULL ? cause : map_result_name(r));
+		log_info_limited("presence: SUBSCRIBE %s -> %s refused: %s",
+		    from, ruri, cause != NULL ? cause : map_result_name(r));
 		presence_refuse(bp, tx, r == MAP_SIPS ? 480 : r == MAP_MALFORMED ?
 		    400 : 404, r == MAP_SIPS ? "SIPS not supported" : NULL);
 		goto out;
@@ -460,8 +460,8 @@ map_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
 	if ((r = map_sip_to_xmpp(bp->gw->map, from, c_jid, &cause)) == MAP_OK)
 		(*c_jid)[strcspn(*c_jid, "/")] = '\0';	/* the bare JID */
 	if (r != MAP_OK || strcasecmp(jid_domain(*c_jid), domain) != 0) {
-		log_info("presence: watcher %s not served here: %s", from,
-		    cause != NULL ? cause : r != MAP_OK ?
+		log_info_limited("presence: watcher %s not served here: %s",
+		    from, cause != NULL ? cause : r != MAP_OK ?
 		    map_result_name(r) : "outside our domain");
 		presence_refuse(bp, tx, 403, "Watcher not served by this gateway");
 		goto out;
@@ -494,8 +494,8 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 		return;
 	if (fetch ? bp->n_fetches >= PRESENCE_MAX_FETCHES :
 	    presence_limit_reached(bp, c_jid)) {
-		log_warnx("presence: %s -> %s: subscription limit reached",
-		    c_jid, w_jid);
+		log_warnx_limited("presence: %s -> %s: subscription limit "
+		    "reached", c_jid, w_jid);
 		presence_refuse(bp, tx, 503, "Too many subscriptions");
 		goto out;
 	}

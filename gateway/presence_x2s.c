@@ -191,8 +191,8 @@ read_body(const char *contact_jid, const char *body, size_t len,
 	*v = NULL;
 	*n = 0;
 	if (pidf_parse(body, len, doc, &cause) < 0) {
-		log_info("presence: PIDF from %s refused: %s", contact_jid,
-		    cause != NULL ? cause : "unreadable");
+		log_info_limited("presence: PIDF from %s refused: %s",
+		    contact_jid, cause != NULL ? cause : "unreadable");
 		free(cause);
 		return -1;
 	}
@@ -251,7 +251,7 @@ pidf_body(const osip_message_t *req)
 		return NULL;
 	if (req->content_type != NULL && req->content_type->subtype != NULL &&
 	    strcasecmp(req->content_type->subtype, "pidf+xml") != 0) {
-		log_info("presence: NOTIFY body of type %s/%s ignored",
+		log_info_limited("presence: NOTIFY body of type %s/%s ignored",
 		    req->content_type->type != NULL ?
 		    req->content_type->type : "?",
 		    req->content_type->subtype);

@@ -129,7 +129,7 @@ router_sip_request(void *arg, struct sip_tx *tx, const osip_message_t *req)
 		gateway_answer(gw, tx, 481, NULL, NULL);
 	else if (is_known_method(method)) {
 		/* INVITE included: a final answer, never silence. */
-		log_info("sip: %s from %s refused: not served", method,
+		log_info_limited("sip: %s from %s refused: not served", method,
 		    req->from->url->host != NULL ? req->from->url->host : "?");
 		gateway_answer(gw, tx, 405, NULL, NULL);
 	} else

@@ -2,21 +2,27 @@
  * Building SIP requests and responses with libosip2, and reading headers
  * the way real peers send them (long or compact names).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "entropy.h"
+#include "log.h"
 #include "sip_stack.h"
 
 
 /*
  * Random bytes for tags, branches and Call-IDs from a pool refilled by
  * getrandom(): one system call per few hundred tokens instead of one per
- * token (three per bridged message).
+ * token (three per bridged message). A refill reads until the whole pool
+ * came from the kernel (entropy.c retries short reads and EINTR); the
+ * one failure left, a kernel without getrandom(), main() has already
+ * refused to start on (strmap_seed()), so it is fatal here rather than
+ * tokens that repeat.
  */
 static void
 random_bytes(unsigned char *out, size_t n)
@@ -28,10 +34,11 @@ random_bytes(unsigned char *out, size_t n)
 		size_t take;
 
 		if (left == 0) {
-			if (getrandom(pool, sizeof(pool), 0) !=
-			    (ssize_t)sizeof(pool))
-				/* Linux >= 3.17 cannot fail once seeded. */
-				memset(pool, 0x5a, sizeof(pool));
+			if (entropy_fill(pool, sizeof(pool)) < 0) {
+				log_error("getrandom failed: %s",
+				    strerror(errno));
+				abort();
+			}
 			left = sizeof(pool);
 		}
 		take = n < left ? n : left;

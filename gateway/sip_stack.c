@@ -145,14 +145,15 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 	if (osip_message_init(&msg) != 0 ||
 	    osip_message_parse(msg, buf, len) != 0) {
 		sip_peer_format(from, who, sizeof(who));
-		log_warnx("sip: %s: unparseable %zu-byte message dropped", who,
-		    len);
+		log_warnx_limited("sip: %s: unparseable %zu-byte message "
+		    "dropped", who, len);
 		goto drop;
 	}
 	if (frame != SIP_FRAME_OK) {
 		/* Only the header block of a message we could not frame. */
 		sip_peer_format(from, who, sizeof(who));
-		log_warnx("sip: %s: %s", who, sip_frame_result_str(frame));
+		log_warnx_limited("sip: %s: %s", who,
+		    sip_frame_result_str(frame));
 		if (MSG_IS_REQUEST(msg) && !MSG_IS_ACK(msg))
 			reply_stateless(s, msg, from,
 			    frame == SIP_FRAME_TOO_LARGE ? 513 : 400,
@@ -162,7 +163,7 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 	}
 	if ((why = missing_mandatory(msg)) != NULL) {
 		sip_peer_format(from, who, sizeof(who));
-		log_warnx("sip: %s: malformed message: %s", who, why);
+		log_warnx_limited("sip: %s: malformed message: %s", who, why);
 		if (MSG_IS_REQUEST(msg) && !MSG_IS_ACK(msg))
 			reply_stateless(s, msg, from, 400, why);
 		goto drop;

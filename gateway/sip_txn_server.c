@@ -345,8 +345,8 @@ sip_txn_invite_timer(struct sip_tx *tx, long long left)
 {
 	if (tx->acked || left <= 0) {
 		if (!tx->acked)
-			log_info("sip: no ACK for our INVITE refusal within "
-			    "32 s");
+			log_info_limited("sip: no ACK for our INVITE refusal "
+			    "within 32 s");
 		sip_txn_kill(tx);		/* Timer I or H */
 		return;
 	}

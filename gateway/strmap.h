@@ -1,7 +1,9 @@
 /*
  * A small intrusive hash table keyed by strings: the node lives inside
  * the object it indexes and points at a key the object owns. Chained,
- * doubled when it gets fuller than one node per bucket.
+ * doubled when it gets fuller than one node per bucket. Keys are hashed
+ * with SipHash-2-4 under a random key per process (strmap.c), so a peer
+ * cannot pick keys that pile up in one chain.
  */
 #ifndef SIPXMPP_STRMAP_H
 #define SIPXMPP_STRMAP_H
@@ -11,7 +13,7 @@
 
 struct strmap_node {
 	struct strmap_node *next;
-	uint32_t hash;
+	uint64_t hash;
 	const char *key;
 };
 
@@ -22,6 +24,8 @@ struct strmap {
 };
 
 /* strmap.c */
+int strmap_seed(void);
+void strmap_set_key_for_test(const unsigned char key[16]);
 void strmap_init(struct strmap *m);
 void strmap_free(struct strmap *m);
 struct strmap_node *strmap_find(const struct strmap *m, const char *key);

@@ -95,8 +95,8 @@ on_message(struct xmpp_link *link, xmpp_stanza_t *st)
 	int is_error = type != NULL && strcmp(type, "error") == 0;
 
 	if (too_large(link, st)) {
-		log_warnx("xmpp: refusing a message from %s: larger than "
-		    "max_stanza_bytes (%d)",
+		log_warnx_limited("xmpp: refusing a message from %s: larger "
+		    "than max_stanza_bytes (%d)",
 		    xmpp_stanza_get_attribute(st, "from") != NULL ?
 		    xmpp_stanza_get_attribute(st, "from") : "(unknown)",
 		    link->cfg->xmpp_max_stanza_bytes);
@@ -123,8 +123,8 @@ on_presence(struct xmpp_link *link, xmpp_stanza_t *st)
 	if (too_large(link, st)) {
 		/* No error reply: presence errors only confuse clients,
 		 * and a flood of them would amplify (RFC 8048 §8). */
-		log_warnx("xmpp: dropping a presence from %s: larger than "
-		    "max_stanza_bytes (%d)",
+		log_warnx_limited("xmpp: dropping a presence from %s: larger "
+		    "than max_stanza_bytes (%d)",
 		    xmpp_stanza_get_attribute(st, "from") != NULL ?
 		    xmpp_stanza_get_attribute(st, "from") : "(unknown)",
 		    link->cfg->xmpp_max_stanza_bytes);

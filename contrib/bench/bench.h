@@ -117,6 +117,23 @@ const struct xmpp_end_stats *xmpp_end_stats(const struct xmpp_end *);
 const char *xmpp_end_error(const struct xmpp_end *);
 void	 xmpp_end_free(struct xmpp_end *);
 
+/* ---- bench_collide.c: Via branches for the hash-flooding scenarios -- */
+
+#define COLLIDE_STAGES	24	/* 2^24 branches with one FNV-1a hash */
+#define COLLIDE_LEN	(COLLIDE_STAGES * 6)
+
+enum branch_mode {
+	BRANCH_PLAIN,		/* z9hG4bK, run, sequence number */
+	BRANCH_RANDOM,		/* ...then COLLIDE_LEN random characters */
+	BRANCH_COLLIDE,		/* ...then COLLIDE_LEN, one FNV-1a for all */
+};
+
+struct collide;
+
+struct collide *collide_new(const char *prefix);
+void	 collide_branch(struct collide *, int random, uint64_t i, char *out);
+void	 collide_free(struct collide *);
+
 /* ---- bench_sip.c: the SIP user agents on UDP ----------------------- */
 
 struct sip_end;
@@ -176,6 +193,7 @@ int	 sip_end_set_target(struct sip_end *, int port);
 int	 sip_end_send_message(struct sip_end *, enum sip_call_kind,
 	    uint64_t seq, const char *from_user, const char *to_user,
 	    size_t body_size);
+int	 sip_end_set_branches(struct sip_end *, enum branch_mode);
 int	 sip_end_send_raw(struct sip_end *, const char *msg, size_t len);
 int	 sip_msg_header(const struct sip_msg *, const char *name,
 	    const char *compact, const char **value, size_t *vlen);
@@ -378,6 +396,7 @@ struct scenario {
 	int		 mapping;	/* N entries, startup, reload */
 	enum scenario_presence presence;
 	const char	*pending;	/* not runnable yet: why */
+	enum branch_mode branches;	/* Via branches of the load */
 };
 
 extern const struct scenario scenarios[];

@@ -42,22 +42,29 @@
 
 const struct scenario scenarios[] = {
 	{ "sip-to-xmpp", "SIP MESSAGE -> XMPP <message/>, answered 200 after "
-	    "the ping barrier", 1, 0, PRESENCE_NONE, NULL },
+	    "the ping barrier", 1, 0, PRESENCE_NONE, NULL, BRANCH_PLAIN },
 	{ "xmpp-to-sip", "XMPP <message/> -> SIP MESSAGE, answered 200 by the "
-	    "bench's UAS", 0, 0, PRESENCE_NONE, NULL },
+	    "bench's UAS", 0, 0, PRESENCE_NONE, NULL, BRANCH_PLAIN },
 	{ "mapping", "N mapping entries: startup, SIGHUP reload time, traffic "
 	    "stall during the reload (SIP -> XMPP traffic)", 1, 1,
-	    PRESENCE_NONE, NULL },
+	    PRESENCE_NONE, NULL, BRANCH_PLAIN },
 	{ "notify-to-presence", "SIP NOTIFY (PIDF) -> XMPP <presence/> in "
 	    "--users subscriptions of XMPP users to SIP users", 1, 0,
-	    PRESENCE_NOTIFY, NULL },
+	    PRESENCE_NOTIFY, NULL, BRANCH_PLAIN },
 	{ "presence-to-watchers", "XMPP <presence/> -> NOTIFY to --watchers "
 	    "SIP watcher dialogs of --watched XMPP users", 0, 0,
-	    PRESENCE_WATCHERS, NULL },
+	    PRESENCE_WATCHERS, NULL, BRANCH_PLAIN },
 	{ "subscriptions", "--subs live subscriptions held each way (XMPP "
 	    "watching SIP, SIP watching XMPP): RSS per subscription", 1, 0,
-	    PRESENCE_HOLD, NULL },
-	{ NULL, NULL, 0, 0, PRESENCE_NONE, NULL },
+	    PRESENCE_HOLD, NULL, BRANCH_PLAIN },
+	{ "flood-random", "sip-to-xmpp with 160-character random Via "
+	    "branches: the reference for flood-collide", 1, 0, PRESENCE_NONE,
+	    NULL, BRANCH_RANDOM },
+	{ "flood-collide", "sip-to-xmpp with Via branches of that length "
+	    "that all collide under FNV-1a (hash flooding of the "
+	    "transaction and completed-response tables)", 1, 0, PRESENCE_NONE,
+	    NULL, BRANCH_COLLIDE },
+	{ NULL, NULL, 0, 0, PRESENCE_NONE, NULL, BRANCH_PLAIN },
 };
 
 struct run {
@@ -1076,6 +1083,10 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 	if ((r.se = sip_end_new(r.base, o->pid > 0 ? o->uas_port : 0, &sh,
 	    &r)) == NULL) {
 		note(&r, "cannot open the SIP sockets");
+		goto out;
+	}
+	if (sip_end_set_branches(r.se, sc->branches) != 0) {
+		note(&r, "cannot make the Via branches");
 		goto out;
 	}
 	if (o->via_prosody) {

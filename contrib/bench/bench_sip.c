@@ -68,6 +68,8 @@ struct sip_end {
 	struct sockaddr_in target;
 	int		 have_target;
 	char		 run[9];	/* Call-ID tag: this run's answers only */
+	enum branch_mode branches;	/* of the load's MESSAGEs */
+	struct collide	*collide;
 	struct batch	 uac_out, uas_out;
 	struct rxring	 rx;
 	struct sip_end_stats st;
@@ -487,12 +489,20 @@ sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
     uint64_t seq, const char *from_user, const char *to_user,
     size_t body_size)
 {
-	char *out, body[2048];
+	char *out, body[2048], branch[COLLIDE_LEN + 32];
 	char k = kind == SIP_CALL_LOAD ? 'L' : 'P';
 	int bl, n;
 
 	if (!s->have_target)
 		return -1;
+	/* The Via branch: the run's prefix, then seq or the chosen tail. */
+	n = snprintf(branch, sizeof(branch), "z9hG4bK%c%s", k, s->run);
+	if (kind != SIP_CALL_LOAD || s->branches == BRANCH_PLAIN)
+		snprintf(branch + n, sizeof(branch) - (size_t)n, "%" PRIu64,
+		    seq);
+	else
+		collide_branch(s->collide, s->branches == BRANCH_RANDOM, seq,
+		    branch + n);
 	/* Probes say probe=, so no scenario counts them as its traffic. */
 	bl = snprintf(body, sizeof(body), "%s=%" PRIu64 " ",
 	    kind == SIP_CALL_LOAD ? "seq" : "probe", seq);
@@ -503,8 +513,7 @@ sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
 	out = batch_slot(s, &s->uac_out);
 	n = snprintf(out, SLOT,
 	    "MESSAGE sip:%s@" BENCH_XMPP_DOMAIN " SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%c%s%" PRIu64
-	    ";rport\r\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
 	    "Max-Forwards: 70\r\n"
 	    "From: <sip:%s@" BENCH_SIP_DOMAIN ">;tag=%s%" PRIu64 "\r\n"
 	    "To: <sip:%s@" BENCH_XMPP_DOMAIN ">\r\n"
@@ -512,13 +521,31 @@ sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
 	    "CSeq: 1 MESSAGE\r\n"
 	    "Content-Type: text/plain;charset=UTF-8\r\n"
 	    "Content-Length: %d\r\n\r\n%.*s",
-	    to_user, s->uac_port, k, s->run, seq, from_user, s->run, seq,
+	    to_user, s->uac_port, branch, from_user, s->run, seq,
 	    to_user, k, s->run, seq, bl, bl, body);
 	if (n < 0 || n >= SLOT)
 		return -1;
 	batch_commit(&s->uac_out, (size_t)n, &s->target);
 	s->st.requests_out++;
 	return 0;
+}
+
+/*
+ * How the load's MESSAGEs make their Via branches. For the flooding
+ * scenarios the colliding blocks are computed here, once, from the
+ * prefix every load branch has ("z9hG4bKL" and the run). -1 if that
+ * fails.
+ */
+int
+sip_end_set_branches(struct sip_end *s, enum branch_mode mode)
+{
+	char prefix[32];
+
+	s->branches = mode;
+	if (mode == BRANCH_PLAIN || s->collide != NULL)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "z9hG4bKL%s", s->run);
+	return (s->collide = collide_new(prefix)) != NULL ? 0 : -1;
 }
 
 /*
@@ -571,5 +598,6 @@ sip_end_free(struct sip_end *s)
 	free(s->uac_out.buf);
 	free(s->uas_out.buf);
 	free(s->rx.buf);
+	collide_free(s->collide);
 	free(s);
 }
