@@ -17,6 +17,7 @@ typedef ssize_t (*entropy_source_fn)(void *buf, size_t len,
 
 /* entropy.c */
 int entropy_fill(void *buf, size_t len);
+void entropy_bytes(void *buf, size_t n);
 void entropy_set_source_for_test(entropy_source_fn fn);
 
 #endif

@@ -14,43 +14,6 @@
 #include "log.h"
 #include "sip_stack.h"
 
-
-/*
- * Random bytes for tags, branches and Call-IDs from a pool refilled by
- * getrandom(): one system call per few hundred tokens instead of one per
- * token (three per bridged message). A refill reads until the whole pool
- * came from the kernel (entropy.c retries short reads and EINTR); the
- * one failure left, a kernel without getrandom(), main() has already
- * refused to start on (strmap_seed()), so it is fatal here rather than
- * tokens that repeat.
- */
-static void
-random_bytes(unsigned char *out, size_t n)
-{
-	static unsigned char pool[4096];
-	static size_t left;
-
-	while (n > 0) {
-		size_t take;
-
-		if (left == 0) {
-			if (entropy_fill(pool, sizeof(pool)) < 0) {
-				log_error("getrandom failed: %s",
-				    strerror(errno));
-				abort();
-			}
-			left = sizeof(pool);
-		}
-		take = n < left ? n : left;
-		memcpy(out, pool + sizeof(pool) - left, take);
-		/* Bytes handed out are never handed out again. */
-		memset(pool + sizeof(pool) - left, 0, take);
-		left -= take;
-		out += take;
-		n -= take;
-	}
-}
-
 /* Fills out with len-1 random lowercase hex characters and a NUL. */
 void
 sip_random_token(char *out, size_t len)
@@ -61,7 +24,7 @@ sip_random_token(char *out, size_t len)
 
 	if (n > sizeof(raw))
 		n = sizeof(raw);
-	random_bytes(raw, n);
+	entropy_bytes(raw, n);
 	for (size_t i = 0; i + 1 < len && i / 2 < n; i++)
 		out[i] = hex[(raw[i / 2] >> ((i & 1) ? 0 : 4)) & 0xf];
 	out[len - 1 < 2 * n ? len - 1 : 2 * n] = '\0';

@@ -22,41 +22,10 @@
 #include <event2/event_struct.h>
 
 #include "config.h"
+#include "entropy.h"
 #include "log.h"
 #include "xmpp_link_int.h"
 
-#define RANDOM_POOL 1024
-
-/*
- * Random bytes from a pool refilled by getrandom(): one system call per
- * few hundred ids. A short read or EINTR is retried, never papered over.
- */
-static void
-random_bytes(unsigned char *out, size_t n)
-{
-	static unsigned char pool[RANDOM_POOL];
-	static size_t left;
-
-	while (n > 0) {
-		size_t take;
-
-		while (left == 0) {
-			ssize_t r = getrandom(pool + left, sizeof(pool) - left, 0);
-
-			if (r < 0 && errno != EINTR)
-				fatal("getrandom");
-			if (r > 0 && (size_t)r == sizeof(pool) - left)
-				left = sizeof(pool);
-		}
-		take = n < left ? n : left;
-		memcpy(out, pool + sizeof(pool) - left, take);
-		/* Bytes handed out are never handed out again. */
-		memset(pool + sizeof(pool) - left, 0, take);
-		left -= take;
-		out += take;
-		n -= take;
-	}
-}
 
 /*
  * Writes a fresh stanza id, "sxp-" and up to 24 random hex digits (96
@@ -71,7 +40,7 @@ xmpp_link_random_id(char *out, size_t size)
 
 	if (size == 0)
 		return;
-	random_bytes(raw, sizeof(raw));
+	entropy_bytes(raw, sizeof(raw));
 	for (const char *p = "sxp-"; *p != '\0' && n + 1 < size; p++)
 		out[n++] = *p;
 	for (size_t i = 0; i < 2 * sizeof(raw) && n + 1 < size; i++)
