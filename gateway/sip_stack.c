@@ -1,8 +1,9 @@
 /*
  * The SIP stack: datagrams and stream frames in, parsed by libosip2, handed
  * to our transactions (sip_txn.c); requests out to their next hop (RFC
- * 3263 without SRV: a route set, the outbound proxy, or the Request-URI
- * host, resolved without blocking the loop).
+ * 3263 without SRV: the outbound proxy for every request if there is one,
+ * else a route set or the Request-URI host, resolved without blocking the
+ * loop).
  */
 #include <sys/queue.h>
 
