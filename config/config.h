@@ -44,6 +44,7 @@ struct config {
 	char *sip_outbound_proxy;	/* "sip:host[:port][;transport=tcp]" or NULL */
 	char *sip_contact_host;		/* host for Via/Contact (IPv6 unbracketed);
 					   NULL: first listener */
+	int sip_t1_ms;			/* RFC 3261 T1; Timer F is 64 * T1 */
 	int sip_max_message_bytes;	/* cap on one SIP message on a stream */
 	int sip_tcp_idle_timeout_s;
 	int sip_max_connections;

@@ -111,6 +111,17 @@ const struct config_option config_options[] = {
 		    "wildcard listeners). Empty: the listener's address.",
 	},
 	{
+		.section = "sip", .key = "t1_ms",
+		.type = CONFIG_INT, .offset = OFF(sip_t1_ms),
+		.def = "500", .arg = "milliseconds", .min = 100, .max = 2000,
+		.help = "RFC 3261 timer T1, the round-trip estimate: a request "
+		    "the gateway sends over UDP is retransmitted after T1, "
+		    "2*T1, ... (at most every 4 s) and given up after 64*T1 "
+		    "(Timer F, 32 s by default), which also ends a "
+		    "subscription whose NOTIFY went unanswered. Lower it only "
+		    "on a fast network.",
+	},
+	{
 		.section = "sip", .key = "max_message_bytes",
 		.type = CONFIG_INT, .offset = OFF(sip_max_message_bytes),
 		.def = "65536", .arg = "bytes", .min = 1500, .max = 1048576,

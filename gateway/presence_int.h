@@ -42,6 +42,9 @@ struct presence_watcher {
 	struct sip_dialog dlg;
 	time_t expires_at;
 	int fetch;			/* Expires: 0 (RFC 8048 §7) */
+	int awaiting;			/* no presence of W has come since
+					   this watcher's probe: its NOTIFYs
+					   carry none (never the cache) */
 	time_t fetch_deadline;
 	int in_flight;			/* a NOTIFY awaits its answer */
 	int dirty;			/* state changed while in flight */

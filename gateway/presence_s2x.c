@@ -201,8 +201,10 @@ s2x_event(struct bridge_presence *bp, struct presence_watcher *w,
 	if (a & S2X_ACT_SEND_SUBSCRIBE)
 		presence_send_simple(bp, p->contact_jid, p->user_jid,
 		    "subscribe");
-	if (a & S2X_ACT_SEND_PROBE)
+	if (a & S2X_ACT_SEND_PROBE) {
+		w->awaiting = 1;	/* the answer, not the cache, speaks */
 		presence_send_simple(bp, p->contact_jid, p->user_jid, "probe");
+	}
 	if (a & S2X_ACT_SEND_UNAVAILABLE)
 		send_unavailable(bp, p);
 	if (a & (S2X_ACT_NOTIFY_PENDING | S2X_ACT_NOTIFY_ACTIVE |
@@ -321,12 +323,15 @@ notify_send(struct bridge_presence *bp, struct presence_watcher *w)
 		snprintf(ss, sizeof(ss), "terminated;reason=%s",
 		    sip_sub_reason_name((enum sub_reason)w->final_reason));
 		closed = w->final_closed;
-		/* A fetch's NOTIFY carries what we know (RFC 8048 §7). */
+		/* A fetch's NOTIFY carries her server's answer (§7). */
 		body = closed || (w->fetch && w->state == S2X_ACTIVE &&
-		    p != NULL && p->cache_known && p->n_cache > 0);
+		    !w->awaiting && p != NULL && p->cache_known &&
+		    p->n_cache > 0);
 	} else if (w->state == S2X_ACTIVE) {
 		snprintf(ss, sizeof(ss), "active;expires=%ld", left);
-		body = p != NULL && p->cache_known && p->n_cache > 0;
+		/* The cache only once her server answered this watcher. */
+		body = !w->awaiting && p != NULL && p->cache_known &&
+		    p->n_cache > 0;
 	} else
 		snprintf(ss, sizeof(ss), "pending;expires=%ld", left);
 	if ((req = sip_dialog_request(&w->dlg, "NOTIFY")) == NULL ||
@@ -535,10 +540,18 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 	log_info("presence: %s %s presence of %s (Expires %ld)",
 	    w->dlg.remote_uri, fetch ? "fetches" : "subscribes to", w_jid,
 	    expires);
+	/*
+	 * Nothing proves the SUBSCRIBE comes from C: anyone can claim his
+	 * From and name a Contact. So what we cached for C's other
+	 * watchers is never the first answer: a new watcher hears W's
+	 * presence only once her server answered the probe this request
+	 * makes (RFC 8048 §7 for a fetch, §5.3.1 for a subscription);
+	 * until then its NOTIFYs carry none (RFC 6665 §4.2.2).
+	 */
+	w->awaiting = 1;
 	answer_ok(bp, tx, expires);
-	if (fetch && (p->authorized == 0 ||
-	    (p->authorized == 1 && p->cache_known)))
-		fetch_finish(bp, w, 1);	/* we know already */
+	if (fetch && p->authorized == 0)
+		fetch_finish(bp, w, 0);	/* she said no: nothing to say */
 	else if (fetch)		/* §7: ask her server */
 		presence_send_simple(bp, c_jid, w_jid, "probe");
 	else
@@ -677,6 +690,9 @@ s2x_update_cache(struct bridge_presence *bp, struct presence_pair *p,
 				}
 	}
 	p->cache_known = 1;
+	/* Her server spoke after every watcher's probe went out. */
+	for (struct presence_watcher *w = p->watchers; w != NULL; w = w->next)
+		w->awaiting = 0;
 	s2x_pair_event(bp, p, available ? S2X_EV_XMPP_AVAILABLE :
 	    S2X_EV_XMPP_UNAVAILABLE);
 	/* Fetches that waited for this answer. */
@@ -696,11 +712,11 @@ s2x_housekeeping(struct bridge_presence *bp, struct presence_watcher *w,
 	if (w->pair == NULL)
 		return;
 	if (w->fetch) {
-		/* No answer to the probe in time: say what we know. */
+		/* No answer to the probe in time: a cache is no answer. */
 		if (w->fetch_deadline != 0 && now >= w->fetch_deadline) {
 			struct presence_pair *p = w->pair;
 
-			fetch_finish(bp, w, 1);
+			fetch_finish(bp, w, 0);
 			presence_pair_maybe_free(bp, p);
 		}
 		return;

@@ -1,8 +1,9 @@
 /*
  * The SIP stack: datagrams and stream frames in, parsed by libosip2, handed
  * to our transactions (sip_txn.c); requests out to their next hop (RFC
- * 3263 without SRV: a route set, the outbound proxy, or the Request-URI
- * host, resolved without blocking the loop).
+ * 3263 without SRV: the outbound proxy for every request if there is one,
+ * else a route set or the Request-URI host, resolved without blocking the
+ * loop).
  */
 #include <sys/queue.h>
 
@@ -231,6 +232,9 @@ parse_proxy(struct sip_stack *s, const char *text)
 	s->proxy.addrlen = res->ai_addrlen;
 	s->proxy.proto = proto;
 	s->have_proxy = 1;
+	s->proxy_port = port;
+	if ((s->proxy_host = strdup(uri->host)) == NULL)
+		goto out;
 	{
 		char route[512];
 
@@ -261,6 +265,7 @@ sip_stack_new(struct event_base *base, const struct config *cfg,
 	s->cfg = cfg;
 	s->handlers = *handlers;
 	s->arg = arg;
+	s->t1_ms = cfg->sip_t1_ms >= 100 ? cfg->sip_t1_ms : 500;
 	/* libosip2's header table; osip_init() did this before. */
 	parser_init();
 	strmap_init(&s->servers);
@@ -334,6 +339,7 @@ sip_stack_free(struct sip_stack *s)
 	strbuf_free(&s->scratch_recipe);
 	strbuf_free(&s->scratch_fields);
 	free(s->proxy_route);
+	free(s->proxy_host);
 	sip_completed_free(s->completed);
 	free(s);
 }
@@ -444,10 +450,13 @@ fail:
 
 /*
  * Sends a request built by sip_request_new() or sip_dialog_request(),
- * taking ownership of it: to its first Route if it has a route set, else
- * to the outbound proxy if one is configured, else to the Request-URI host.
- * On 0, cb runs exactly once, from a later loop turn (or while the stack
- * is being freed); on -1 nothing was sent and cb never runs.
+ * taking ownership of it. With an outbound proxy, every request goes to
+ * the proxy, in-dialog ones too (RFC 3261 §8.1.2: the proxy's URI heads
+ * the route set, sip_txn_client_start puts it there): a peer's Contact or
+ * Record-Route never makes us send, or connect, anywhere else. Without
+ * one: to the first Route if it has a route set, else to the Request-URI
+ * host. On 0, cb runs exactly once, from a later loop turn (or while the
+ * stack is being freed); on -1 nothing was sent and cb never runs.
  */
 int
 sip_send_request(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
@@ -457,7 +466,7 @@ sip_send_request(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
 	char *name = NULL;
 	int r;
 
-	if (s->have_proxy && osip_list_size(&req->routes) <= 0)
+	if (s->have_proxy)
 		hop = s->proxy;
 	else if ((r = ruri_hop(req, &hop, &name)) < 0) {
 		osip_message_free(req);

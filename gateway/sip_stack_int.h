@@ -17,10 +17,12 @@
 #include "sip_transport.h"
 #include "strmap.h"
 
-#define SIP_T1_MS	500	/* RFC 3261 §17.1.1.1: RTT estimate */
+/* RFC 3261 §17.1.1.1: T1, the RTT estimate, is [sip] t1_ms (500 ms by
+ * default, so that tests need not wait 32 s for Timer F). */
+#define SIP_T1_MS(s)	((s)->t1_ms)
 #define SIP_T2_MS	4000	/* longest non-INVITE retransmission interval */
 #define SIP_T4_MS	5000	/* longest a message stays in the network */
-#define SIP_TIMER_F_MS	(64 * SIP_T1_MS)	/* also Timers H and J */
+#define SIP_TIMER_F_MS(s) (64 * SIP_T1_MS(s))	/* also Timers H and J */
 /*
  * INVITE refusals kept for retransmission until their ACK: each lives up
  * to Timer H, so a flood of INVITEs without ACKs is held to this many;
@@ -48,9 +50,12 @@ struct sip_stack {
 	size_t n_refusals;		/* INVITE refusals awaiting their ACK */
 	struct event *reap_ev;
 	struct event *housekeeping;	/* expires the completed cache */
+	int t1_ms;			/* RFC 3261 T1 */
 	int have_proxy;
 	struct sip_peer proxy;
 	char *proxy_route;
+	char *proxy_host;		/* its URI's host, to know its Route */
+	int proxy_port;
 	struct sip_completed *completed;	/* answers to retransmissions */
 	struct strbuf scratch;		/* responses are built here */
 	struct strbuf scratch_vias;

@@ -182,8 +182,8 @@ client_launch(struct sip_stack *s, const struct sip_peer *hop,
 		sip_txn_arm(tx, 0);
 		return 0;
 	}
-	tx->deadline_ms = sip_now_ms() + SIP_TIMER_F_MS;
-	tx->interval_ms = SIP_T1_MS;
+	tx->deadline_ms = sip_now_ms() + SIP_TIMER_F_MS(s);
+	tx->interval_ms = SIP_T1_MS(s);
 	if (sip_transport_send(s->transport, hop, wire, len) < 0) {
 		log_warnx("sip: cannot send a %s request", tx->method);
 		free(wire);
@@ -192,7 +192,38 @@ client_launch(struct sip_stack *s, const struct sip_peer *hop,
 	}
 	tx->wire = wire;
 	tx->wire_len = len;
-	sip_txn_arm(tx, hop->proto == IPPROTO_UDP ? SIP_T1_MS : SIP_TIMER_F_MS);
+	sip_txn_arm(tx, hop->proto == IPPROTO_UDP ? SIP_T1_MS(s) :
+	    SIP_TIMER_F_MS(s));
+	return 0;
+}
+
+/* Whether a Route names our outbound proxy (host and port as configured). */
+static int
+route_is_proxy(const struct sip_stack *s, const osip_route_t *r)
+{
+	int port;
+
+	if (r == NULL || r->url == NULL || r->url->host == NULL ||
+	    s->proxy_host == NULL)
+		return 0;
+	port = r->url->port != NULL ? atoi(r->url->port) : 5060;
+	return port == s->proxy_port &&
+	    osip_strcasecmp(r->url->host, s->proxy_host) == 0;
+}
+
+/* Puts route (text) first in req's route set. */
+static int
+prepend_route(osip_message_t *req, const char *route)
+{
+	osip_route_t *r = NULL;
+
+	if (osip_route_init(&r) != 0)
+		return -1;
+	if (osip_route_parse(r, route) != 0 ||
+	    osip_list_add(&req->routes, r, 0) < 0) {
+		osip_route_free(r);
+		return -1;
+	}
 	return 0;
 }
 
@@ -211,10 +242,15 @@ sip_txn_client_start(struct sip_stack *s, osip_message_t *req,
 		osip_message_free(req);
 		return -1;
 	}
-	/* A route set of its own (in-dialog) replaces the proxy's. */
+	/* RFC 3261 §8.1.2: the outbound proxy heads the route set, an
+	 * in-dialog one included, unless the dialog's set starts with it
+	 * already (it Record-Routed). */
 	if (s->have_proxy && s->proxy_route != NULL &&
-	    osip_list_size(&req->routes) <= 0)
-		osip_message_set_route(req, s->proxy_route);
+	    !route_is_proxy(s, osip_list_get(&req->routes, 0)) &&
+	    prepend_route(req, s->proxy_route) < 0) {
+		osip_message_free(req);
+		return -1;
+	}
 	strcpy(method, req->cseq->method);
 	if (osip_message_to_str(req, &buf, &len) != 0) {
 		osip_message_free(req);

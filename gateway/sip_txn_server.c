@@ -450,11 +450,11 @@ server_completed(struct sip_tx *tx, const char *buf, size_t len,
 		free(tx->wire);
 		tx->wire = copy;
 		tx->wire_len = len;
-		tx->deadline_ms = sip_now_ms() + SIP_TIMER_F_MS;
-		tx->interval_ms = SIP_T1_MS;
+		tx->deadline_ms = sip_now_ms() + SIP_TIMER_F_MS(s);
+		tx->interval_ms = SIP_T1_MS(s);
 		osip_message_free(tx->req);
 		tx->req = NULL;
-		sip_txn_arm(tx, SIP_T1_MS);
+		sip_txn_arm(tx, SIP_T1_MS(s));
 		return;
 	}
 	if (tx->keyed && tx->kind == SIP_TX_SERVER &&

@@ -157,6 +157,15 @@ int	sip_host_valid(const char *s, size_t len);
 int	sip_hostport_parse(const char *s, size_t len, size_t *hostlen,
 	    int *port);
 int	jid_domain_valid(const char *s, size_t len);
+
+/* embed_policy.c: what the embed rule may reach, XMPP -> SIP. */
+#define EMBED_ALLOW_PORTS	0x01
+#define EMBED_ALLOW_IP_LITERALS	0x02
+#define EMBED_ALLOW_PRIVATE	0x04
+unsigned embed_option_flag(const char *s, size_t len);
+void	embed_option_names(unsigned flags, char *out, size_t size);
+int	embed_host_allowed(const char *host, size_t len, int port,
+	    unsigned allow, const char **why);
 int	hex_value(unsigned char c);
 
 /* escape.c: bounded, allocation-free forms of the public functions. */
@@ -211,6 +220,7 @@ struct map_rule {
 	enum rule_kind	 kind;
 	unsigned	 line;
 	char		 sep;		/* embed: extra separator, or 0 */
+	unsigned char	 allow;		/* embed: EMBED_ALLOW_* options */
 	/* Lookup keys, offsets into the arena. User rules: the decoded SIP
 	 * user "@" host, and the ASCII-lowercased localpart "@" domain.
 	 * Domain and embed rules: the two domains. */

@@ -11,7 +11,7 @@
 
 #include "mapping_internal.h"
 
-#define MAX_FIELDS	5
+#define MAX_FIELDS	8
 
 /* Separators accepted by "embed ... separator=C": characters a SIP user
  * part carries unescaped and a domain never contains. */
@@ -279,16 +279,29 @@ parse_user(struct table_parser *ps, const struct span *f)
 	return 0;
 }
 
-/* Reads the option of an embed rule: "separator=C". */
+/* Reads one option of an embed rule: "separator=C", or one of the
+ * allow_* words of embed_policy.c, each at most once. */
 static int
-parse_embed_option(struct table_parser *ps, struct span opt, char *sep)
+parse_embed_option(struct table_parser *ps, struct span opt, char *sep,
+    unsigned *allow)
 {
 	static const char prefix[] = "separator=";
 	size_t plen = sizeof(prefix) - 1;
+	unsigned flag;
 
+	if ((flag = embed_option_flag(opt.p, opt.len)) != 0) {
+		if (*allow & flag)
+			return table_fail(ps, "embed option %.*s given twice",
+			    (int)opt.len, opt.p);
+		*allow |= flag;
+		return 0;
+	}
 	if (opt.len < plen || memcmp(opt.p, prefix, plen) != 0)
-		return table_fail(ps,
-		    "unknown embed option (expected separator=C)");
+		return table_fail(ps, "unknown embed option (expected "
+		    "separator=C, allow_ports, allow_ip_literals or "
+		    "allow_private)");
+	if (*sep != 0)
+		return table_fail(ps, "embed option separator given twice");
 	if (opt.len != plen + 1 || opt.p[plen] == '\0' ||
 	    strchr(separators, opt.p[plen]) == NULL)
 		return table_fail(ps,
@@ -298,7 +311,7 @@ parse_embed_option(struct table_parser *ps, struct span opt, char *sep)
 }
 
 /* domain SIP-DOMAIN XMPP-DOMAIN, and
- * embed SIP-GATEWAY-DOMAIN XMPP-GATEWAY-DOMAIN [separator=C]. Each
+ * embed SIP-GATEWAY-DOMAIN XMPP-GATEWAY-DOMAIN [OPTION...]. Each
  * domain belongs to at most one of these rules, so that every address
  * has exactly one way across and the way back is the same. */
 static int
@@ -307,6 +320,7 @@ parse_domains(struct table_parser *ps, const struct span *f, size_t n,
 {
 	static const char *const side_name[2] = { "SIP", "XMPP" };
 	char sdom[MAP_HOST_MAX + 1], xdom[JID_PART_MAX + 1], sep = 0;
+	unsigned allow = 0;
 	struct map_table *t = ps->t;
 	const struct map_rule *old;
 	struct map_rule *r;
@@ -327,8 +341,9 @@ parse_domains(struct table_parser *ps, const struct span *f, size_t n,
 		if (t->embed >= 0)
 			return table_fail(ps, "only one embed rule is allowed "
 			    "(see line %u)", t->rules[t->embed].line);
-		if (n == 4 && parse_embed_option(ps, f[3], &sep) == -1)
-			return -1;
+		for (size_t i = 3; i < n; i++)
+			if (parse_embed_option(ps, f[i], &sep, &allow) == -1)
+				return -1;
 	}
 	obuf_init(&sb, sdom, sizeof(sdom));
 	put_lower(&sb, f[1].p, f[1].len);
@@ -359,6 +374,7 @@ parse_domains(struct table_parser *ps, const struct span *f, size_t n,
 	r->kind = kind;
 	r->line = ps->line;
 	r->sep = sep;
+	r->allow = (unsigned char)allow;
 	if (store_keys(t, r, key) == -1 ||
 	    rule_commit(t, t->domains, hash) == -1)
 		return table_fail(ps, "out of memory");
@@ -495,10 +511,11 @@ table_parse_line(struct table_parser *ps, const char *s, size_t len)
 		return parse_domains(ps, f, (size_t)n, RULE_DOMAIN);
 	}
 	if (f[0].len == 5 && memcmp(f[0].p, "embed", 5) == 0) {
-		if (n != 3 && n != 4)
-			return table_fail(ps, "embed takes 2 or 3 fields "
-			    "(SIP-DOMAIN XMPP-DOMAIN [separator=C]), not %d",
-			    n - 1);
+		if (n < 3)
+			return table_fail(ps, "embed takes 2 fields and "
+			    "options (SIP-DOMAIN XMPP-DOMAIN [separator=C] "
+			    "[allow_ports] [allow_ip_literals] "
+			    "[allow_private]), not %d", n - 1);
 		return parse_domains(ps, f, (size_t)n, RULE_EMBED);
 	}
 	if (printable(f[0]))
@@ -590,16 +607,17 @@ table_rule_describe(const struct map_table *t, const struct map_rule *r)
 		n = asprintf(&out, "%s:%u: domain %s %s", t->name, r->line,
 		    t->arena + r->key[SIDE_SIP], t->arena + r->key[SIDE_XMPP]);
 		break;
-	case RULE_EMBED:
+	case RULE_EMBED: {
+		char sep[16] = "", allow[64];
+
 		if (r->sep != 0)
-			n = asprintf(&out, "%s:%u: embed %s %s separator=%c",
-			    t->name, r->line, t->arena + r->key[SIDE_SIP],
-			    t->arena + r->key[SIDE_XMPP], r->sep);
-		else
-			n = asprintf(&out, "%s:%u: embed %s %s", t->name,
-			    r->line, t->arena + r->key[SIDE_SIP],
-			    t->arena + r->key[SIDE_XMPP]);
+			snprintf(sep, sizeof(sep), " separator=%c", r->sep);
+		embed_option_names(r->allow, allow, sizeof(allow));
+		n = asprintf(&out, "%s:%u: embed %s %s%s%s", t->name, r->line,
+		    t->arena + r->key[SIDE_SIP], t->arena + r->key[SIDE_XMPP],
+		    sep, allow);
 		break;
+	}
 	}
 	return n == -1 ? NULL : out;
 }

@@ -271,6 +271,7 @@ embedded_uri(const struct map_table *t, struct xlate *x, struct obuf *out,
 {
 	char host[MAP_HOST_MAX + 1];
 	const struct map_rule *d;
+	const char *why = NULL;
 	struct span us, hs, ps;
 	struct obuf hb;
 	size_t k, hlen;
@@ -290,6 +291,11 @@ embedded_uri(const struct map_table *t, struct xlate *x, struct obuf *out,
 	if ((d = table_find_domain(t, SIDE_SIP, hb.p, hb.len)) != NULL)
 		return refuse(x, MAP_NO_RULE, "the embedded SIP domain is "
 		    "mapped by line %u; use that rule's XMPP domain", d->line);
+	/* Not an open relay to any host:port (see embed_policy.c). */
+	if (embed_host_allowed(hb.p, hb.len, port, x->rule->allow,
+	    &why) == -1)
+		return refuse(x, MAP_NO_RULE, "the embedded SIP address names "
+		    "%s", why);
 	us.p = raw.p;
 	us.len = k - 1;
 	hs.p = hb.p;

@@ -23,7 +23,8 @@ static const char table_text[] =
     "user sip:alice@sip.example alice.smith@chat.example\n"
     "user sip:a%40b@solo.example a\\40b@chat.example\n"
     "domain chat-sip.example chat.example\n"
-    "embed gw.sip.example gw.xmpp.example separator=*\n";
+    "embed gw.sip.example gw.xmpp.example separator=* allow_ports "
+    "allow_ip_literals allow_private\n";
 
 /* The fixed table, parsed once. */
 static const struct map_table *

@@ -298,7 +298,7 @@ test_structure_errors(void **state)
 	    "test.conf:1: text after section header");
 	assert_load_error("\n\n[sip]\nlisten_on = udp:127.0.0.1:1\n",
 	    "test.conf:4: unknown key 'listen_on' in section [sip] (known: "
-	    "listen, outbound_proxy, contact_host, max_message_bytes, "
+	    "listen, outbound_proxy, contact_host, t1_ms, max_message_bytes, "
 	    "tcp_idle_timeout_s, max_connections, udp_receive_buffer)");
 	assert_load_error("component = sip.example\n",
 	    "test.conf:1: key 'component' outside of any section");

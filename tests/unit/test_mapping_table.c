@@ -106,11 +106,14 @@ test_errors(void **state)
 	    "t:2: user takes 2 fields (SIP-URI JID), not 3");
 	expect_error("domain a.example\n", "t:1: domain takes 2 fields "
 	    "(SIP-DOMAIN XMPP-DOMAIN), not 1");
-	expect_error("embed a.example\n", "t:1: embed takes 2 or 3 fields "
-	    "(SIP-DOMAIN XMPP-DOMAIN [separator=C]), not 1");
-	expect_error("embed a b c d\n", "t:1: embed takes 2 or 3 fields "
-	    "(SIP-DOMAIN XMPP-DOMAIN [separator=C]), not 4");
-	expect_error("domain a b c d e f\n", "t:1: too many fields");
+	expect_error("embed a.example\n", "t:1: embed takes 2 fields and "
+	    "options (SIP-DOMAIN XMPP-DOMAIN [separator=C] [allow_ports] "
+	    "[allow_ip_literals] [allow_private]), not 1");
+	expect_error("embed a.example b.example allow_ports allow_ports\n",
+	    "t:1: embed option allow_ports given twice");
+	expect_error("embed a.example b.example separator=* separator=!\n",
+	    "t:1: embed option separator given twice");
+	expect_error("domain a b c d e f g h i\n", "t:1: too many fields");
 
 	expect_error("user sips:a@b.example a@c.example\n",
 	    "t:1: sips: URIs cannot be mapped (RFC 7247 §8)");
@@ -146,7 +149,8 @@ test_errors(void **state)
 	expect_error("domain a.example user@b.example\n",
 	    "t:1: invalid XMPP domain");
 	expect_error("embed a.example b.example sep=*\n",
-	    "t:1: unknown embed option (expected separator=C)");
+	    "t:1: unknown embed option (expected separator=C, allow_ports, "
+	    "allow_ip_literals or allow_private)");
 	expect_error("embed a.example b.example separator=#\n",
 	    "t:1: separator must be one character of \"*!~$+=\"");
 	expect_error("embed a.example b.example separator=**\n",

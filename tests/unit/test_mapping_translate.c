@@ -19,7 +19,8 @@ static const char fixture[] =
     "domain xmpp.example xmpp.example\n"		/* line 2 */
     "user sip:alice@sip.example alice.smith@chat.example\n"
     "domain chat-sip.example chat.example\n"		/* line 4 */
-    "embed gw.sip.example gw.xmpp.example separator=*\n"
+    "embed gw.sip.example gw.xmpp.example separator=* allow_ports "
+    "allow_ip_literals\n"
     "user sip:bob@solo.example robert@chat.example\n";	/* line 6 */
 
 /* Loads the fixture table for each test. */
@@ -429,12 +430,12 @@ test_explain(void **state)
 	    NULL);
 	explain(t, "sip:bob%40jabber.org@gw.sip.example", MAP_OK,
 	    "bob@jabber.org",
-	    "fixture:5: embed gw.sip.example gw.xmpp.example separator=*",
-	    NULL);
+	    "fixture:5: embed gw.sip.example gw.xmpp.example separator=* "
+	    "allow_ports allow_ip_literals", NULL);
 	explain(t, "bob@jabber.org", MAP_OK,
 	    "sip:bob%40jabber.org@gw.sip.example",
 	    "fixture:5: embed gw.sip.example gw.xmpp.example separator=* "
-	    "(last-resort form)", NULL);
+	    "allow_ports allow_ip_literals (last-resort form)", NULL);
 	explain(t, "sips:foo@sip.example", MAP_SIPS, NULL, NULL, "RFC 7247");
 	explain(t, "alice@sip.example", MAP_NO_RULE, NULL,
 	    "fixture:1: domain sip.example sip.example", "line 3");
