@@ -47,7 +47,10 @@ void router_xmpp_down(void *arg);
 void gateway_answer(struct gateway *gw, struct sip_tx *tx, int status,
     const char *reason, const char *contact);
 
-/* bridge_message.c: pager-mode messages, RFC 7572, both ways. */
+/*
+ * bridge_message.c: pager-mode messages, RFC 7572, both ways
+ * (message_sip_to_xmpp.c, message_xmpp_to_sip.c).
+ */
 struct bridge_message *bridge_message_new(struct gateway *gw);
 void bridge_message_free(struct bridge_message *bm);
 void bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,

@@ -1,6 +1,8 @@
 /*
  * Inside the XMPP link: what its files share. xmpp_link.c owns the
- * connection (libstrophe driven by our loop, reconnection, sending),
+ * connection's life (start, stop, reconnection, why it went down,
+ * sending), xmpp_link_strophe.c drives libstrophe from our loop (its
+ * socket, its log, its quirks), xmpp_link_out.c batches what is sent,
  * xmpp_link_in.c what arrives (messages, IQs), xmpp_link_ping.c the ping
  * barrier, xmpp_link_stanza.c the pure parsing and building.
  */
@@ -89,6 +91,17 @@ struct xmpp_link {
 /* xmpp_link.c */
 int xmpp_link_send_text(struct xmpp_link *link, const char *xml,
     size_t len);
+void xmpp_link_set_state(struct xmpp_link *link, enum link_state state);
+
+/* xmpp_link_strophe.c */
+int xmpp_link_strophe_new(struct xmpp_link *link);
+int xmpp_link_strophe_connect(struct xmpp_link *link, xmpp_conn_handler cb,
+    int *err);
+void xmpp_link_spare_fd_reserve(struct xmpp_link *link);
+int xmpp_link_sm_state_ensure(struct xmpp_link *link);
+void xmpp_link_run(struct xmpp_link *link);
+void xmpp_link_rearm(struct xmpp_link *link);
+void xmpp_link_unwatch(struct xmpp_link *link);
 
 /* xmpp_link_in.c */
 /* xmpp_link_out.c */
