@@ -58,6 +58,15 @@ def rss_kib(pid):
     return 0
 
 
+def rss_is_meaningful(pid):
+    """RSS tells what the gateway holds only for a plain build: ASan keeps
+    freed memory in quarantine, valgrind has its own."""
+    exe = os.path.basename(os.readlink("/proc/%d/exe" % pid))
+    with open("/proc/%d/maps" % pid) as f:
+        maps = f.read()
+    return exe.startswith("sipxmppd") and "libasan" not in maps
+
+
 def open_fds(pid):
     """The descriptor numbers a process has open."""
     return sorted(int(n) for n in os.listdir("/proc/%d/fd" % pid))
@@ -245,12 +254,14 @@ def check_non_reader(d):
         # What the gateway holds while the client reads nothing.
         time.sleep(0.5)
         grown = (rss_kib(pid) - rss0) / 1024.0
+        print("non-reader: %d of %d OPTIONS sent, RSS +%.1f MiB" % (
+            sent, total, grown))
         check(sent < total, "the gateway read all %d OPTIONS of a client "
               "that reads no answer", total)
         # Without the limit: 30,000 answers (about 12 MB) queued in
-        # memory, plus their transactions.
-        check(grown < 8, "RSS grew %.1f MiB for one non-reading client",
-              grown)
+        # memory, plus their transactions (11 MiB measured).
+        check(grown < 4 or not rss_is_meaningful(pid), "RSS grew %.1f MiB "
+              "for one non-reading client", grown)
         d.gateway.wait_log(r"not reading until the peer reads", 10,
                            start=mark)
         d.gateway.wait_log(r"closing connection \d+: \d+ bytes unsent "
@@ -348,7 +359,9 @@ def check_flood_one_connection(d):
     cseqs = [int(a.get("cseq").split()[0]) for a in answers]
     check(cseqs == list(range(1, total + 1)), "answers out of order")
     grown = (rss_kib(pid) - rss0) / 1024.0
-    check(grown < 32, "RSS grew %.1f MiB for a flood of %d", grown, total)
+    print("flood: %d answers, RSS +%.1f MiB" % (len(answers), grown))
+    check(grown < 32 or not rss_is_meaningful(pid), "RSS grew %.1f MiB "
+          "for a flood of %d", grown, total)
     still_serving(d)
     xmpp_to_sip_reaches_ua(d)
 
