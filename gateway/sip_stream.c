@@ -38,7 +38,7 @@ sip_stream_free(struct sip_stream *s)
 	s->start = s->len = s->cap = 0;
 }
 
-/* Bytes sip_stream_feed() takes now: a partial message never outgrows max_len. */
+/* Bytes sip_stream_feed() takes now: no partial message outgrows max_len. */
 size_t
 sip_stream_room(const struct sip_stream *s)
 {
@@ -59,7 +59,7 @@ sip_stream_feed(struct sip_stream *s, const void *data, size_t len)
 	if (len == 0)
 		return 0;
 	if (s->start > 0) {
-		/* What was handed out is gone: at most one partial message moves. */
+		/* What was handed out is gone: one partial message moves. */
 		memmove(s->buf, s->buf + s->start, held);
 		s->start = 0;
 		s->len = held;
@@ -172,7 +172,8 @@ sip_stream_next(struct sip_stream *s, struct sip_stream_item *out)
 		if (end == NULL) {
 			s->scan = lim;
 			if (lim >= s->max_len)
-				return fail(s, SIP_FRAME_TOO_LARGE, out, NULL, 0);
+				return fail(s, SIP_FRAME_TOO_LARGE, out, NULL,
+				    0);
 			return SIP_FRAME_NEED_MORE;
 		}
 		/* The block is complete: read its Content-Length, once. */

@@ -268,7 +268,8 @@ conn_process(struct sip_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	size_t limit = (size_t)c->t->cfg->sip_tcp_output_limit;
+	const struct config *cfg = c->t->cfg;
+	size_t limit = (size_t)cfg->sip_tcp_output_limit;
 	struct sip_stream_item it;
 	int r;
 
@@ -276,18 +277,17 @@ conn_process(struct sip_conn *c)
 		r = sip_stream_next(&c->stream, &it);
 		switch (r) {
 		case SIP_FRAME_NEED_MORE:
-			if (evbuffer_get_length(in) == 0) {
-				/* A message has begun: it has a deadline. */
-				if (sip_stream_pending(&c->stream))
-					deadline_arm(c,
-					    c->t->cfg->sip_tcp_message_timeout_s);
-				return;
+			if (evbuffer_get_length(in) > 0) {
+				if (conn_feed(c, in) < 0) {
+					conn_close_after_flush(c, "no memory");
+					return;
+				}
+				continue;
 			}
-			if (conn_feed(c, in) < 0) {
-				conn_close_after_flush(c, "no memory");
-				return;
-			}
-			continue;
+			/* A message has begun: it has a deadline. */
+			if (sip_stream_pending(&c->stream))
+				deadline_arm(c, cfg->sip_tcp_message_timeout_s);
+			return;
 		case SIP_FRAME_KEEPALIVE:
 			/* RFC 5626 §4.4.1: a CRLFCRLF ping gets a CRLF pong. */
 			if (it.ping)

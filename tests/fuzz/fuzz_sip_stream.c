@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const size_t limits[] = { 1500, 4096, 16384, 65536 };
 
-/* Checks one item against the whole stream at offset off; returns its length. */
+/* Checks one item against the stream at offset off; returns its length. */
 static size_t
 check_item(int r, const struct sip_stream_item *it, const char *all,
     size_t total, size_t off, size_t max)
