@@ -22,6 +22,7 @@ served, its own connection to the proxy included.
 import os
 import resource
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -143,6 +144,13 @@ def check_fd_budget(d):
           util.tail(d.gateway.log_path))
     lim = resource.prlimit(pid_of(d), resource.RLIMIT_NOFILE)
     check(lim[0] == NOFILE, "open-file limit %r", lim)
+    # --check-config says the same, and still accepts the file.
+    r = subprocess.run([d.gateway.binary, "-c", d.gateway.config_path,
+                        "--check-config"], capture_output=True, text=True,
+                       timeout=10, preexec_fn=d.gateway._limits)
+    check(r.returncode == 0 and "max_connections 1024 lowered to" in
+          r.stderr, "--check-config under ulimit -n %d: %d %s%s", NOFILE,
+          r.returncode, r.stdout, r.stderr)
 
 
 def check_connection_storm(d):
