@@ -48,6 +48,9 @@ struct config {
 	int sip_max_message_bytes;	/* cap on one SIP message on a stream */
 	int sip_tcp_idle_timeout_s;
 	int sip_max_connections;
+	int sip_tcp_output_limit;	/* unsent bytes before we stop reading */
+	int sip_tcp_write_timeout_s;	/* for that backlog to drain */
+	int sip_tcp_message_timeout_s;	/* for a begun message to complete */
 	int sip_udp_receive_buffer;	/* SO_RCVBUF of the UDP sockets */
 
 	/* [xmpp] */

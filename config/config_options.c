@@ -140,8 +140,39 @@ const struct config_option config_options[] = {
 		.section = "sip", .key = "max_connections",
 		.type = CONFIG_INT, .offset = OFF(sip_max_connections),
 		.def = "1024", .arg = "number", .min = 1, .max = 65535,
-		.help = "Most SIP TCP connections open at the same time; "
-		    "further connections are refused until one closes.",
+		.help = "Most SIP TCP connections open at the same time. An "
+		    "eighth of them (at most 32) is kept for the connections "
+		    "the gateway opens itself (to the outbound proxy); while "
+		    "the rest are taken by incoming ones, no new connection "
+		    "is accepted until one closes. At start the open-file "
+		    "limit is raised to its hard limit, and this number is "
+		    "lowered, with a warning, if the limit cannot hold it.",
+	},
+	{
+		.section = "sip", .key = "tcp_output_limit",
+		.type = CONFIG_INT, .offset = OFF(sip_tcp_output_limit),
+		.def = "262144", .arg = "bytes", .min = 4096,
+		.max = 67108864,
+		.help = "Bytes that may wait to be sent on one SIP TCP "
+		    "connection. Beyond that the gateway stops reading from "
+		    "the connection (a peer that does not read its answers "
+		    "gets no more) until a quarter of it is left.",
+	},
+	{
+		.section = "sip", .key = "tcp_write_timeout_s",
+		.type = CONFIG_INT, .offset = OFF(sip_tcp_write_timeout_s),
+		.def = "10", .arg = "seconds", .min = 1, .max = 3600,
+		.help = "A SIP TCP connection whose unsent bytes stay over "
+		    "tcp_output_limit for this many seconds is closed, as is "
+		    "one closing whose last answer is not taken in that time.",
+	},
+	{
+		.section = "sip", .key = "tcp_message_timeout_s",
+		.type = CONFIG_INT, .offset = OFF(sip_tcp_message_timeout_s),
+		.def = "10", .arg = "seconds", .min = 1, .max = 3600,
+		.help = "A SIP TCP peer that has begun a message (its headers "
+		    "or its body) must send the whole of it within this "
+		    "many seconds, or the connection is closed.",
 	},
 	{
 		.section = "sip", .key = "udp_receive_buffer",

@@ -21,6 +21,7 @@
 #include "mapping.h"
 #include "mapping_reload.h"
 #include "sip_stack.h"
+#include "sip_transport.h"
 #include "strmap.h"
 #include "xmpp_link.h"
 
@@ -220,6 +221,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	gw.cfg = &cfg;
+	/* Before anything opens: descriptors for max_connections. */
+	if (sip_transport_fd_budget(&cfg, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause != NULL ? cause : config_path);
+		free(cause);
+		config_free(&cfg);
+		return 1;
+	}
 	if (map_table_load(cfg.mapping_file, &gw.map, &cause) != 0) {
 		fprintf(stderr, "%s\n", cause != NULL ? cause : cfg.mapping_file);
 		free(cause);

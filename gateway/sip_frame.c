@@ -31,9 +31,14 @@ name_is(const char *p, size_t n, const char *name)
 	return name[i] == '\0';
 }
 
-/* Finds CRLFCRLF (or LFLF, tolerated) ending the header block. */
-static const char *
-find_header_end(const char *buf, size_t len, size_t *end_len)
+/*
+ * Finds CRLFCRLF (or LFLF, tolerated) ending the header block; *end_len is
+ * 2 or 3, the bytes after the returned '\n'. A stream resumes the search
+ * 3 bytes before where it last stopped (sip_stream.c): a match is decided
+ * by at most the 3 bytes from its first '\n'.
+ */
+const char *
+sip_frame_header_end(const char *buf, size_t len, size_t *end_len)
 {
 	const char *p = buf, *end = buf + len, *nl;
 
@@ -147,7 +152,8 @@ sip_frame_stream(const char *buf, size_t len, size_t max_len,
 	}
 	if (len > 0 && !plausible_start(buf, len))
 		return SIP_FRAME_GARBAGE;
-	end = find_header_end(buf, len < max_len ? len : max_len, &end_len);
+	end = sip_frame_header_end(buf, len < max_len ? len : max_len,
+	    &end_len);
 	if (end == NULL)
 		return len >= max_len ? SIP_FRAME_TOO_LARGE : SIP_FRAME_NEED_MORE;
 	out->header_len = (size_t)(end - buf) + end_len;
@@ -179,7 +185,7 @@ sip_frame_datagram(const char *buf, size_t len, size_t max_len,
 	}
 	if (!plausible_start(buf, len))
 		return SIP_FRAME_GARBAGE;
-	if ((end = find_header_end(buf, len, &end_len)) == NULL) {
+	if ((end = sip_frame_header_end(buf, len, &end_len)) == NULL) {
 		/* Headers without the blank line: tolerated if nothing follows. */
 		out->header_len = len;
 		out->msg_len = len;

@@ -31,5 +31,7 @@ int sip_frame_stream(const char *buf, size_t len, size_t max_len,
 int sip_frame_datagram(const char *buf, size_t len, size_t max_len,
     struct sip_frame *out);
 const char *sip_frame_result_str(int result);
+const char *sip_frame_header_end(const char *buf, size_t len,
+    size_t *end_len);
 
 #endif

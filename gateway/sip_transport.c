@@ -1,11 +1,8 @@
 /*
- * SIP over UDP and TCP on libevent.
+ * SIP over UDP on libevent, and the transport's public calls.
  *
  * UDP: one non-blocking socket per configured address, read in batches.
- * TCP: listeners plus connections (accepted or opened by us), each a
- * bufferevent whose input is framed by sip_frame_stream(). Replies to a
- * request go out on the connection it came in on (RFC 3261 §18.2.2);
- * requests to a peer reuse an open connection to its address.
+ * TCP (listeners and connections) lives in sip_tcp.c.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -16,91 +13,17 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "config.h"
 #include "log.h"
 #include "sip_frame.h"
-#include "sip_transport.h"
-
-#define UDP_BATCH	64
-#define UDP_MAX		65535
-#define UDP_OUT_BATCH	64	/* datagrams per sendmmsg() */
-
-/*
- * Datagrams sent during one loop turn, written with one sendmmsg() when
- * the turn's events are done (or when full): answering a batch of 64
- * MESSAGEs costs one system call instead of 64. UDP promises no delivery,
- * so a datagram the kernel refuses then is logged and left to the
- * transaction's retransmissions, as a refused sendto() was.
- */
-struct udp_out {
-	struct mmsghdr msg[UDP_OUT_BATCH];
-	struct iovec iov[UDP_OUT_BATCH];
-	struct sockaddr_storage to[UDP_OUT_BATCH];
-	size_t off[UDP_OUT_BATCH];
-	char *data;
-	size_t len, cap;
-	int n;
-};
-
-struct sip_udp {
-	int fd;
-	int family;
-	struct event *ev;
-	struct sip_transport *t;
-	char host[64];
-	int port;
-	struct udp_out out;
-};
-
-struct sip_listener {
-	struct evconnlistener *lev;
-	int family;
-	char host[64];
-	int port;
-};
-
-struct sip_conn {
-	TAILQ_ENTRY(sip_conn) entry;
-	struct sip_transport *t;
-	struct bufferevent *bev;
-	struct sip_peer peer;
-	int outgoing;
-	int closing;	/* draining its last reply: no new use */
-};
-
-struct sip_transport {
-	struct event_base *base;
-	const struct config *cfg;
-	sip_transport_recv_cb recv_cb;
-	void *arg;
-	struct sip_udp udp[CONFIG_MAX_LISTEN];
-	int n_udp;
-	struct sip_listener tcp[CONFIG_MAX_LISTEN];
-	int n_tcp;
-	TAILQ_HEAD(, sip_conn) conns;
-	size_t n_conns;
-	uint64_t next_conn_id;
-	char *rxbuf;			/* UDP_BATCH datagrams, each + NUL */
-	struct mmsghdr rx_msg[UDP_BATCH];
-	struct iovec rx_iov[UDP_BATCH];
-	struct sockaddr_storage rx_from[UDP_BATCH];
-	struct event *ev_flush;		/* end of a turn that sent datagrams */
-};
-
-static void conn_close(struct sip_conn *c, const char *why);
-static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
-static void conn_close_after_flush(struct sip_conn *c, const char *why);
+#include "sip_transport_int.h"
 
 /* Formats a peer as "udp 192.0.2.1:5060" for log lines. */
 void
@@ -259,8 +182,10 @@ sip_transport_new(struct event_base *base, const struct config *cfg,
 	t->recv_cb = recv_cb;
 	t->arg = arg;
 	t->next_conn_id = 1;
-	TAILQ_INIT(&t->conns);
-	if ((t->ev_flush = event_new(base, -1, 0, udp_flush_cb, t)) == NULL) {
+	if (sip_tcp_init(t) < 0 ||
+	    (t->ev_flush = event_new(base, -1, 0, udp_flush_cb, t)) == NULL) {
+		if (t->ev_accept != NULL)
+			event_free(t->ev_accept);
 		free(t->rxbuf);
 		free(t);
 		return NULL;
@@ -365,185 +290,6 @@ set_receive_buffer(int fd, int bytes)
 		    "(net.core.rmem_max)", got / 2, bytes);
 }
 
-/* Sets TCP_NODELAY: SIP messages are small and latency matters. */
-static void
-set_nodelay(evutil_socket_t fd)
-{
-	int one = 1;
-
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-}
-
-/* Frames everything buffered on a connection and delivers it. */
-static void
-conn_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct sip_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t max = (size_t)c->t->cfg->sip_max_message_bytes;
-
-	for (;;) {
-		size_t len = evbuffer_get_length(in), want;
-		struct sip_frame f;
-		const char *p;
-		int r;
-
-		if (len == 0)
-			return;
-		want = len < max ? len : max;
-		p = (const char *)evbuffer_pullup(in, (ssize_t)want);
-		r = sip_frame_stream(p, want, max, &f);
-		switch (r) {
-		case SIP_FRAME_NEED_MORE:
-			return;
-		case SIP_FRAME_KEEPALIVE:
-			/* RFC 5626 §4.4.1: a CRLFCRLF ping gets a CRLF pong. */
-			if (f.msg_len >= 4)
-				bufferevent_write(bev, "\r\n", 2);
-			evbuffer_drain(in, f.msg_len);
-			continue;
-		case SIP_FRAME_OK:
-			c->t->recv_cb(c->t->arg, p, f.msg_len, &c->peer, r);
-			evbuffer_drain(in, f.msg_len);
-			continue;
-		default:
-			/*
-			 * A stream we cannot frame cannot be resynchronised:
-			 * the header block (if complete) goes up so the stack
-			 * can answer 400/513, then the connection closes.
-			 */
-			if (f.header_len > 0)
-				c->t->recv_cb(c->t->arg, p, f.header_len,
-				    &c->peer, r);
-			conn_close_after_flush(c, sip_frame_result_str(r));
-			return;
-		}
-	}
-}
-
-/* Closes a draining connection once its last reply has left. */
-static void
-conn_drained_cb(struct bufferevent *bev, void *arg)
-{
-	(void)bev;
-	conn_close(arg, "closed after error reply");
-}
-
-/*
- * Stops reading a connection we cannot frame any more, and closes it once
- * whatever reply was queued to it (400, 513) has been written.
- */
-static void
-conn_close_after_flush(struct sip_conn *c, const char *why)
-{
-	char who[80];
-
-	sip_peer_format(&c->peer, who, sizeof(who));
-	log_warnx("sip: %s: closing connection %llu: %s", who,
-	    (unsigned long long)c->peer.conn_id, why);
-	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
-	evbuffer_drain(bufferevent_get_input(c->bev),
-	    evbuffer_get_length(bufferevent_get_input(c->bev)));
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-		conn_close(c, why);
-		return;
-	}
-	bufferevent_setcb(c->bev, NULL, conn_drained_cb, conn_event_cb, c);
-}
-
-/* Connection events: connected, EOF, errors, idle timeout. */
-static void
-conn_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct sip_conn *c = arg;
-
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED) {
-		set_nodelay(bufferevent_getfd(bev));
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT)
-		conn_close(c, "idle timeout");
-	else if (what & BEV_EVENT_EOF)
-		conn_close(c, "closed by peer");
-	else if (what & BEV_EVENT_ERROR)
-		conn_close(c, evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
-}
-
-/* Wraps a socket (accepted, or -1 to connect later) in a connection. */
-static struct sip_conn *
-conn_new(struct sip_transport *t, evutil_socket_t fd,
-    const struct sockaddr *sa, socklen_t salen, int outgoing)
-{
-	struct timeval idle = { t->cfg->sip_tcp_idle_timeout_s, 0 };
-	struct sip_conn *c;
-
-	if (t->n_conns >= (size_t)t->cfg->sip_max_connections) {
-		log_warnx("sip: connection limit (%d) reached",
-		    t->cfg->sip_max_connections);
-		return NULL;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return NULL;
-	c->bev = bufferevent_socket_new(t->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		free(c);
-		return NULL;
-	}
-	c->t = t;
-	c->outgoing = outgoing;
-	memcpy(&c->peer.addr, sa, salen);
-	c->peer.addrlen = salen;
-	c->peer.proto = IPPROTO_TCP;
-	c->peer.conn_id = t->next_conn_id++;
-	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
-	bufferevent_set_timeouts(c->bev, &idle, NULL);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	TAILQ_INSERT_TAIL(&t->conns, c, entry);
-	t->n_conns++;
-	return c;
-}
-
-/* Closes and forgets a connection. */
-static void
-conn_close(struct sip_conn *c, const char *why)
-{
-	char who[80];
-
-	sip_peer_format(&c->peer, who, sizeof(who));
-	log_debug("sip: %s: connection %llu closed: %s", who,
-	    (unsigned long long)c->peer.conn_id, why);
-	TAILQ_REMOVE(&c->t->conns, c, entry);
-	c->t->n_conns--;
-	bufferevent_free(c->bev);
-	free(c);
-}
-
-/* Accepts a TCP connection. */
-static void
-accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
-{
-	struct sip_transport *t = arg;
-	struct sip_conn *c;
-
-	(void)lev;
-	set_nodelay(fd);
-	if ((c = conn_new(t, fd, sa, (socklen_t)salen, 0)) == NULL) {
-		evutil_closesocket(fd);
-		return;
-	}
-	if (log_verbosity >= LOG_DEBUG) {
-		char who[80];
-
-		sip_peer_format(&c->peer, who, sizeof(who));
-		log_debug("sip: %s: connection %llu accepted", who,
-		    (unsigned long long)c->peer.conn_id);
-	}
-}
-
 /* Opens a UDP socket bound to one configured address. */
 static int
 open_udp(struct sip_transport *t, const struct config_listen *l)
@@ -585,35 +331,6 @@ open_udp(struct sip_transport *t, const struct config_listen *l)
 	return 0;
 }
 
-/* Opens a TCP listener on one configured address. */
-static int
-open_tcp(struct sip_transport *t, const struct config_listen *l)
-{
-	struct sip_listener *s = &t->tcp[t->n_tcp];
-	struct sip_peer p;
-
-	if (sip_peer_from_host(&p, l->host, l->port, IPPROTO_TCP) < 0) {
-		log_warnx("sip: bad listen address %s", l->host);
-		return -1;
-	}
-	s->lev = evconnlistener_new_bind(t->base, accept_cb, t,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
-	    (p.addr.ss_family == AF_INET6 ? LEV_OPT_BIND_IPV6ONLY : 0), 128,
-	    (struct sockaddr *)&p.addr, (int)p.addrlen);
-	if (s->lev == NULL) {
-		log_warn("sip: bind tcp %s:%d", l->host, l->port);
-		return -1;
-	}
-	s->family = p.addr.ss_family;
-	snprintf(s->host, sizeof(s->host), "%s", l->host);
-	s->port = l->port;
-	t->n_tcp++;
-	log_info("sip: listening on tcp %s%s%s:%d",
-	    s->family == AF_INET6 ? "[" : "", l->host,
-	    s->family == AF_INET6 ? "]" : "", l->port);
-	return 0;
-}
-
 /* Opens every configured listener; -1 if any fails. */
 int
 sip_transport_listen(struct sip_transport *t)
@@ -621,7 +338,7 @@ sip_transport_listen(struct sip_transport *t)
 	for (int i = 0; i < t->cfg->n_listen; i++) {
 		const struct config_listen *l = &t->cfg->listen[i];
 		int r = l->transport == IPPROTO_UDP ? open_udp(t, l) :
-		    open_tcp(t, l);
+		    sip_tcp_listen(t, l);
 
 		if (r < 0)
 			return -1;
@@ -633,21 +350,16 @@ sip_transport_listen(struct sip_transport *t)
 void
 sip_transport_stop_listening(struct sip_transport *t)
 {
-	for (int i = 0; i < t->n_tcp; i++)
-		if (t->tcp[i].lev != NULL)
-			evconnlistener_disable(t->tcp[i].lev);
+	sip_tcp_stop_listening(t);
 }
 
 /* Closes everything. */
 void
 sip_transport_free(struct sip_transport *t)
 {
-	struct sip_conn *c;
-
 	if (t == NULL)
 		return;
-	while ((c = TAILQ_FIRST(&t->conns)) != NULL)
-		conn_close(c, "shutdown");
+	sip_tcp_free(t);
 	for (int i = 0; i < t->n_udp; i++) {
 		if (t->udp[i].out.n > 0)
 			udp_flush(&t->udp[i]);
@@ -657,54 +369,8 @@ sip_transport_free(struct sip_transport *t)
 	}
 	if (t->ev_flush != NULL)
 		event_free(t->ev_flush);
-	for (int i = 0; i < t->n_tcp; i++)
-		evconnlistener_free(t->tcp[i].lev);
 	free(t->rxbuf);
 	free(t);
-}
-
-/* Compares two socket addresses (family, address, port). */
-static int
-same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return 0;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port &&
-		    x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-	}
-	return 0;
-}
-
-/* Finds the connection to use for a peer, opening one if needed. */
-static struct sip_conn *
-conn_for(struct sip_transport *t, const struct sip_peer *to)
-{
-	struct sip_conn *c;
-
-	TAILQ_FOREACH(c, &t->conns, entry)
-		if (to->conn_id != 0 && c->peer.conn_id == to->conn_id)
-			return c;
-	TAILQ_FOREACH(c, &t->conns, entry)
-		if (!c->closing && same_addr(&c->peer.addr, &to->addr))
-			return c;
-	c = conn_new(t, -1, (const struct sockaddr *)&to->addr, to->addrlen, 1);
-	if (c == NULL)
-		return NULL;
-	if (bufferevent_socket_connect(c->bev,
-	    (const struct sockaddr *)&to->addr, (int)to->addrlen) < 0) {
-		conn_close(c, "connect failed");
-		return NULL;
-	}
-	return c;
 }
 
 /* Sends one serialized message; 0 if handed to the kernel or a buffer. */
@@ -712,13 +378,8 @@ int
 sip_transport_send(struct sip_transport *t, const struct sip_peer *to,
     const char *buf, size_t len)
 {
-	if (to->proto == IPPROTO_TCP) {
-		struct sip_conn *c = conn_for(t, to);
-
-		if (c == NULL)
-			return -1;
-		return bufferevent_write(c->bev, buf, len);
-	}
+	if (to->proto == IPPROTO_TCP)
+		return sip_tcp_send(t, to, buf, len);
 	for (int i = 0; i < t->n_udp; i++) {
 		if (t->udp[i].family != to->addr.ss_family)
 			continue;

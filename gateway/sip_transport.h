@@ -1,7 +1,7 @@
 /*
  * SIP transports: UDP sockets and TCP listeners/connections on libevent,
- * IPv4 and IPv6. Streams are framed with sip_frame.c; whole messages are
- * handed up. Connections are named by a 64-bit id, never by pointer, so a
+ * IPv4 and IPv6. Streams are reassembled by sip_stream.c; whole messages
+ * are handed up. Connections are named by a 64-bit id, never by pointer, so a
  * transaction can outlive its connection safely.
  */
 #ifndef SIPXMPP_SIP_TRANSPORT_H
@@ -45,5 +45,8 @@ void sip_peer_format(const struct sip_peer *peer, char *out, size_t len);
 int sip_peer_from_host(struct sip_peer *peer, const char *host, int port,
     int proto);
 size_t sip_transport_connections(const struct sip_transport *t);
+
+/* sip_fdlimit.c */
+int sip_transport_fd_budget(struct config *cfg, char **cause);
 
 #endif

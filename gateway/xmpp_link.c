@@ -182,6 +182,13 @@ conn_cb(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
 	case XMPP_CONN_FAIL:
 		/* Unwritten stanzas are gone; their pings fail below. */
 		xmpp_link_out_reset(link);
+		/*
+		 * libstrophe has just closed the socket: take its descriptor
+		 * back as the low spare now, before accepted SIP connections
+		 * (which may fill every number below FD_SETSIZE once the
+		 * open-file limit is raised) take it while we wait to retry.
+		 */
+		xmpp_link_spare_fd_reserve(link);
 		link->fd = -1;
 		link->fd_gen++;
 		evtimer_del(link->ev_handshake);

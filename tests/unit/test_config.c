@@ -299,7 +299,9 @@ test_structure_errors(void **state)
 	assert_load_error("\n\n[sip]\nlisten_on = udp:127.0.0.1:1\n",
 	    "test.conf:4: unknown key 'listen_on' in section [sip] (known: "
 	    "listen, outbound_proxy, contact_host, t1_ms, max_message_bytes, "
-	    "tcp_idle_timeout_s, max_connections, udp_receive_buffer)");
+	    "tcp_idle_timeout_s, max_connections, tcp_output_limit, "
+	    "tcp_write_timeout_s, tcp_message_timeout_s, "
+	    "udp_receive_buffer)");
 	assert_load_error("component = sip.example\n",
 	    "test.conf:1: key 'component' outside of any section");
 	assert_load_error(XMPP_OK "secret = again\n",

@@ -53,10 +53,11 @@ class Gateway:
     def __init__(self, workdir, xmpp_port, component="sip.test",
                  secret="s3cr3t", outbound_proxy=None, mapping=None,
                  transports=("udp", "tcp"), options=None, sip_port=None,
-                 xmpp_host="127.0.0.1"):
+                 xmpp_host="127.0.0.1", nofile=None):
         """outbound_proxy: (host, port[, transport]) or a sip: URI string.
         options: {section: {key: value}} merged over the defaults; a value
-        of None removes that key."""
+        of None removes that key. nofile: the daemon's open-file limit
+        (soft and hard), as `ulimit -n` would set it."""
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.xmpp_port = xmpp_port
@@ -72,6 +73,7 @@ class Gateway:
         self.mapping_path = os.path.join(workdir, "mapping.table")
         self.log_path = os.path.join(workdir, "sipxmppd.log")
         self.binary = sipxmppd_path()
+        self.nofile = nofile
         self.proc = None
 
     @property
@@ -170,7 +172,8 @@ class Gateway:
         wrapper = shlex.split(os.environ.get("SIPXMPPD_WRAPPER", ""))
         self.proc = util.processes.start(
             wrapper + [self.binary, "-c", self.config_path, "-d"],
-            log_path=self.log_path, env=sanitizer_env(), cwd=self.workdir)
+            log_path=self.log_path, env=sanitizer_env(), cwd=self.workdir,
+            preexec_fn=self._limits)
         for t in self.transports:
             util.wait_for_log_line(
                 self.log_path,
@@ -179,6 +182,13 @@ class Gateway:
         if wait_link:
             self.wait_link_up(timeout, start=start)
         return self
+
+    def _limits(self):
+        """In the child: apply the open-file limit, if one was asked for."""
+        if self.nofile is not None:
+            import resource
+            resource.setrlimit(resource.RLIMIT_NOFILE,
+                               (self.nofile, self.nofile))
 
     def wait_link_up(self, timeout=15.0, start=0):
         """Wait for a 'xmpp link up' log line after byte offset start."""
@@ -269,7 +279,7 @@ class Deployment:
 
     def __init__(self, name, users=USERS, gateway_options=None, mapping=None,
                  juliet_resource="balcony", outbound_proxy="ua",
-                 prosody_config="", sip_port=None):
+                 prosody_config="", sip_port=None, gateway_nofile=None):
         self.name = name
         self.users = tuple(users)
         self.passwords = dict(self.users)
@@ -279,6 +289,7 @@ class Deployment:
         self.outbound_proxy = outbound_proxy
         self.prosody_config = prosody_config
         self.sip_port = sip_port
+        self.gateway_nofile = gateway_nofile
         self.dir = util.workdir(name)
         self.prosody = None
         self.gateway = None
@@ -302,12 +313,15 @@ class Deployment:
         proxy = self.outbound_proxy
         if proxy == "ua":
             proxy = ("127.0.0.1", self.ua.port, "udp")
+        elif proxy == "ua-tcp":
+            proxy = ("127.0.0.1", self.ua.port, "tcp")
         self.gateway = Gateway(os.path.join(self.dir, "gateway"),
                                self.prosody.component_port,
                                secret=SECRET, outbound_proxy=proxy,
                                mapping=self.mapping,
                                options=self.gateway_options,
-                               sip_port=self.sip_port)
+                               sip_port=self.sip_port,
+                               nofile=self.gateway_nofile)
         self.gateway.start()
         if "juliet" in self.passwords:
             jid = "juliet@xmpp.test"

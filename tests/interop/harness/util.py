@@ -143,9 +143,10 @@ class ProcessGroup:
         atexit.register(self.stop_all)
 
     def start(self, argv, log_path=None, env=None, cwd=None,
-              stdin=subprocess.DEVNULL, stdout=None):
+              stdin=subprocess.DEVNULL, stdout=None, preexec_fn=None):
         """Start argv with stdout+stderr to log_path (or to stdout, e.g.
         subprocess.PIPE, for a program driven through its terminal);
+        preexec_fn runs in the child before exec (e.g. setrlimit);
         return the Popen."""
         out = open(log_path, "ab") if log_path else subprocess.DEVNULL
         if stdout is not None:
@@ -153,7 +154,8 @@ class ProcessGroup:
         try:
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
                                     stdin=stdin, env=env,
-                                    cwd=cwd, start_new_session=True)
+                                    cwd=cwd, start_new_session=True,
+                                    preexec_fn=preexec_fn)
         finally:
             if log_path and stdout is None:
                 out.close()
