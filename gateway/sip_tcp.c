@@ -187,7 +187,7 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		    bufferevent_get_output(c->bev)),
 		    c->t->cfg->sip_tcp_write_timeout_s);
 		sip_peer_format(&c->peer, who, sizeof(who));
-		log_warnx("sip: %s: closing connection %llu: %s", who,
+		log_warnx_limited("sip: %s: closing connection %llu: %s", who,
 		    (unsigned long long)c->peer.conn_id, why);
 		conn_close(c, why);
 		return;
@@ -220,8 +220,8 @@ conn_throttle(struct sip_conn *c)
 		/* Once per connection: a slow peer toggles it often. */
 		c->throttle_logged = 1;
 		sip_peer_format(&c->peer, who, sizeof(who));
-		log_info("sip: %s: connection %llu: %zu bytes unsent, not "
-		    "reading until the peer reads", who,
+		log_info_limited("sip: %s: connection %llu: %zu bytes "
+		    "unsent, not reading until the peer reads", who,
 		    (unsigned long long)c->peer.conn_id,
 		    evbuffer_get_length(bufferevent_get_output(c->bev)));
 	}
@@ -342,7 +342,7 @@ conn_close_after_flush(struct sip_conn *c, const char *why)
 	char who[80];
 
 	sip_peer_format(&c->peer, who, sizeof(who));
-	log_warnx("sip: %s: closing connection %llu: %s", who,
+	log_warnx_limited("sip: %s: closing connection %llu: %s", who,
 	    (unsigned long long)c->peer.conn_id, why);
 	c->closing = 1;
 	deadline_disarm(c);
@@ -389,7 +389,7 @@ conn_new(struct sip_transport *t, evutil_socket_t fd,
 	struct sip_conn *c;
 
 	if (t->n_conns >= (size_t)t->cfg->sip_max_connections) {
-		log_warnx("sip: connection limit (%d) reached",
+		log_warnx_limited("sip: connection limit (%d) reached",
 		    t->cfg->sip_max_connections);
 		return NULL;
 	}

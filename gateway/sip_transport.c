@@ -215,8 +215,8 @@ udp_deliver(struct sip_transport *t, char *buf, size_t n,
 		char who[80];
 
 		sip_peer_format(from, who, sizeof(who));
-		log_warnx("sip: %s: dropped %zu-byte datagram: %s", who, n,
-		    sip_frame_result_str(r));
+		log_warnx_limited("sip: %s: dropped %zu-byte datagram: %s",
+		    who, n, sip_frame_result_str(r));
 	}
 }
 
