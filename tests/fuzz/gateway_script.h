@@ -91,7 +91,7 @@ struct script {
 	char		 id[256], jid[512], ping[256];
 	char		 ping_from[512], ping_to[512];
 	char		 callid[256], fromtag[128], totag[128];
-	int		 strict;	/* FUZZ_GATEWAY_STRICT: errors must arrive */
+	int		 strict;	/* FUZZ_STRICT_ERRORS: errors must arrive */
 	int		 msg_open;	/* last_req is a MESSAGE not yet answered */
 	size_t		 errors_out;	/* <message type='error'/> sent so far */
 };
@@ -563,15 +563,36 @@ script_start(struct script *sc, const char *extra, size_t extra_len)
 	return 0;
 }
 
-/* Takes the gateway down as main() does after its loop. */
+/* SIGTERM as main() handles it: the bridges answer what is in flight. */
+static void
+script_shutdown(struct script *sc)
+{
+	struct gateway *gw = &sc->gw;
+
+	if (gw->shutting_down)
+		return;
+	gw->shutting_down = 1;
+	sip_stack_stop_listening(gw->sip);
+	bridge_message_shutdown(gw->messages);
+	bridge_presence_shutdown(gw->presence);
+}
+
+/*
+ * Takes the gateway down as main() does: its loop only ends after the
+ * SIGTERM steps, then comes the teardown after the loop.
+ */
 static void
 script_stop(struct script *sc)
 {
 	struct gateway *gw = &sc->gw;
 
-	if (gw->base != NULL) {
+	if (gw->base != NULL && gw->sip != NULL) {
+		script_shutdown(sc);
+		script_harvest(sc);
 		event_base_loop(gw->base, EVLOOP_NONBLOCK);
 		script_harvest(sc);
+	}
+	if (gw->base != NULL) {
 		sip_stack_free(gw->sip);
 		gw->sip = NULL;
 		event_base_loop(gw->base, EVLOOP_NONBLOCK);
@@ -637,12 +658,7 @@ script_play(struct script *sc, char kind, const char *s, size_t len)
 		}
 		break;
 	case 'Q':
-		if (!gw->shutting_down) {
-			gw->shutting_down = 1;
-			sip_stack_stop_listening(gw->sip);
-			bridge_message_shutdown(gw->messages);
-			bridge_presence_shutdown(gw->presence);
-		}
+		script_shutdown(sc);
 		break;
 	default:
 		break;
@@ -665,12 +681,13 @@ script_run(const uint8_t *data, size_t size, const char *kinds)
 
 	if (!ready) {
 		log_init(1, LOG_CRIT, "fuzz");
+		log_route_libraries();	/* libosip2's traces, filtered */
 		xmlInitParser();
 		parser_init();
 		ready = 1;
 	}
 	memset(&sc, 0, sizeof(sc));
-	sc.strict = getenv("FUZZ_GATEWAY_STRICT") != NULL;
+	sc.strict = getenv("FUZZ_STRICT_ERRORS") != NULL;
 	strbuf_init(&sc.text);
 	strbuf_init(&sc.resp);
 	script_peer(&sc.peer_v4, "192.0.2.7", 5060, IPPROTO_UDP, 0);

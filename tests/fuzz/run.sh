@@ -21,7 +21,9 @@ corpus=$here/corpus/$name
 work=${WORK:-$build/fuzz-work/$name}
 
 case $name in
-gateway)	dicts="sip xmpp gateway"; max=262144 ;;
+gateway|xmpp_in)	dicts="sip xmpp gateway"; max=262144 ;;
+sip_stack)	dicts="sip gateway"; max=262144 ;;
+sip_errors)	dicts="sip xmpp"; max=65536 ;;
 xmpp_stanza)	dicts="xmpp"; max=262144 ;;
 pidf)		dicts="sip xmpp"; max=65536 ;;
 sip_*|address|content|cpim)	dicts="sip"; max=65536 ;;
@@ -34,7 +36,7 @@ dict=$work/all.dict
 for d in $dicts; do
 	cat "$here/$d.dict" >> "$dict"
 done
-set -- -max_len=$max -timeout=10 -rss_limit_mb=4096 "$@"
+set -- -max_len=$max -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/" "$@"
 [ -s "$dict" ] && set -- -dict="$dict" "$@"
 # New inputs land in the work dir; the corpus is only read.
 "$bin" "$@" -max_total_time="$secs" -print_final_stats=1 \
