@@ -273,7 +273,9 @@ stack_new(struct event_base *base, const struct config *cfg,
 	strbuf_init(&s->scratch_fields);
 	TAILQ_INIT(&s->live);
 	TAILQ_INIT(&s->dead);
-	s->transport = sip_transport_new(base, cfg, recv_cb, s);
+	/* A detached stack has no transport: its bytes go to the hook. */
+	if (send == NULL)
+		s->transport = sip_transport_new(base, cfg, recv_cb, s);
 	s->reap_ev = event_new(base, -1, 0, reap_cb, s);
 	s->housekeeping = event_new(base, -1, EV_PERSIST, housekeeping_cb, s);
 	if (send == NULL)
@@ -281,7 +283,7 @@ stack_new(struct event_base *base, const struct config *cfg,
 		    EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	s->completed = sip_completed_new(SIP_COMPLETED_MAX_BYTES,
 	    SIP_COMPLETED_TTL_MS);
-	if (s->transport == NULL || s->reap_ev == NULL ||
+	if ((send == NULL && s->transport == NULL) || s->reap_ev == NULL ||
 	    s->housekeeping == NULL || s->completed == NULL)
 		goto fail;
 	if (cfg->sip_outbound_proxy != NULL && cfg->sip_outbound_proxy[0] &&
@@ -394,7 +396,8 @@ sip_stack_start(struct sip_stack *s)
 void
 sip_stack_stop_listening(struct sip_stack *s)
 {
-	sip_transport_stop_listening(s->transport);
+	if (s->transport != NULL)
+		sip_transport_stop_listening(s->transport);
 }
 
 /* Frees everything, live transactions included. */
