@@ -558,6 +558,8 @@ script_start(struct script *sc, const char *extra, size_t extra_len)
 	if ((gw->xmpp->ev_flush = event_new(gw->base, -1, 0, script_flush_cb,
 	    sc)) == NULL)
 		abort();
+	if (sip_stack_start(gw->sip) != 0)	/* its housekeeping only */
+		abort();
 	gw->xmpp->state = LINK_READY;
 	router_xmpp_up(gw);
 	return 0;
