@@ -55,7 +55,7 @@ reply_stateless(struct sip_stack *s, const osip_message_t *req,
 	if ((resp = sip_response_new(req, status, reason, NULL)) == NULL)
 		return;
 	if (osip_message_to_str(resp, &buf, &len) == 0) {
-		sip_transport_send(s->transport, from, buf, len);
+		sip_stack_send(s, from, buf, len);
 		osip_free(buf);
 	}
 	osip_message_free(resp);
@@ -252,15 +252,18 @@ out:
 	return r;
 }
 
-/* Creates the stack; nothing listens until sip_stack_start(). */
-struct sip_stack *
-sip_stack_new(struct event_base *base, const struct config *cfg,
-    const struct sip_stack_handlers *handlers, void *arg)
+/* Makes the stack; with a send hook it has no resolver (tests only). */
+static struct sip_stack *
+stack_new(struct event_base *base, const struct config *cfg,
+    const struct sip_stack_handlers *handlers, void *arg,
+    sip_stack_send_hook send, void *send_arg)
 {
 	struct sip_stack *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		return NULL;
+	s->send_hook = send;
+	s->send_arg = send_arg;
 	s->base = base;
 	s->cfg = cfg;
 	s->handlers = *handlers;
@@ -276,13 +279,17 @@ sip_stack_new(struct event_base *base, const struct config *cfg,
 	strbuf_init(&s->scratch_fields);
 	TAILQ_INIT(&s->live);
 	TAILQ_INIT(&s->dead);
-	s->transport = sip_transport_new(base, cfg, recv_cb, s);
+	/* A detached stack has no transport: its bytes go to the hook. */
+	if (send == NULL)
+		s->transport = sip_transport_new(base, cfg, recv_cb, s);
 	s->reap_ev = event_new(base, -1, 0, reap_cb, s);
 	s->housekeeping = event_new(base, -1, EV_PERSIST, housekeeping_cb, s);
-	s->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+	if (send == NULL)
+		s->dns = evdns_base_new(base,
+		    EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	s->completed = sip_completed_new(SIP_COMPLETED_MAX_BYTES,
 	    SIP_COMPLETED_TTL_MS);
-	if (s->transport == NULL || s->reap_ev == NULL ||
+	if ((send == NULL && s->transport == NULL) || s->reap_ev == NULL ||
 	    s->housekeeping == NULL || s->completed == NULL)
 		goto fail;
 	if (cfg->sip_outbound_proxy != NULL && cfg->sip_outbound_proxy[0] &&
@@ -297,13 +304,96 @@ fail:
 	return NULL;
 }
 
-/* Opens the listeners. */
+/* Creates the stack; nothing listens until sip_stack_start(). */
+struct sip_stack *
+sip_stack_new(struct event_base *base, const struct config *cfg,
+    const struct sip_stack_handlers *handlers, void *arg)
+{
+	return stack_new(base, cfg, handlers, arg, NULL, NULL);
+}
+
+/*
+ * A stack for tests that opens no socket and resolves nothing (see
+ * sip_stack.h); sip_stack_start() only starts its housekeeping.
+ */
+struct sip_stack *
+sip_stack_new_detached(struct event_base *base, const struct config *cfg,
+    const struct sip_stack_handlers *handlers, void *arg,
+    sip_stack_send_hook send, void *send_arg, const char *local_host,
+    int local_port)
+{
+	struct sip_stack *s;
+
+	if (send == NULL || local_host == NULL ||
+	    strlen(local_host) >= sizeof(s->local_host))
+		return NULL;
+	if ((s = stack_new(base, cfg, handlers, arg, send, send_arg)) == NULL)
+		return NULL;
+	strcpy(s->local_host, local_host);
+	s->local_port = local_port;
+	return s;
+}
+
+/*
+ * Hands a detached stack one datagram from `from`, as udp_deliver() in
+ * sip_transport.c does: NUL-terminated, framed, the header block only
+ * when the framing fails.
+ */
+void
+sip_stack_inject(struct sip_stack *s, const char *buf, size_t len,
+    const struct sip_peer *from)
+{
+	size_t max = (size_t)s->cfg->sip_max_message_bytes;
+	struct sip_frame f;
+	char *copy;
+	int r;
+
+	if ((copy = malloc(len + 1)) == NULL)
+		return;
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	r = sip_frame_datagram(copy, len, max, &f);
+	if (r == SIP_FRAME_OK)
+		recv_cb(s, copy, f.msg_len, from, r);
+	else if (r != SIP_FRAME_KEEPALIVE && f.header_len > 0)
+		recv_cb(s, copy, f.header_len, from, r);
+	free(copy);
+}
+
+/* Every byte the stack sends leaves here: the transport, or a test's hook. */
+int
+sip_stack_send(struct sip_stack *s, const struct sip_peer *to,
+    const char *buf, size_t len)
+{
+	if (s->send_hook != NULL) {
+		s->send_hook(s->send_arg, to, buf, len);
+		return 0;
+	}
+	return sip_transport_send(s->transport, to, buf, len);
+}
+
+/* The address our Via and Contact name (sip_transport_local()). */
+int
+sip_stack_local(const struct sip_stack *s, int proto, int family,
+    const char **host, int *port)
+{
+	if (s->send_hook != NULL) {
+		(void)proto;
+		(void)family;
+		*host = s->local_host;
+		*port = s->local_port;
+		return 0;
+	}
+	return sip_transport_local(s->transport, proto, family, host, port);
+}
+
+/* Opens the listeners (none for a detached stack). */
 int
 sip_stack_start(struct sip_stack *s)
 {
 	struct timeval tv = { HOUSEKEEPING_MS / 1000, 0 };
 
-	if (sip_transport_listen(s->transport) < 0)
+	if (s->send_hook == NULL && sip_transport_listen(s->transport) < 0)
 		return -1;
 	return event_add(s->housekeeping, &tv);
 }
@@ -312,7 +402,8 @@ sip_stack_start(struct sip_stack *s)
 void
 sip_stack_stop_listening(struct sip_stack *s)
 {
-	sip_transport_stop_listening(s->transport);
+	if (s->transport != NULL)
+		sip_transport_stop_listening(s->transport);
 }
 
 /* Frees everything, live transactions included. */
@@ -528,9 +619,8 @@ sip_stack_contact(const struct sip_stack *s, char *out, size_t size)
 	const char *host;
 	int port, n;
 
-	if (sip_transport_local(s->transport, proto, family, &host, &port) < 0 &&
-	    sip_transport_local(s->transport, proto, AF_UNSPEC, &host,
-	    &port) < 0)
+	if (sip_stack_local(s, proto, family, &host, &port) < 0 &&
+	    sip_stack_local(s, proto, AF_UNSPEC, &host, &port) < 0)
 		return -1;
 	if (s->cfg->sip_contact_host != NULL && s->cfg->sip_contact_host[0])
 		host = s->cfg->sip_contact_host;

@@ -83,6 +83,24 @@ int sip_send_request_text(struct sip_stack *stack, const char *method,
     const char *ruri, const char *rest, size_t rest_len, sip_response_cb cb,
     void *arg);
 size_t sip_stack_transactions(const struct sip_stack *stack);
+
+/*
+ * Test entry points (tests/fuzz), so a harness drives the whole stack with
+ * no socket: sip_stack_new_detached() makes a stack that never listens nor
+ * resolves names (a request to a host name fails with -1, as with no
+ * resolver); what it would send goes to send(), and its Via and Contact
+ * name local_host:local_port. sip_stack_inject() hands it one datagram as
+ * the UDP transport would (framed by sip_frame_datagram, NUL-terminated).
+ */
+struct sip_peer;
+typedef void (*sip_stack_send_hook)(void *arg, const struct sip_peer *to,
+    const char *buf, size_t len);
+struct sip_stack *sip_stack_new_detached(struct event_base *base,
+    const struct config *cfg, const struct sip_stack_handlers *handlers,
+    void *arg, sip_stack_send_hook send, void *send_arg,
+    const char *local_host, int local_port);
+void sip_stack_inject(struct sip_stack *stack, const char *buf, size_t len,
+    const struct sip_peer *from);
 int sip_stack_contact(const struct sip_stack *stack, char *out, size_t size);
 int sip_stack_next_hop_is_udp(const struct sip_stack *stack,
     const char *ruri);

@@ -61,6 +61,11 @@ struct sip_stack {
 	struct strbuf scratch_vias;
 	struct strbuf scratch_recipe;
 	struct strbuf scratch_fields;	/* a MESSAGE's fields for the bridge */
+	/* sip_stack_new_detached(): tests only, NULL in the daemon. */
+	sip_stack_send_hook send_hook;
+	void *send_arg;
+	char local_host[64];
+	int local_port;
 };
 
 enum sip_tx_kind {
@@ -103,6 +108,10 @@ struct sip_tx {
 
 /* sip_stack.c */
 int sip_peer_host(const struct sip_peer *peer, char *out, size_t size);
+int sip_stack_send(struct sip_stack *s, const struct sip_peer *to,
+    const char *buf, size_t len);
+int sip_stack_local(const struct sip_stack *s, int proto, int family,
+    const char **host, int *port);
 
 /* sip_txn.c: what both kinds share */
 long long sip_now_ms(void);

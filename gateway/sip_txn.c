@@ -161,8 +161,7 @@ sip_txn_free_all(struct sip_stack *s)
 int
 sip_txn_send_wire(struct sip_tx *tx, const struct sip_peer *to)
 {
-	return sip_transport_send(tx->stack->transport, to, tx->wire,
-	    tx->wire_len);
+	return sip_stack_send(tx->stack, to, tx->wire, tx->wire_len);
 }
 
 /* A transaction's one timer: Timers E/F (client), G/H/I (INVITE server). */

@@ -113,9 +113,8 @@ format_via(struct sip_stack *s, int proto, int family, char *via,
 	size_t n;
 	int port, ipv6;
 
-	if (sip_transport_local(s->transport, proto, family, &host, &port) < 0 &&
-	    sip_transport_local(s->transport, proto, AF_UNSPEC, &host,
-	    &port) < 0) {
+	if (sip_stack_local(s, proto, family, &host, &port) < 0 &&
+	    sip_stack_local(s, proto, AF_UNSPEC, &host, &port) < 0) {
 		log_warnx("sip: no %s listener to send from",
 		    proto == IPPROTO_TCP ? "tcp" : "udp");
 		return -1;
@@ -184,7 +183,7 @@ client_launch(struct sip_stack *s, const struct sip_peer *hop,
 	}
 	tx->deadline_ms = sip_now_ms() + SIP_TIMER_F_MS(s);
 	tx->interval_ms = SIP_T1_MS(s);
-	if (sip_transport_send(s->transport, hop, wire, len) < 0) {
+	if (sip_stack_send(s, hop, wire, len) < 0) {
 		log_warnx("sip: cannot send a %s request", tx->method);
 		free(wire);
 		sip_txn_arm(tx, 0);			/* 503 from the loop */

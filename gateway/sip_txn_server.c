@@ -144,7 +144,7 @@ answer_again(struct sip_stack *s, const struct sip_peer *to,
 	const char *status, *reason, *tag, *extra, *end = kept + len;
 
 	if (len > 1 && kept[0] == KEPT_RESPONSE) {
-		sip_transport_send(s->transport, to, kept + 1, len - 1);
+		sip_stack_send(s, to, kept + 1, len - 1);
 		return;
 	}
 	/* Four NUL-terminated fields, written by keep_recipe(). */
@@ -163,7 +163,7 @@ answer_again(struct sip_stack *s, const struct sip_peer *to,
 		log_warnx("sip: cannot answer a retransmission again");
 		return;
 	}
-	sip_transport_send(s->transport, to, s->scratch.buf, s->scratch.len);
+	sip_stack_send(s, to, s->scratch.buf, s->scratch.len);
 }
 
 /*
@@ -469,8 +469,7 @@ static int
 respond_bytes(struct sip_tx *tx, const char *buf, size_t len, int status,
     const struct strbuf *recipe)
 {
-	int r = sip_transport_send(tx->stack->transport, &tx->reply_to, buf,
-	    len);
+	int r = sip_stack_send(tx->stack, &tx->reply_to, buf, len);
 	char *copy;
 
 	if (status >= 200)

@@ -143,7 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s, *res = NULL, *rule = NULL, *cause = NULL;
 
-	if (size < 1 || size > 8192)
+	if (size < 1 || size > 65536)
 		return 0;
 	if ((s = malloc(size)) == NULL)
 		return 0;

@@ -131,7 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		osip_trace_disable_level(TRACE_LEVEL0);
 		ready = 1;
 	}
-	if (size > 8192 || osip_message_init(&msg) != 0)
+	if (size > 65536 || osip_message_init(&msg) != 0)
 		return 0;
 	if (osip_message_parse(msg, (const char *)data, size) != 0)
 		goto out;

@@ -86,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *s;
 	long v;
 
-	if (size > 4096)
+	if (size > 65536)
 		return 0;
 	if ((s = malloc(size + 1)) == NULL)
 		return 0;

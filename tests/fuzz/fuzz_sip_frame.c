@@ -59,7 +59,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
-	size_t max = 4096, off = 0;
+	size_t max = 65536, off = 0;	/* max_message_bytes' default */
 	struct sip_frame f;
 	int r;
 

@@ -14,7 +14,7 @@
 #include "stanza.h"
 #include "xmpp_link.h"
 
-#define MAX_INPUT	16384	/* libstrophe's own recursion is not ours */
+#define MAX_INPUT	262144	/* max_stanza_bytes' default */
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
