@@ -5,8 +5,8 @@
  * (xmpp_link_stanza_cb: on_message, on_iq, on_presence, the ping
  * answers), then the router and both bridges; R answers what they sent
  * to SIP, so SIP errors come back as stanzas. Every batch for the server
- * must be well-formed XML; with FUZZ_STRICT_ERRORS, every SIP error to a
- * message must reach its sender.
+ * must be well-formed XML, and every SIP error to a message must reach
+ * its sender.
  */
 #include "gateway_script.h"
 
