@@ -364,7 +364,9 @@ script_expand(struct script *sc, const char *s, size_t len)
 /*
  * The status of the response in sc->resp if the stack will take it as
  * the final answer of the last request (libosip2 reads it, one Via, the
- * request's Call-ID and CSeq), else 0.
+ * request's Call-ID and CSeq), else 0. Like the stack, any three-digit
+ * status from 200 up is final: a 960 is no valid RFC 3261 code, but the
+ * stack answers the sender with a 500's condition rather than wait.
  */
 static int
 script_final_status(struct script *sc)
@@ -376,7 +378,7 @@ script_final_status(struct script *sc)
 		abort();
 	if (osip_message_parse(m, sc->resp.buf, sc->resp.len) == 0 &&
 	    MSG_IS_RESPONSE(m) && m->status_code >= 200 &&
-	    m->status_code <= 699 && osip_list_size(&m->vias) == 1 &&
+	    m->status_code <= 999 && osip_list_size(&m->vias) == 1 &&
 	    m->call_id != NULL && m->call_id->number != NULL &&
 	    strcmp(m->call_id->number, sc->callid) == 0 && m->cseq != NULL &&
 	    m->cseq->method != NULL && strcmp(m->cseq->method, "MESSAGE") == 0)
