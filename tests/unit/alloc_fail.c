@@ -379,6 +379,7 @@ alloc_fail_run(const char *name, alloc_scenario_fn fn)
 	/* ALLOC_FAIL_SCENARIO=name runs only that one (for a debugger). */
 	if (only != NULL && strcmp(only, name) != 0)
 		return;
+	fail_at = 0;		/* a failed test may have left it armed */
 	/* Unarmed: must succeed; lazy library state is taken here. */
 	if (fn() != 0)
 		fail_msg("%s: fails without allocation failure", name);
