@@ -44,6 +44,8 @@ char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
 int __wrap_vasprintf(char **out, const char *fmt, va_list ap);
 int __wrap_asprintf(char **out, const char *fmt, ...);
+int __real_posix_memalign(void **out, size_t align, size_t size);
+int __wrap_posix_memalign(void **out, size_t align, size_t size);
 
 #define SLOTS		(1u << 17)	/* live blocks tracked at once */
 #define MAX_RUNS	200000		/* allocations in one scenario */
@@ -115,14 +117,42 @@ untrack(void *p)
 	return 1;
 }
 
-/* Decides whether this allocation fails. */
+/* The file that holds code address a (for addr2line). */
+static const char *
+where(void *a)
+{
+	Dl_info di;
+
+	return dladdr(a, &di) != 0 && di.dli_fname != NULL ? di.dli_fname :
+	    "?";
+}
+
+/* Offset of code address a in its file. */
+static unsigned long
+offset(void *a)
+{
+	Dl_info di;
+
+	if (dladdr(a, &di) == 0)
+		return (unsigned long)a;
+	return (unsigned long)((char *)a - (char *)di.dli_fbase);
+}
+
+static int trace = -1;		/* ALLOC_FAIL_TRACE set: name each site */
+
+/* Decides whether this allocation (made from caller) fails. */
 static int
-fail_now(void)
+fail_now(void *caller)
 {
 	if (fail_at == 0)
 		return 0;
 	count++;
 	if (count == fail_at || (sticky && count > fail_at)) {
+		if (trace == -1)
+			trace = getenv("ALLOC_FAIL_TRACE") != NULL;
+		if (trace && count == fail_at)
+			fprintf(stderr, "alloc_fail: %lu fails at %s+%#lx\n",
+			    count, where(caller), offset(caller));
 		reached = 1;
 		errno = ENOMEM;
 		return 1;
@@ -135,7 +165,7 @@ do_malloc(size_t size, void *caller)
 {
 	void *p;
 
-	if (fail_now())
+	if (fail_now(caller))
 		return NULL;
 	if ((p = __real_malloc(size > 0 ? size : 1)) != NULL)
 		track(p, caller);
@@ -150,7 +180,7 @@ do_realloc(void *p, size_t size, void *caller)
 
 	if (p == NULL)
 		return do_malloc(size, caller);
-	if (fail_now())
+	if (fail_now(caller))
 		return NULL;
 	ours = untrack(p);
 	if ((q = __real_realloc(p, size > 0 ? size : 1)) == NULL) {
@@ -199,6 +229,18 @@ __wrap_reallocarray(void *p, size_t n, size_t size)
 	return do_realloc(p, n * size, __builtin_return_address(0));
 }
 
+int
+__wrap_posix_memalign(void **out, size_t align, size_t size)
+{
+	int r;
+
+	if (fail_now(__builtin_return_address(0)))
+		return ENOMEM;
+	if ((r = __real_posix_memalign(out, align, size)) == 0)
+		track(*out, __builtin_return_address(0));
+	return r;
+}
+
 void
 __wrap_free(void *p)
 {
@@ -233,8 +275,9 @@ __wrap_strdup(const char *s)
 	return p;
 }
 
-int
-__wrap_vasprintf(char **out, const char *fmt, va_list ap)
+/* vasprintf for a caller. */
+static int
+do_vasprintf(char **out, const char *fmt, va_list ap, void *caller)
 {
 	va_list ap2;
 	int n;
@@ -244,10 +287,15 @@ __wrap_vasprintf(char **out, const char *fmt, va_list ap)
 	va_end(ap2);
 	if (n < 0)
 		return -1;
-	if ((*out = do_malloc((size_t)n + 1,
-	    __builtin_return_address(0))) == NULL)
+	if ((*out = do_malloc((size_t)n + 1, caller)) == NULL)
 		return -1;
 	return vsnprintf(*out, (size_t)n + 1, fmt, ap);
+}
+
+int
+__wrap_vasprintf(char **out, const char *fmt, va_list ap)
+{
+	return do_vasprintf(out, fmt, ap, __builtin_return_address(0));
 }
 
 int
@@ -257,7 +305,7 @@ __wrap_asprintf(char **out, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = __wrap_vasprintf(out, fmt, ap);
+	n = do_vasprintf(out, fmt, ap, __builtin_return_address(0));
 	va_end(ap);
 	return n;
 }
@@ -324,12 +372,10 @@ report_leaks(unsigned long mark)
 			continue;
 		if (dladdr(blocks[i].caller, &di) == 0)
 			memset(&di, 0, sizeof(di));
-		print_error("  leaked block %p allocated from %p (%s+%#lx, "
-		    "in %s)\n", blocks[i].p, blocks[i].caller,
-		    di.dli_sname != NULL ? di.dli_sname : "?",
-		    (unsigned long)((char *)blocks[i].caller -
-		    (char *)di.dli_saddr), di.dli_fname != NULL ?
-		    di.dli_fname : "?");
+		print_error("  leaked block %p allocated in %s "
+		    "(addr2line -f -e %s %#lx)\n", blocks[i].p,
+		    di.dli_sname != NULL ? di.dli_sname : "a static function",
+		    where(blocks[i].caller), offset(blocks[i].caller));
 	}
 }
 
@@ -390,5 +436,8 @@ alloc_fail_run(const char *name, alloc_scenario_fn fn)
 		if (n == MAX_RUNS)
 			fail_msg("%s: more than %d allocations", name,
 			    MAX_RUNS);
+		if (st == 0)
+			print_message("%s: %lu allocation(s) failed in turn\n",
+			    name, n - 1);
 	}
 }

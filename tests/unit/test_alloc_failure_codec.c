@@ -93,6 +93,52 @@ sc_content_cpim(void)
 	    "sip:alice@example.com");
 }
 
+/* Refusals keep their verdict; only the words may be lost. */
+static int
+sc_content_refused(void)
+{
+	struct content_text out;
+	char *cause = NULL;
+	int r;
+
+	r = content_to_text("text/plain; charset=UTF-8", NULL, S("a\xff"),
+	    &out, &cause);
+	assert_int_equal(r, CONTENT_MALFORMED);
+	assert_null(out.text);
+	if (cause == NULL)
+		return -1;
+	free(cause);
+	cause = NULL;
+	r = content_to_text("application/xhtml+xml", NULL,
+	    S("<html xmlns='http://www.w3.org/1999/xhtml'><body><p>Hi</p>"
+	    "</body></html>"), &out, &cause);
+	if (r == CONTENT_NOMEM) {
+		free(cause);
+		return -1;
+	}
+	assert_int_equal(r, CONTENT_TEXT);
+	assert_string_equal(out.text, "Hi");
+	content_text_clear(&out);
+	return 0;
+}
+
+/* A refused PIDF: -1 with its cause, or none if the cause itself failed. */
+static int
+sc_pidf_refused(void)
+{
+	struct presence_doc doc;
+	char *cause = NULL;
+
+	assert_int_equal(pidf_parse(S("<presence xmlns='urn:ietf:params:"
+	    "xml:ns:pidf' entity='pres:a@example.com'><tuple>"), &doc,
+	    &cause), -1);
+	assert_null(doc.tuples);
+	if (cause == NULL)
+		return -1;
+	free(cause);
+	return 0;
+}
+
 /* RFC 3863 §6 and RFC 4480 PIDF, to XMPP, packed and unpacked. */
 static int
 sc_pidf_parse(void)
@@ -188,6 +234,11 @@ sc_pidf_build(void)
 	if (id == NULL)
 		return -1;
 	assert_string_equal(id, "balcony/phone x");
+	free(id);
+	/* Not one of ours: kept as it is. */
+	if ((id = pidf_id_decode("sg89ae")) == NULL)
+		return -1;
+	assert_string_equal(id, "sg89ae");
 	free(id);
 	return 0;
 }
@@ -337,6 +388,8 @@ test_##fn(void **state)							\
 }
 SCENARIO(sc_content_plain_html)
 SCENARIO(sc_content_cpim)
+SCENARIO(sc_content_refused)
+SCENARIO(sc_pidf_refused)
 SCENARIO(sc_pidf_parse)
 SCENARIO(sc_pidf_build)
 SCENARIO(sc_stanza)
@@ -348,6 +401,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sc_content_plain_html),
 		cmocka_unit_test(test_sc_content_cpim),
+		cmocka_unit_test(test_sc_content_refused),
+		cmocka_unit_test(test_sc_pidf_refused),
 		cmocka_unit_test(test_sc_pidf_parse),
 		cmocka_unit_test(test_sc_pidf_build),
 		cmocka_unit_test(test_sc_stanza),

@@ -19,7 +19,7 @@
 #include "alloc_fail.h"
 #include "config.h"
 
-/* Every section, strings, lists and enums: most allocations the loader makes. */
+/* Every section, strings, lists, enums: most of what the loader allocates. */
 static int
 sc_config_full(void)
 {

@@ -104,6 +104,52 @@ out:
 	return ret;
 }
 
+/* The address parsers and local-part codecs (RFC 7247 §6, XEP-0106). */
+static int
+sc_addresses(void)
+{
+	struct sip_addr a;
+	struct jid j;
+	char *p;
+	int r;
+
+	r = sip_addr_parse("sip:f%C3%BC@Chat-SIP.example:5070;gr=my%20phone",
+	    &a);
+	if (r == MAP_NOMEM)
+		return -1;
+	assert_int_equal(r, MAP_OK);
+	assert_string_equal(a.user, "f\xc3\xbc");
+	assert_string_equal(a.host, "chat-sip.example");
+	assert_string_equal(a.gr, "my phone");
+	sip_addr_clear(&a);
+	if ((r = jid_parse("j\\20r@chat.example/home", &j)) == MAP_NOMEM)
+		return -1;
+	assert_int_equal(r, MAP_OK);
+	assert_string_equal(j.resource, "home");
+	jid_clear(&j);
+	if ((p = pct_decode("a%40b", 5)) == NULL)
+		return -1;
+	assert_string_equal(p, "a@b");
+	free(p);
+	if ((p = localpart_sip_to_xmpp("o'hara & co")) == NULL)
+		return -1;
+	assert_string_equal(p, "o\\27hara\\20\\26\\20co");
+	free(p);
+	if ((p = localpart_xmpp_to_sip("o\\27hara")) == NULL)
+		return -1;
+	assert_string_equal(p, "o'hara");
+	free(p);
+	if ((p = xep0106_escape("a b@c")) == NULL)
+		return -1;
+	assert_string_equal(p, "a\\20b\\40c");
+	free(p);
+	if ((p = xep0106_unescape("a\\20b\\40c")) == NULL)
+		return -1;
+	assert_string_equal(p, "a b@c");
+	free(p);
+	return 0;
+}
+
 /* The builder, two lines a step, and a refused table (cause built). */
 static int
 sc_table_builder(void)
@@ -155,6 +201,7 @@ test_##fn(void **state)							\
 }
 SCENARIO(sc_table_translate)
 SCENARIO(sc_table_builder)
+SCENARIO(sc_addresses)
 
 int
 main(void)
@@ -162,6 +209,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sc_table_translate),
 		cmocka_unit_test(test_sc_table_builder),
+		cmocka_unit_test(test_sc_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
