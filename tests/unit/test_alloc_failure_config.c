@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -81,6 +82,83 @@ sc_config_refused(void)
 	return 0;
 }
 
+#define MINIMAL "[xmpp]\ncomponent = sip.example\nsecret = s3cret\n" \
+    "[gateway]\nmapping_file = map.table\n"
+
+static char file_path[64];	/* a config file longer than a read */
+
+/* A relative config path: paths resolve against the working directory. */
+static int
+sc_config_relative(void)
+{
+	struct config cfg;
+	char *cause = NULL;
+	const char *suffix = "/etc/sipxmpp/map.table";
+	size_t n;
+	int r;
+
+	r = config_load_buffer("etc/sipxmpp/sipxmppd.conf", MINIMAL,
+	    strlen(MINIMAL), &cfg, &cause);
+	if (r == 0) {
+		n = strlen(cfg.mapping_file);
+		assert_true(cfg.mapping_file[0] == '/' && n > strlen(suffix));
+		assert_string_equal(cfg.mapping_file + n - strlen(suffix),
+		    suffix);
+	} else {
+		if (cause != NULL && strstr(cause, "memory") == NULL)
+			fail_msg("refused for another reason: %s", cause);
+		free(cause);
+	}
+	config_free(&cfg);
+	return r;
+}
+
+/* config_load: the file is read in growing slices. */
+static int
+sc_config_file(void)
+{
+	struct config cfg;
+	char *cause = NULL;
+	int r;
+
+	r = config_load(file_path, &cfg, &cause);
+	if (r == 0)
+		assert_string_equal(cfg.xmpp_secret, "s3cret");
+	else {
+		if (cause != NULL && strstr(cause, "memory") == NULL)
+			fail_msg("refused for another reason: %s", cause);
+		free(cause);
+	}
+	config_free(&cfg);
+	return r;
+}
+
+/* Writes the config file of sc_config_file: 20 KB of comments first. */
+static int
+setup(void **state)
+{
+	FILE *f;
+	int fd, i;
+
+	(void)state;
+	snprintf(file_path, sizeof(file_path), "/tmp/alloc-failure-XXXXXX");
+	if ((fd = mkstemp(file_path)) == -1 || (f = fdopen(fd, "w")) == NULL)
+		return -1;
+	for (i = 0; i < 400; i++)
+		fprintf(f, "# comment line %d, to make the file long\n", i);
+	fputs(MINIMAL, f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Removes that file. */
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(file_path);
+	return 0;
+}
+
 #define SCENARIO(fn)							\
 static void								\
 test_##fn(void **state)							\
@@ -90,6 +168,8 @@ test_##fn(void **state)							\
 }
 SCENARIO(sc_config_full)
 SCENARIO(sc_config_refused)
+SCENARIO(sc_config_relative)
+SCENARIO(sc_config_file)
 
 int
 main(void)
@@ -97,7 +177,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sc_config_full),
 		cmocka_unit_test(test_sc_config_refused),
+		cmocka_unit_test(test_sc_config_relative),
+		cmocka_unit_test(test_sc_config_file),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
