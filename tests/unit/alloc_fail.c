@@ -17,6 +17,10 @@
  * failing, first alone, then from n on, until a run completes without
  * reaching n. Each run must return 0 (result checked by the scenario) or
  * -1 (the documented error) and leave as many live blocks as before.
+ *
+ * Environment, for a person chasing a failure: ALLOC_FAIL_SCENARIO=name
+ * runs that scenario only; ALLOC_FAIL_TRACE prints, for each n, the file
+ * and offset of the allocation made to fail (for addr2line -f -e).
  */
 #include <dlfcn.h>
 #include <errno.h>
