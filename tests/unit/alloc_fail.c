@@ -164,6 +164,7 @@ fail_now(void *caller)
 	return 0;
 }
 
+/* malloc for a caller: may fail, else tracked. */
 static void *
 do_malloc(size_t size, void *caller)
 {
@@ -176,6 +177,7 @@ do_malloc(size_t size, void *caller)
 	return p;
 }
 
+/* realloc for a caller: on failure p stays as it was, as with realloc. */
 static void *
 do_realloc(void *p, size_t size, void *caller)
 {
@@ -197,12 +199,14 @@ do_realloc(void *p, size_t size, void *caller)
 	return q;
 }
 
+/* The malloc our objects call (--wrap=malloc); the others alike. */
 void *
 __wrap_malloc(size_t size)
 {
 	return do_malloc(size, __builtin_return_address(0));
 }
 
+/* calloc: overflow refused, zeroed. */
 void *
 __wrap_calloc(size_t n, size_t size)
 {
@@ -217,12 +221,14 @@ __wrap_calloc(size_t n, size_t size)
 	return p;
 }
 
+/* realloc. */
 void *
 __wrap_realloc(void *p, size_t size)
 {
 	return do_realloc(p, size, __builtin_return_address(0));
 }
 
+/* reallocarray: overflow refused. */
 void *
 __wrap_reallocarray(void *p, size_t n, size_t size)
 {
@@ -233,6 +239,7 @@ __wrap_reallocarray(void *p, size_t n, size_t size)
 	return do_realloc(p, n * size, __builtin_return_address(0));
 }
 
+/* posix_memalign (mapping/bigmem.c, for huge tables). */
 int
 __wrap_posix_memalign(void **out, size_t align, size_t size)
 {
@@ -245,6 +252,7 @@ __wrap_posix_memalign(void **out, size_t align, size_t size)
 	return r;
 }
 
+/* free: forgets the block if it is ours. */
 void
 __wrap_free(void *p)
 {
@@ -254,6 +262,7 @@ __wrap_free(void *p)
 	__real_free(p);
 }
 
+/* strndup, through the counted malloc. */
 char *
 __wrap_strndup(const char *s, size_t n)
 {
@@ -267,6 +276,7 @@ __wrap_strndup(const char *s, size_t n)
 	return p;
 }
 
+/* strdup, through the counted malloc. */
 char *
 __wrap_strdup(const char *s)
 {
@@ -296,12 +306,14 @@ do_vasprintf(char **out, const char *fmt, va_list ap, void *caller)
 	return vsnprintf(*out, (size_t)n + 1, fmt, ap);
 }
 
+/* vasprintf, through the counted malloc. */
 int
 __wrap_vasprintf(char **out, const char *fmt, va_list ap)
 {
 	return do_vasprintf(out, fmt, ap, __builtin_return_address(0));
 }
 
+/* asprintf, through the counted malloc. */
 int
 __wrap_asprintf(char **out, const char *fmt, ...)
 {
@@ -333,6 +345,7 @@ alloc_fail_malloc(size_t size)
 	return p;
 }
 
+/* realloc for a hooked library; fails only with alloc_fail_hooks_fail. */
 void *
 alloc_fail_realloc(void *p, size_t size)
 {
@@ -346,12 +359,14 @@ alloc_fail_realloc(void *p, size_t size)
 	return q;
 }
 
+/* free for a hooked library. */
 void
 alloc_fail_free(void *p)
 {
 	__wrap_free(p);
 }
 
+/* strdup for a hooked library. */
 char *
 alloc_fail_strdup(const char *s)
 {
@@ -419,6 +434,7 @@ run_once(const char *name, alloc_scenario_fn fn, unsigned long n, int st)
 	return reached;
 }
 
+/* Runs a scenario unarmed, then with each allocation failing in turn. */
 void
 alloc_fail_run(const char *name, alloc_scenario_fn fn)
 {
