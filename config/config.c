@@ -33,7 +33,8 @@ struct load {
 	size_t		 pos;
 	int		 lineno;	/* of the line inih is working on */
 	struct config	*cfg;
-	char		*cause;		/* first error; stops everything */
+	char		*cause;		/* first error, if words could be had */
+	int		 failed;	/* an error was met: stops everything */
 	int		 section_line[8]; /* first header of each section */
 	int		*key_line;	/* where each option was set; 0: not */
 };
@@ -45,8 +46,13 @@ load_error(struct load *l, int line, const char *fmt, ...)
 	char *msg = NULL;
 	va_list ap;
 
-	if (l->cause != NULL)
+	/*
+	 * The flag, not the cause, says "stop": with memory short even the
+	 * cause cannot be had, and the load must fail all the same.
+	 */
+	if (l->failed)
 		return;
+	l->failed = 1;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
@@ -58,8 +64,6 @@ load_error(struct load *l, int line, const char *fmt, ...)
 		config_set_cause(&l->cause, "%s: %s", l->path,
 		    msg != NULL ? msg : "out of memory");
 	free(msg);
-	if (l->cause == NULL)	/* still stop, even without words */
-		l->cause = strdup("");
 }
 
 /* Index of a section in config_sections; -1 if unknown. */
@@ -147,7 +151,7 @@ read_line(char *str, int num, void *arg)
 	const char *p, *nl;
 	size_t n, text;
 
-	if (l->cause != NULL || l->pos >= l->len)
+	if (l->failed || l->pos >= l->len)
 		return NULL;
 	p = l->buf + l->pos;
 	nl = memchr(p, '\n', l->len - l->pos);
@@ -388,7 +392,7 @@ load(const char *path, const char *buf, size_t len, struct config *cfg,
 	ini_stop_on_first_error = true;
 
 	r = ini_parse_stream(read_line, &l, handle_pair, &l);
-	if (l.cause != NULL)
+	if (l.failed)
 		goto out;
 	if (r > 0) {
 		load_error(&l, r,
@@ -402,7 +406,7 @@ load(const char *path, const char *buf, size_t len, struct config *cfg,
 	(void)check_whole(&l);
 out:
 	free(l.key_line);
-	if (l.cause == NULL)
+	if (!l.failed)
 		return 0;
 	if (cause != NULL)
 		*cause = l.cause;

@@ -165,15 +165,22 @@ sip_view_parse(const char *uri, size_t len, struct sip_view *v)
 	return 0;
 }
 
-/* Decodes a %-encoded span into a new string that must be UTF-8. */
+/*
+ * Decodes a %-encoded span into a new string that must be UTF-8. Not
+ * through pct_decode, whose NULL means either: a URI refused for want of
+ * memory would be answered 400 (jid-malformed) instead of 500.
+ */
 static int
 decode_span(struct span s, char **out)
 {
+	struct obuf ob;
 	char *d;
 
-	if ((d = pct_decode(s.p, s.len)) == NULL)
-		return MAP_MALFORMED;	/* a %00 (or out of memory) */
-	if (!utf8_valid(d, strlen(d))) {
+	if ((d = malloc(s.len + 1)) == NULL)
+		return MAP_NOMEM;
+	obuf_init(&ob, d, s.len + 1);
+	if (pct_decode_into(s.p, s.len, &ob) == -1 ||	/* a bad %xx, %00 */
+	    !utf8_valid(d, strlen(d))) {
 		free(d);
 		return MAP_MALFORMED;
 	}
