@@ -53,6 +53,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "sip_frame.h"
+#include "sip_scan.h"
 #include "sip_stack.h"
 #include "sip_transport.h"
 #include "stanza.h"
@@ -384,6 +385,19 @@ script_final_status(struct script *sc)
 	    m->cseq->method != NULL && strcmp(m->cseq->method, "MESSAGE") == 0)
 		status = m->status_code;
 	osip_message_free(m);
+	if (status == 0) {
+		/*
+		 * The stack reads a 2xx to a MESSAGE from its raw bytes first
+		 * (sip_txn_response_quick): what that scan takes ends the
+		 * transaction even where libosip2 would refuse the rest.
+		 */
+		struct sip_scan_response r;
+
+		if (sip_scan_response(sc->resp.buf, sc->resp.len, &r) == 0 &&
+		    r.status >= 200 && r.status <= 299 &&
+		    strcmp(r.method, "MESSAGE") == 0)
+			status = r.status;
+	}
 	if (status != 0) {
 		struct sip_frame f;
 
