@@ -53,11 +53,13 @@ class Gateway:
     def __init__(self, workdir, xmpp_port, component="sip.test",
                  secret="s3cr3t", outbound_proxy=None, mapping=None,
                  transports=("udp", "tcp"), options=None, sip_port=None,
-                 xmpp_host="127.0.0.1", nofile=None):
+                 xmpp_host="127.0.0.1", nofile=None, trace="all"):
         """outbound_proxy: (host, port[, transport]) or a sip: URI string.
         options: {section: {key: value}} merged over the defaults; a value
         of None removes that key. nofile: the daemon's open-file limit
-        (soft and hard), as `ulimit -n` would set it."""
+        (soft and hard), as `ulimit -n` would set it. trace: the -T
+        categories (None: no -T); the tests read the trace lines of
+        every state change, NOTIFY and message, so all are on."""
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.xmpp_port = xmpp_port
@@ -74,6 +76,7 @@ class Gateway:
         self.log_path = os.path.join(workdir, "sipxmppd.log")
         self.binary = sipxmppd_path()
         self.nofile = nofile
+        self.trace = trace
         self.proc = None
 
     @property
@@ -171,7 +174,8 @@ class Gateway:
         # runs the daemon under a checker; its verdict is the exit code.
         wrapper = shlex.split(os.environ.get("SIPXMPPD_WRAPPER", ""))
         self.proc = util.processes.start(
-            wrapper + [self.binary, "-c", self.config_path, "-d"],
+            wrapper + [self.binary, "-c", self.config_path, "-d"] +
+            (["-T", self.trace] if self.trace else []),
             log_path=self.log_path, env=sanitizer_env(), cwd=self.workdir,
             preexec_fn=self._limits)
         for t in self.transports:
