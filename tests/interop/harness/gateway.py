@@ -283,8 +283,11 @@ class Deployment:
 
     def __init__(self, name, users=USERS, gateway_options=None, mapping=None,
                  juliet_resource="balcony", outbound_proxy="ua",
-                 prosody_config="", sip_port=None, gateway_nofile=None):
+                 prosody_config="", sip_port=None, gateway_nofile=None,
+                 gateway_trace="all"):
         self.name = name
+        # sipxmppd -T (None: none); may be changed before start().
+        self.gateway_trace = gateway_trace
         self.users = tuple(users)
         self.passwords = dict(self.users)
         self.gateway_options = gateway_options or {}
@@ -325,7 +328,8 @@ class Deployment:
                                mapping=self.mapping,
                                options=self.gateway_options,
                                sip_port=self.sip_port,
-                               nofile=self.gateway_nofile)
+                               nofile=self.gateway_nofile,
+                               trace=self.gateway_trace)
         self.gateway.start()
         if "juliet" in self.passwords:
             jid = "juliet@xmpp.test"
@@ -356,7 +360,8 @@ class Deployment:
         self.gateway = Gateway(self.gateway.workdir,
                                self.prosody.component_port, secret=SECRET,
                                outbound_proxy=proxy, mapping=self.mapping,
-                               options=self.gateway_options, sip_port=port)
+                               options=self.gateway_options, sip_port=port,
+                               trace=self.gateway_trace)
         self.gateway.start()
         return self.gateway
 
