@@ -35,6 +35,7 @@ struct config {
 	/* [gateway] */
 	int log_level;			/* syslog priority */
 	char *log_target;		/* "stderr" or "syslog" */
+	int trace;			/* TRACE_* categories (log.h) */
 	char *mapping_file;		/* resolved relative to the config file */
 	int shutdown_grace_ms;		/* time to answer pending transactions */
 
@@ -98,6 +99,7 @@ enum config_type {
 	CONFIG_INT,		/* decimal integer in .min .. .max */
 	CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 */
 	CONFIG_ENUM,		/* one of .names; stores the name's .value */
+	CONFIG_FLAGS,		/* comma list of .names; stores their OR */
 	CONFIG_LISTEN,		/* udp:HOST:PORT / tcp:HOST:PORT list */
 	CONFIG_PATH,		/* file; relative to the config file's dir */
 };
@@ -122,7 +124,7 @@ struct config_option {
 	const char	*arg;		/* placeholder in the man page */
 	long long	 min;		/* CONFIG_INT bounds, inclusive */
 	long long	 max;
-	const struct config_enum_name *names;	/* CONFIG_ENUM, NULL-ended */
+	const struct config_enum_name *names;	/* ENUM, FLAGS; NULL-ended */
 	int		(*check)(char *value, char **why); /* CONFIG_STRING */
 	const char	*help;		/* for operators: meaning and units */
 };

@@ -85,6 +85,14 @@ write_allowed(FILE *out, const struct config_option *o, const char *lead,
 			    e[1].name != NULL ? "," : ".");
 		fputs(sep, out);
 		break;
+	case CONFIG_FLAGS:
+		fprintf(out, "%sA comma list of:", lead);
+		for (const struct config_enum_name *e = o->names;
+		    e->name != NULL; e++)
+			fprintf(out, " %s%s", e->name,
+			    e[1].name != NULL ? "," : ".");
+		fputs(sep, out);
+		break;
 	default:
 		break;
 	}

@@ -22,6 +22,21 @@ static const struct config_enum_name log_level_names[] = {
 	{ NULL, 0 },
 };
 
+/*
+ * Values of [gateway] trace: the TRACE_* bits of log.h, which this
+ * library does not include (it links libc and inih only); test_log.c
+ * checks that both tables give each name the same bits.
+ */
+static const struct config_enum_name trace_names[] = {
+	{ "none", 0 },
+	{ "sip", 0x01 },
+	{ "xmpp", 0x02 },
+	{ "message", 0x04 },
+	{ "presence", 0x08 },
+	{ "all", 0x0f },
+	{ NULL, 0 },
+};
+
 /* RFC 7572 §5: page-mode messages map to type "normal" by default. */
 static const struct config_enum_name message_type_names[] = {
 	{ "normal", XMPP_TYPE_NORMAL },
@@ -60,6 +75,18 @@ const struct config_option config_options[] = {
 		.check = config_check_log_target,
 		.help = "Where log messages go: stderr, or syslog (facility "
 		    "daemon).",
+	},
+	{
+		.section = "gateway", .key = "trace",
+		.type = CONFIG_FLAGS, .offset = OFF(trace),
+		.def = "none", .arg = "categories", .names = trace_names,
+		.help = "Trace categories to log, whatever log_level says: "
+		    "sip (connections opened and closed, stray requests), "
+		    "xmpp (link states, stanzas ignored), message (each "
+		    "message carried, each way), presence (every state "
+		    "change of every subscription, each NOTIFY and presence "
+		    "stanza). Trace lines read 'trace presence: ...' at "
+		    "priority debug. sipxmppd -T adds categories to these.",
 	},
 	{
 		.section = "gateway", .key = "mapping_file",

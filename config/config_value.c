@@ -391,6 +391,46 @@ parse_enum(const struct config_option *o, const char *value, int *out,
 	return -1;
 }
 
+/*
+ * A comma list of the option's names (blanks around them allowed), as
+ * the OR of their values. An empty item is a mistake, not "nothing".
+ */
+static int
+parse_flags(const struct config_option *o, const char *value, int *out,
+    char **why)
+{
+	const char *p = value, *start, *end;
+	char name[64];
+	int v, all = 0;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		end = p;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (end == start) {
+			config_set_cause(why, "empty item in the list");
+			return -1;
+		}
+		if ((size_t)(end - start) >= sizeof(name))
+			end = start + sizeof(name) - 1;	/* fails below */
+		memcpy(name, start, (size_t)(end - start));
+		name[end - start] = '\0';
+		if (parse_enum(o, name, &v, why) < 0)
+			return -1;
+		all |= v;
+		if (*p == '\0')
+			break;
+		p++;			/* the comma */
+	}
+	*out = all;
+	return 0;
+}
+
 /* Replaces a string field; CONFIG_OPTIONAL strings may become NULL. */
 static int
 set_string(struct config *cfg, const struct config_option *o,
@@ -453,6 +493,10 @@ config_option_set(struct config *cfg, const struct config_option *o,
 		if (parse_enum(o, value, &v, why) < 0)
 			return -1;
 		break;
+	case CONFIG_FLAGS:
+		if (parse_flags(o, value, &v, why) < 0)
+			return -1;
+		break;
 	case CONFIG_LISTEN:
 		return parse_listen(cfg, value, why);
 	default:
@@ -473,6 +517,31 @@ config_enum_name(const struct config_option *o, int value)
 		if (e->value == value)
 			return e->name;
 	return NULL;
+}
+
+/*
+ * A flags value as names: the one name that is exactly v if there is one
+ * ("all", "none"), else every single-bit name it holds.
+ */
+static void
+print_flags(FILE *out, const struct config_option *o, int v)
+{
+	const struct config_enum_name *e;
+	int first = 1;
+
+	if ((e = o->names) != NULL)
+		for (; e->name != NULL; e++)
+			if (e->value == v) {
+				fputs(e->name, out);
+				return;
+			}
+	for (e = o->names; e != NULL && e->name != NULL; e++) {
+		if (e->value == 0 || (e->value & (e->value - 1)) != 0 ||
+		    (v & e->value) == 0)
+			continue;
+		fprintf(out, "%s%s", first ? "" : ",", e->name);
+		first = 0;
+	}
 }
 
 /* Prints the option's current value in file syntax (unset: nothing). */
@@ -505,6 +574,10 @@ config_option_print(FILE *out, const struct config *cfg,
 			fputs(name, out);
 		else
 			fprintf(out, "%d", v);
+		break;
+	case CONFIG_FLAGS:
+		memcpy(&v, base, sizeof(v));
+		print_flags(out, o, v);
 		break;
 	case CONFIG_LISTEN:
 		for (int i = 0; i < cfg->n_listen; i++) {

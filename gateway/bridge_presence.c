@@ -198,15 +198,15 @@ presence_send_stanza(struct bridge_presence *bp, const struct im_presence *pr)
 		    pr->type != NULL ? pr->type : "available", pr->from,
 		    pr->to);
 	} else if (!xmpp_link_is_ready(bp->gw->xmpp)) {
-		log_info("presence: xmpp link down, %s presence %s -> %s "
-		    "not sent", pr->type != NULL ? pr->type : "available",
-		    pr->from, pr->to);
+		log_info_limited("presence: xmpp link down, %s presence "
+		    "%s -> %s not sent", pr->type != NULL ? pr->type :
+		    "available", pr->from, pr->to);
 	} else if (xmpp_link_send(bp->gw->xmpp, sb.buf, sb.len) != 0)
 		log_warnx("presence: cannot send %s presence %s -> %s",
 		    pr->type != NULL ? pr->type : "available", pr->from,
 		    pr->to);
 	else
-		log_debug("presence: %s -> %s: %s", pr->from, pr->to,
+		log_trace(TRACE_PRESENCE, "%s -> %s: %s", pr->from, pr->to,
 		    pr->type != NULL ? pr->type : "available");
 	strbuf_free(&sb);
 }
@@ -893,8 +893,8 @@ bridge_presence_from_xmpp(struct bridge_presence *bp,
 	}
 	if (strchr(c, '@') == NULL ||
 	    strcasecmp(strchr(c, '@') + 1, domain) != 0) {
-		log_debug("presence: %s -> %s: not for a SIP user", pr->from,
-		    pr->to);
+		log_trace(TRACE_PRESENCE, "%s -> %s: not for a SIP user",
+		    pr->from, pr->to);
 		return;
 	}
 	if (bp->shutting_down || bp->gw->cfg->presence_max_subscriptions == 0) {
@@ -911,7 +911,8 @@ bridge_presence_from_xmpp(struct bridge_presence *bp,
 			presence_error(bp, c, pr->from,
 			    "resource-constraint");
 		else
-			log_debug("presence: %s -> %s: %s for no subscription",
+			log_trace(TRACE_PRESENCE, "%s -> %s: %s for no "
+			    "subscription",
 			    pr->from, pr->to, type != NULL ? type :
 			    "available");
 		return;

@@ -8,12 +8,14 @@
  * included, which would let a peer forge whole lines), DEL, the C1
  * controls and bytes that are not UTF-8 become \xNN. Lines a peer can
  * cause at will go through a token bucket per call site
- * (log_info_limited() and friends).
+ * (log_info_limited() and friends). Trace lines (log_trace()) are
+ * switched on by category, not by level, and name their category.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -22,7 +24,17 @@
 #include "log.h"
 
 int log_verbosity = LOG_INFO;
+unsigned log_tracing;
 static int log_to_stderr = 1;
+
+const struct log_trace_name log_trace_names[] = {
+	{ "sip", TRACE_SIP },
+	{ "xmpp", TRACE_XMPP },
+	{ "message", TRACE_MESSAGE },
+	{ "presence", TRACE_PRESENCE },
+	{ "all", TRACE_ALL },
+	{ NULL, 0 },
+};
 
 static const char *const level_names[] = {
 	[LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",
@@ -126,9 +138,12 @@ escape(char *out, const char *in, size_t n)
 	return o;
 }
 
-/* Writes one formatted line, escaped, with a time stamp on stderr. */
+/*
+ * Writes one formatted line, escaped, with a time stamp on stderr; prefix
+ * is our own text ("" or "trace sip: ") and goes out as it is.
+ */
 static void
-write_line(int prio, const char *line, size_t n)
+write_line(int prio, const char *prefix, const char *line, size_t n)
 {
 	char stack[4 * 1024 + 1], *esc = stack;
 	struct timespec ts;
@@ -143,13 +158,13 @@ write_line(int prio, const char *line, size_t n)
 	}
 	escape(esc, line, n);
 	if (!log_to_stderr)
-		syslog(prio, "%s", esc);
+		syslog(prio, "%s%s", prefix, esc);
 	else {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ld %s: %s\n", stamp,
-		    ts.tv_nsec / 1000000L, level_names[prio], esc);
+		fprintf(stderr, "%s.%03ld %s: %s%s\n", stamp,
+		    ts.tv_nsec / 1000000L, level_names[prio], prefix, esc);
 	}
 	if (esc != stack)
 		free(esc);
@@ -200,10 +215,11 @@ log_vemit(int prio, const char *fmt, va_list ap)
 	if ((line = format_line(buf, sizeof(buf), &heap, &len, fmt,
 	    ap)) == NULL)
 		return;
-	write_line(prio, line, len);
+	write_line(prio, "", line, len);
 	free(heap);
 }
 
+/* Writes one line at prio if the level lets it through. */
 void
 log_emit(int prio, const char *fmt, ...)
 {
@@ -272,7 +288,7 @@ log_emit_limited(struct log_limit *ll, int prio, const char *fmt, ...)
 	if (line == NULL)
 		return;
 	if (ll->suppressed == 0) {
-		write_line(prio, line, len);
+		write_line(prio, "", line, len);
 		free(heap);
 		return;
 	}
@@ -281,11 +297,113 @@ log_emit_limited(struct log_limit *ll, int prio, const char *fmt, ...)
 	if ((all = malloc(n)) != NULL) {
 		snprintf(all, n, "%.*s (%lu similar lines suppressed)",
 		    (int)len, line, ll->suppressed);
-		write_line(prio, all, strlen(all));
+		write_line(prio, "", all, strlen(all));
 		free(all);
 	} else
-		write_line(prio, line, len);
+		write_line(prio, "", line, len);
 	ll->suppressed = 0;
+	free(heap);
+}
+
+/* Switches the trace categories in mask on and all others off. */
+void
+log_set_tracing(unsigned mask)
+{
+	log_tracing = mask & TRACE_ALL;
+}
+
+/* Sets *why to a message of our own (NULL if there is no memory). */
+static void
+trace_cause(char **why, const char *what, const char *name, size_t len)
+{
+	size_t n = strlen(what) + len + 100;
+
+	if (why == NULL)
+		return;
+	if ((*why = malloc(n)) != NULL)
+		snprintf(*why, n, "%s '%.*s' (expected a comma list of sip, "
+		    "xmpp, message, presence or all)", what, (int)len, name);
+}
+
+/*
+ * Parses a comma list of trace category names ("presence,sip", "all";
+ * any case, blanks around names allowed) into a TRACE_* mask. An empty
+ * name or one not in log_trace_names[] is an error: *why (the caller
+ * frees it) says which.
+ */
+int
+log_trace_parse(const char *list, unsigned *mask, char **why)
+{
+	const char *p = list, *start, *end;
+	const struct log_trace_name *t;
+	unsigned m = 0;
+
+	if (why != NULL)
+		*why = NULL;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		end = p;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (end == start) {
+			trace_cause(why, "empty trace category in", list,
+			    strlen(list));
+			return -1;
+		}
+		for (t = log_trace_names; t->name != NULL; t++)
+			if (strlen(t->name) == (size_t)(end - start) &&
+			    strncasecmp(t->name, start, (size_t)(end - start))
+			    == 0)
+				break;
+		if (t->name == NULL) {
+			trace_cause(why, "unknown trace category", start,
+			    (size_t)(end - start));
+			return -1;
+		}
+		m |= t->mask;
+		if (*p == '\0')
+			break;
+		p++;			/* the comma */
+	}
+	*mask = m;
+	return 0;
+}
+
+/* The name of one category bit, for the line. */
+static const char *
+trace_name(unsigned category)
+{
+	for (const struct log_trace_name *t = log_trace_names; t->name != NULL;
+	    t++)
+		if (t->mask == category)
+			return t->name;
+	return "?";
+}
+
+/*
+ * Writes one trace line; log_trace() has checked the category. The level
+ * does not hold it back: whoever switched the category on wants it.
+ */
+void
+log_trace_emit(unsigned category, const char *fmt, ...)
+{
+	char buf[1024], *heap, *line, prefix[32];
+	size_t len;
+	va_list ap;
+
+	if (!(log_tracing & category))
+		return;
+	va_start(ap, fmt);
+	line = format_line(buf, sizeof(buf), &heap, &len, fmt, ap);
+	va_end(ap);
+	if (line == NULL)
+		return;
+	snprintf(prefix, sizeof(prefix), "trace %s: ", trace_name(category));
+	write_line(LOG_DEBUG, prefix, line, len);
 	free(heap);
 }
 

@@ -12,6 +12,32 @@
 /* Highest syslog priority that is emitted (LOG_ERR .. LOG_DEBUG). */
 extern int log_verbosity;
 
+/*
+ * Trace categories (OpenSMTPD's -T): every step of a state machine and
+ * every message or NOTIFY carried is worth a line when one looks for a
+ * fault, and far too many lines at 100,000 subscriptions otherwise. Each
+ * category is switched on at run time (sipxmppd -T, [gateway] trace);
+ * the names are in log_trace_names[]. The bits must keep the values the
+ * option table's trace names give them (config_options.c; test_log.c
+ * checks that the two agree).
+ */
+#define TRACE_SIP		0x01	/* connections, stray requests */
+#define TRACE_XMPP		0x02	/* link states, stanzas ignored */
+#define TRACE_MESSAGE		0x04	/* each message carried */
+#define TRACE_PRESENCE		0x08	/* subscriptions, NOTIFYs, FSMs */
+#define TRACE_ALL		0x0f
+
+/* Categories switched on (TRACE_* bits). */
+extern unsigned log_tracing;
+
+struct log_trace_name {
+	const char	*name;
+	unsigned	 mask;
+};
+
+/* { "sip", TRACE_SIP }, ... then { "all", TRACE_ALL }, NULL-ended. */
+extern const struct log_trace_name log_trace_names[];
+
 /* Longest line written; the rest of a longer one is cut. */
 #define LOG_LINE_MAX		8192
 
@@ -42,6 +68,10 @@ void log_route_libraries(void);
 void log_emit_limited(struct log_limit *ll, int prio, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void log_set_clock_for_test(long long (*fn)(void));
+void log_set_tracing(unsigned mask);
+int log_trace_parse(const char *list, unsigned *mask, char **why);
+void log_trace_emit(unsigned category, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define log_warnx(...) do {						\
 	if (log_verbosity >= LOG_WARNING)				\
@@ -56,6 +86,17 @@ void log_set_clock_for_test(long long (*fn)(void));
 		log_emit(LOG_DEBUG, __VA_ARGS__);			\
 } while (0)
 #define log_error(...) log_emit(LOG_ERR, __VA_ARGS__)
+
+/*
+ * A trace line of one category: written whatever log_level says (the
+ * category is the switch), at LOG_DEBUG, as "trace <category>: ...". The
+ * mask is tested before the arguments are evaluated, so a category that
+ * is off costs one test on the per-message path.
+ */
+#define log_trace(category, ...) do {					\
+	if (log_tracing & (category))					\
+		log_trace_emit((category), __VA_ARGS__);		\
+} while (0)
 
 /*
  * The same, for lines a peer can cause at will (a refused request): each

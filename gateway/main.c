@@ -41,9 +41,12 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: sipxmppd [-dhV] [-c file] [--check-config] [--map address]\n"
+	    "usage: sipxmppd [-dhV] [-c file] [-T categories] [--check-config] "
+	    "[--map address]\n"
 	    "  -c, --config FILE   configuration file (default %s)\n"
 	    "  -d, --debug         log debug output to stderr\n"
+	    "  -T, --trace LIST    trace categories: sip,xmpp,message,presence "
+	    "or all\n"
 	    "  -n, --check-config  check the configuration and mapping table, then exit\n"
 	    "  -m, --map ADDRESS   show how a SIP URI or JID translates, then exit\n"
 	    "  -V, --version       print the version\n", DEFAULT_CONFIG);
@@ -165,6 +168,7 @@ main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "check-config", no_argument, NULL, 'n' },
 		{ "map", required_argument, NULL, 'm' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -183,8 +187,10 @@ main(int argc, char **argv)
 	struct config cfg;
 	char *cause = NULL;
 	int debug = 0, check = 0, ch;
+	unsigned trace = 0, mask;
 
-	while ((ch = getopt_long(argc, argv, "c:dnm:Vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dnm:T:Vh", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
@@ -197,6 +203,16 @@ main(int argc, char **argv)
 			break;
 		case 'm':
 			map_address = optarg;
+			break;
+		case 'T':
+			/* Several -T add up, as OpenSMTPD's do. */
+			if (log_trace_parse(optarg, &mask, &cause) != 0) {
+				fprintf(stderr, "sipxmppd: -T: %s\n",
+				    cause != NULL ? cause : "out of memory");
+				free(cause);
+				return 2;
+			}
+			trace |= mask;
 			break;
 		case 'V':
 			printf("sipxmppd %s\n", "0.1.0");
@@ -251,6 +267,8 @@ main(int argc, char **argv)
 		log_init(strcmp(cfg.log_target, "syslog") != 0, cfg.log_level,
 		    "sipxmppd");
 	}
+	/* -T adds to [gateway] trace: either one switches a category on. */
+	log_set_tracing(trace | (unsigned)cfg.trace);
 	log_route_libraries();
 	xmlInitParser();
 	signal(SIGPIPE, SIG_IGN);

@@ -410,7 +410,7 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		answer(bm, tx, 500, NULL, NULL);
 		pending_done(bm, p);
 	}
-	log_debug("message: %s -> %s sent as %s", from_uri, to_jid, id);
+	log_trace(TRACE_MESSAGE, "%s -> %s sent as %s", from_uri, to_jid, id);
 out:
 	sender_share_put(&bm->shares_in, share);
 	content_text_clear(&text);

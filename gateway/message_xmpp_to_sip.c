@@ -117,7 +117,7 @@ sip_answered_cb(void *arg, int status, const osip_message_t *resp)
 	char jid_uri[1100];
 
 	if (status >= 200 && status < 300) {
-		log_debug("message: %s -> %s delivered to SIP (%d)",
+		log_trace(TRACE_MESSAGE, "%s -> %s delivered to SIP (%d)",
 		    po->sender, po->recipient, status);
 		message_out_free(bm, po);
 		return;
@@ -316,8 +316,8 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	}
 	if (m->body == NULL) {
 		/* Chat states and receipts alone carry nothing for a person. */
-		log_debug("message: %s -> %s without body not translated",
-		    m->from, m->to);
+		log_trace(TRACE_MESSAGE, "%s -> %s without body not "
+		    "translated", m->from, m->to);
 		return;
 	}
 	/*
@@ -418,7 +418,7 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		message_out_free(bm, po);
 		goto out;
 	}
-	log_debug("message: %s -> %s sent to SIP", m->from, ruri);
+	log_trace(TRACE_MESSAGE, "%s -> %s sent to SIP", m->from, ruri);
 out:
 	sender_share_put(&bm->shares_out, share);
 	free(ruri);

@@ -94,17 +94,27 @@ s2x_watcher_free(struct bridge_presence *bp, struct presence_watcher *w)
 	free(w);
 }
 
-/* Logs a transition. */
+/*
+ * Traces one step of a watcher's life: its birth ("new"), each state
+ * change and its end ("ended"), once each (DESIGN.md: every transition
+ * is logged; at 100,000 subscriptions only under -T presence).
+ */
 static void
-set_state(struct presence_watcher *w, enum s2x_state next,
-    enum s2x_event ev)
+trace_step(const struct presence_watcher *w, const char *from,
+    const char *to, const char *why)
+{
+	log_trace(TRACE_PRESENCE, "%s watched by %s%s: %s -> %s (%s)",
+	    w->pair != NULL ? w->pair->user_jid : "?", w->dlg.remote_uri,
+	    w->fetch ? " (fetch)" : "", from, to, why);
+}
+
+/* Moves the watcher to next, traced; why names the event. */
+static void
+set_state(struct presence_watcher *w, enum s2x_state next, const char *why)
 {
 	if (w->state == next)
 		return;
-	log_info("presence: %s watched by %s: %s -> %s (%s)",
-	    w->pair != NULL ? w->pair->user_jid : "?", w->dlg.remote_uri,
-	    s2x_state_name(w->state), s2x_state_name(next),
-	    s2x_event_name(ev));
+	trace_step(w, s2x_state_name(w->state), s2x_state_name(next), why);
 	w->state = next;
 }
 
@@ -113,12 +123,14 @@ set_state(struct presence_watcher *w, enum s2x_state next,
  * freed once its last NOTIFY is answered.
  */
 static void
-detach(struct bridge_presence *bp, struct presence_watcher *w)
+detach(struct bridge_presence *bp, struct presence_watcher *w,
+    const char *why)
 {
 	struct presence_pair *p = w->pair;
 
 	if (p == NULL)
 		return;
+	trace_step(w, s2x_state_name(w->state), "ended", why);
 	presence_forget_watcher(bp, w);
 	if (!w->fetch)
 		presence_count(bp, p->contact_jid, -1);
@@ -161,9 +173,9 @@ fetch_finish(struct bridge_presence *bp, struct presence_watcher *w,
 	w->final_reason = SUB_REASON_TIMEOUT;
 	w->fetch_deadline = 0;
 	if (with_presence && p->cache_known && p->authorized != 0)
-		w->state = S2X_ACTIVE;
+		set_state(w, S2X_ACTIVE, "fetch-answered");
 	notify_send(bp, w);	/* built while the pair's cache is at hand */
-	detach(bp, w);
+	detach(bp, w, "fetch-done");
 	maybe_free(bp, w);
 }
 
@@ -190,7 +202,7 @@ s2x_event(struct bridge_presence *bp, struct presence_watcher *w,
 	}
 	step = s2x_step(w->state, ev);
 	a = step.actions;
-	set_state(w, (enum s2x_state)step.next, ev);
+	set_state(w, (enum s2x_state)step.next, s2x_event_name(ev));
 	if (a & S2X_ACT_NOTIFY_END_TIMEOUT) {
 		w->final_reason = SUB_REASON_TIMEOUT;
 		w->final_closed = before == S2X_ACTIVE;	/* §5.3.3 */
@@ -214,7 +226,7 @@ s2x_event(struct bridge_presence *bp, struct presence_watcher *w,
 	else if (w->state != before)
 		presence_save_watcher(bp, w);
 	if (a & S2X_ACT_DELETE)
-		detach(bp, w);
+		detach(bp, w, s2x_event_name(ev));
 	maybe_free(bp, w);
 }
 
@@ -269,8 +281,8 @@ notify_answered_cb(void *arg, int status, const osip_message_t *resp)
 		return;
 	w->in_flight = 0;
 	if (status < 200 || status >= 300) {
-		log_info("presence: NOTIFY to %s answered %d: subscription "
-		    "ended", w->dlg.remote_uri, status);
+		log_trace(TRACE_PRESENCE, "NOTIFY to %s answered %d: "
+		    "subscription ended", w->dlg.remote_uri, status);
 		if (w->pair != NULL && !w->fetch) {
 			struct presence_pair *p = w->pair;
 
@@ -282,7 +294,7 @@ notify_answered_cb(void *arg, int status, const osip_message_t *resp)
 		if (w->final_reason == SUB_REASON_NONE)
 			w->final_reason = SUB_REASON_TIMEOUT;
 		w->final_sent = 1;
-		detach(bp, w);
+		detach(bp, w, "notify-refused");
 		maybe_free(bp, w);
 		return;
 	}
@@ -371,7 +383,7 @@ notify_send(struct bridge_presence *bp, struct presence_watcher *w)
 		return;
 	}
 	w->in_flight = 1;
-	log_debug("presence: NOTIFY %s (%s)", w->dlg.remote_uri, ss);
+	log_trace(TRACE_PRESENCE, "NOTIFY %s (%s)", w->dlg.remote_uri, ss);
 	if (w->pair != NULL)
 		presence_save_watcher(bp, w);	/* its CSeq moved on */
 }
@@ -537,9 +549,10 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 		    (bp->gw->cfg->presence_probe_timeout_ms + 999) / 1000;
 	} else
 		presence_count(bp, c_jid, 1);
-	log_info("presence: %s %s presence of %s (Expires %ld)",
+	log_trace(TRACE_PRESENCE, "%s %s presence of %s (Expires %ld)",
 	    w->dlg.remote_uri, fetch ? "fetches" : "subscribes to", w_jid,
 	    expires);
+	trace_step(w, "new", s2x_state_name(w->state), "subscribe");
 	/*
 	 * Nothing proves the SUBSCRIBE comes from C: anyone can claim his
 	 * From and name a Contact. So what we cached for C's other
@@ -770,8 +783,8 @@ s2x_restore_cb(void *arg, const char *key, const char *value)
 	    r.bad || r.state < 0 || !sip_dialog_is_complete(&w->dlg) ||
 	    w->dlg.remote_tag == NULL || w->expires_at <= time(NULL) ||
 	    presence_dialog_index(bp, &w->ref, &w->dlg) < 0) {
-		log_info("presence: stored watcher %s dropped (unreadable or "
-		    "expired)", key);
+		log_info_limited("presence: stored watcher %s dropped "
+		    "(unreadable or expired)", key);
 		if (w != NULL)
 			sip_dialog_clear(&w->dlg);
 		free(w);
@@ -783,6 +796,7 @@ s2x_restore_cb(void *arg, const char *key, const char *value)
 	w->state = (enum s2x_state)r.state;
 	w->dlg.local_cseq += 100;
 	link_to_pair(w, p);
+	trace_step(w, "stored", s2x_state_name(w->state), "restored");
 	w->stored = 1;
 	presence_count(bp, p->contact_jid, 1);
 	return 0;

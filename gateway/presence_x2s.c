@@ -43,15 +43,19 @@ refresh_time(time_t now, long e)
 	return now + e - margin;
 }
 
-/* Logs a transition (DESIGN.md: every state change is logged). */
+/*
+ * Moves the pair's X2S machine to next and traces the step, once per
+ * change (DESIGN.md: every transition is logged; at 100,000
+ * subscriptions only under -T presence). why names the event.
+ */
 static void
-set_state(struct presence_pair *p, enum x2s_state next, enum x2s_event ev)
+set_state(struct presence_pair *p, enum x2s_state next, const char *why)
 {
 	if (p->x2s == next)
 		return;
-	log_info("presence: %s watching %s: %s -> %s (%s)", p->user_jid,
-	    p->contact_jid, x2s_state_name(p->x2s), x2s_state_name(next),
-	    x2s_event_name(ev));
+	log_trace(TRACE_PRESENCE, "%s watching %s: %s -> %s (%s)",
+	    p->user_jid, p->contact_jid, x2s_state_name(p->x2s),
+	    x2s_state_name(next), why);
 	p->x2s = next;
 }
 
@@ -316,8 +320,9 @@ subscribe_answered_cb(void *arg, int status, const osip_message_t *resp)
 		if (p->x2s_dlg.remote_tag == NULL &&
 		    sip_dialog_uac_confirm(&p->x2s_dlg, resp) < 0 &&
 		    t->expires > 0)
-			log_info("presence: 2xx to SUBSCRIBE for %s lacks "
-			    "Contact; waiting for NOTIFY", p->contact_jid);
+			log_trace(TRACE_PRESENCE, "2xx to SUBSCRIBE for %s "
+			    "lacks Contact; waiting for NOTIFY",
+			    p->contact_jid);
 		if (granted < 0 || granted > t->expires)
 			granted = t->expires;	/* RFC 6665 §4.1.2.1 */
 		if (granted > 0) {
@@ -338,7 +343,7 @@ subscribe_answered_cb(void *arg, int status, const osip_message_t *resp)
 		if (ra != NULL)
 			p->x2s_retry_hint = sip_expires_parse(ra);
 	}
-	log_debug("presence: SUBSCRIBE %s -> %s (Expires %d): %d",
+	log_trace(TRACE_PRESENCE, "SUBSCRIBE %s -> %s (Expires %d): %d",
 	    p->user_jid, p->contact_jid, t->expires, status);
 	x2s_event(bp, p, ev, NULL);
 	presence_pair_maybe_free(bp, p);
@@ -475,7 +480,7 @@ x2s_event(struct bridge_presence *bp, struct presence_pair *p,
 	enum x2s_state before = p->x2s;
 	time_t now = time(NULL);
 
-	set_state(p, (enum x2s_state)step.next, ev);
+	set_state(p, (enum x2s_state)step.next, x2s_event_name(ev));
 	if ((a & X2S_ACT_SUBSCRIBE_END) &&
 	    subscribe_in_dialog(bp, p, 0) < 0 &&
 	    p->x2s == X2S_UNSUBSCRIBING) {
@@ -533,7 +538,7 @@ x2s_event(struct bridge_presence *bp, struct presence_pair *p,
 		x2s_clear(bp, p);
 		if (before != X2S_NONE || p->x2s_stored)
 			presence_count(bp, p->user_jid, -1);
-		p->x2s = X2S_NONE;
+		set_state(p, X2S_NONE, x2s_event_name(ev));
 	}
 	if (p->x2s != before || (a & (X2S_ACT_DELETE | X2S_ACT_DROP_DIALOG |
 	    X2S_ACT_SUBSCRIBE_NEW | X2S_ACT_SEND_PRESENCE)))
@@ -557,8 +562,8 @@ void
 x2s_fetch_expire(struct bridge_presence *bp, struct presence_fetch *f)
 {
 	if (f->reply_to != NULL)
-		log_debug("presence: fetch of %s for %s ended without NOTIFY",
-		    f->contact_jid, f->reply_to);
+		log_trace(TRACE_PRESENCE, "fetch of %s for %s ended without "
+		    "NOTIFY", f->contact_jid, f->reply_to);
 	fetch_free(bp, f);
 }
 
@@ -573,7 +578,7 @@ fetch_answered_cb(void *arg, int status, const osip_message_t *resp)
 	if (n != NULL && ((struct dialog_ref *)n)->fetch && status >= 300) {
 		struct presence_fetch *f = (struct presence_fetch *)n;
 
-		log_info("presence: fetch of %s for %s failed: %d",
+		log_trace(TRACE_PRESENCE, "fetch of %s for %s failed: %d",
 		    f->contact_jid, f->reply_to, status);
 		fetch_free(t->bp, f);
 	}
@@ -631,7 +636,8 @@ fetch_start(struct bridge_presence *bp, struct presence_pair *p,
 		fetch_free(bp, f);
 		return;
 	}
-	log_debug("presence: fetching %s for %s", p->contact_jid, reply_to);
+	log_trace(TRACE_PRESENCE, "fetching %s for %s", p->contact_jid,
+	    reply_to);
 }
 
 /*
@@ -732,7 +738,7 @@ x2s_on_notify(struct bridge_presence *bp, struct dialog_ref *ref,
 		ev = ss.state == SUB_STATE_ACTIVE ? X2S_EV_NOTIFY_ACTIVE :
 		    X2S_EV_NOTIFY_PENDING;
 	}
-	log_debug("presence: NOTIFY %s for %s: %s", p->contact_jid,
+	log_trace(TRACE_PRESENCE, "NOTIFY %s for %s: %s", p->contact_jid,
 	    p->user_jid, ssv);
 	x2s_event(bp, p, ev, req);
 	presence_pair_maybe_free(bp, p);
@@ -848,7 +854,7 @@ x2s_restore_cb(void *arg, const char *key, const char *value)
 		presence_pair_maybe_free(bp, p);
 		return 0;
 	}
-	p->x2s = r.state;
+	set_state(p, r.state, "restored");
 	p->x2s_stored = 1;
 	presence_count(bp, p->user_jid, 1);
 	if (!r.bad && sip_dialog_is_complete(&p->x2s_dlg) &&
@@ -860,7 +866,7 @@ x2s_restore_cb(void *arg, const char *key, const char *value)
 		p->w_online = 1;
 		p->x2s_refresh_at = 0;	/* bridge_presence_link_up() */
 		if (p->x2s == X2S_RESUBSCRIBING)
-			p->x2s = X2S_ACTIVE;
+			set_state(p, X2S_ACTIVE, "restored-dialog");
 		return 0;
 	}
 	sip_dialog_clear(&p->x2s_dlg);
@@ -868,11 +874,11 @@ x2s_restore_cb(void *arg, const char *key, const char *value)
 	switch (p->x2s) {
 	case X2S_SUBSCRIBING:
 	case X2S_PENDING:
-		p->x2s = X2S_SUBSCRIBING;
+		set_state(p, X2S_SUBSCRIBING, "restored-without-dialog");
 		p->x2s_retry_at = time(NULL);
 		break;
 	default:
-		p->x2s = X2S_IDLE;
+		set_state(p, X2S_IDLE, "restored-without-dialog");
 		p->w_online = 1;	/* a restart is no reason to stop */
 		p->x2s_retry_at = time(NULL);
 		break;

@@ -431,7 +431,7 @@ conn_close(struct sip_conn *c, const char *why)
 	char who[80];
 
 	sip_peer_format(&c->peer, who, sizeof(who));
-	log_debug("sip: %s: connection %llu closed: %s", who,
+	log_trace(TRACE_SIP, "%s: connection %llu closed: %s", who,
 	    (unsigned long long)c->peer.conn_id, why);
 	TAILQ_REMOVE(&t->conns, c, entry);
 	t->n_conns--;
@@ -473,7 +473,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		char who[80];
 
 		sip_peer_format(&c->peer, who, sizeof(who));
-		log_debug("sip: %s: connection %llu accepted", who,
+		log_trace(TRACE_SIP, "%s: connection %llu accepted", who,
 		    (unsigned long long)c->peer.conn_id);
 	}
 }

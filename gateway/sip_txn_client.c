@@ -52,7 +52,8 @@ sip_txn_response_in(struct sip_stack *s, osip_message_t *resp,
 	if (tx == NULL || tx->cb_done || resp->cseq == NULL ||
 	    resp->cseq->method == NULL ||
 	    strcmp(resp->cseq->method, tx->method) != 0) {
-		log_debug("sip: stray %d response dropped", resp->status_code);
+		log_trace(TRACE_SIP, "stray %d response dropped",
+		    resp->status_code);
 	} else if (resp->status_code >= 200) {
 		sip_txn_client_finish(tx, resp->status_code, resp);
 	} else if (resp->status_code >= 100 && tx->interval_ms < SIP_T2_MS) {

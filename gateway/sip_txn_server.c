@@ -109,7 +109,7 @@ ack_in(struct sip_stack *s, osip_message_t *ack, const struct sip_peer *from)
 		tx->acked = 1;
 		sip_txn_arm(tx, SIP_T4_MS);		/* Timer I */
 	} else if (tx == NULL)
-		log_debug("sip: stray ACK dropped");
+		log_trace(TRACE_SIP, "stray ACK dropped");
 	osip_message_free(ack);
 }
 

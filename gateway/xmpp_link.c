@@ -37,7 +37,7 @@ xmpp_link_set_state(struct xmpp_link *link, enum link_state state)
 {
 	if (link->state == state)
 		return;
-	log_debug("xmpp: link %s -> %s", state_names[link->state],
+	log_trace(TRACE_XMPP, "link %s -> %s", state_names[link->state],
 	    state_names[state]);
 	link->state = state;
 }
@@ -290,7 +290,7 @@ link_connect(struct xmpp_link *link)
 		retry_schedule(link, 1);
 		return;
 	}
-	log_debug("xmpp: connecting to %s:%d as %s", cfg->xmpp_host,
+	log_trace(TRACE_XMPP, "connecting to %s:%d as %s", cfg->xmpp_host,
 	    cfg->xmpp_port, cfg->xmpp_component);
 	xmpp_link_set_state(link, LINK_TCP);
 	rc = xmpp_link_strophe_connect(link, conn_cb, &err);

@@ -186,8 +186,9 @@ on_iq(struct xmpp_link *link, xmpp_stanza_t *st)
 	if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) {
 		if (!xmpp_link_ping_answered(link,
 		    xmpp_stanza_get_attribute(st, "id"), from))
-			log_debug("xmpp: iq %s from %s matches nothing we "
-			    "sent", type, from != NULL ? from : "?");
+			log_trace(TRACE_XMPP, "iq %s from %s matches "
+			    "nothing we sent", type, from != NULL ? from :
+			    "?");
 		return;
 	}
 	if (strcmp(type, "get") != 0 && strcmp(type, "set") != 0)
@@ -246,7 +247,7 @@ xmpp_link_stanza_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	else if (strcmp(name, "presence") == 0)
 		on_presence(link, st);
 	else
-		log_debug("xmpp: ignoring <%s/> from %s", name,
+		log_trace(TRACE_XMPP, "ignoring <%s/> from %s", name,
 		    xmpp_stanza_get_attribute(st, "from") != NULL ?
 		    xmpp_stanza_get_attribute(st, "from") : "?");
 	return 1;

@@ -80,7 +80,7 @@ ping_timeout_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	log_debug("xmpp: ping %s timed out", p->id);
+	log_trace(TRACE_XMPP, "ping %s timed out", p->id);
 	ping_finish(p, 0);
 }
 

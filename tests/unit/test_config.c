@@ -130,7 +130,7 @@ test_table_sane(void **state)
 			assert_null(o->def);
 			assert_non_null(o->example);
 		}
-		if (o->type == CONFIG_ENUM)
+		if (o->type == CONFIG_ENUM || o->type == CONFIG_FLAGS)
 			assert_non_null(o->names);
 		if (o->type == CONFIG_INT) {
 			assert_non_null(o->def);
@@ -435,6 +435,59 @@ test_enum(void **state)
 	assert_null(config_enum_name(config_option_find("gateway",
 	    "log_level"), LOG_EMERG));
 	config_free(&cfg);
+}
+
+/*
+ * [gateway] trace: a comma list of category names, any case, blanks
+ * around names; the OR of their bits. An unknown or empty name is an
+ * error that lists the names. Default: none.
+ */
+static void
+test_trace(void **state)
+{
+	const struct config_option *o = config_option_find("gateway",
+	    "trace");
+	struct config cfg;
+	char buf[64];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(o);
+	load_ok(XMPP_OK, &cfg);
+	assert_int_equal(cfg.trace, 0);
+	config_free(&cfg);
+
+	load_ok("[gateway]\ntrace = presence, SIP ,message\n" XMPP_OK, &cfg);
+	assert_int_equal(cfg.trace, 0x08 | 0x01 | 0x04);
+	/* Printed back as names, which load again. */
+	f = tmpfile();
+	assert_non_null(f);
+	config_option_print(f, &cfg, o);
+	rewind(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "sip,message,presence");
+	config_free(&cfg);
+
+	load_ok("[gateway]\ntrace = all\n" XMPP_OK, &cfg);
+	assert_int_equal(cfg.trace, 0x0f);
+	config_free(&cfg);
+	load_ok("[gateway]\ntrace = xmpp,none\n" XMPP_OK, &cfg);
+	assert_int_equal(cfg.trace, 0x02);
+	config_free(&cfg);
+
+	assert_load_error("[gateway]\ntrace = presence,fsm\n",
+	    "test.conf:2: bad value 'presence,fsm' for [gateway] trace: "
+	    "expected one of: none, sip, xmpp, message, presence, all");
+	assert_load_error("[gateway]\ntrace = sip,,xmpp\n",
+	    "test.conf:2: bad value 'sip,,xmpp' for [gateway] trace: "
+	    "empty item in the list");
+	assert_load_error("[gateway]\ntrace = sip,\n",
+	    "test.conf:2: bad value 'sip,' for [gateway] trace: "
+	    "empty item in the list");
+	assert_load_error("[gateway]\ntrace =\n",
+	    "test.conf:2: bad value '' for [gateway] trace: "
+	    "empty item in the list");
 }
 
 /* No option is boolean today; the type is tested on its own so the next
@@ -1085,6 +1138,7 @@ main(void)
 		cmocka_unit_test(test_required),
 		cmocka_unit_test(test_int_errors),
 		cmocka_unit_test(test_enum),
+		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_bool),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_hosts),

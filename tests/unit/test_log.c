@@ -2,7 +2,8 @@
  * The log as a peer sees it: bytes it chose never reach the log raw
  * (no forged lines through CR/LF, no terminal escapes, no bytes that are
  * not UTF-8), and a flood of refusals from one call site writes a few
- * lines and a count, not one line a packet.
+ * lines and a count, not one line a packet. Trace lines cost nothing
+ * while their category is off and name it when it is on.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,6 +214,127 @@ test_sustained_flood(void **state)
 	assert_true(lines <= LOG_LIMIT_BURST + 60);
 }
 
+static int evaluated;
+
+/* An argument that counts how often it was evaluated. */
+static const char *
+counted(const char *s)
+{
+	evaluated++;
+	return s;
+}
+
+/*
+ * A category that is off evaluates none of its arguments and writes
+ * nothing, even at log_level debug; one that is on writes its lines as
+ * "trace <name>: ", escaped like any other, whatever the level says.
+ */
+static void
+test_trace_categories(void **state)
+{
+	const char *out;
+	size_t lines;
+
+	(void)state;
+	log_set_verbosity(LOG_DEBUG);
+	log_set_tracing(0);
+	evaluated = 0;
+	capture_start();
+	for (int i = 0; i < 100000; i++)
+		log_trace(TRACE_PRESENCE, "%s watching %s: %s -> %s",
+		    counted("juliet@xmpp.test"), counted("romeo@sip.test"),
+		    "NONE", "SUBSCRIBING");
+	out = capture_end(&lines);
+	assert_int_equal(evaluated, 0);
+	assert_int_equal(lines, 0);
+
+	/* sip on: presence stays silent, sip is written with its name. */
+	log_set_tracing(TRACE_SIP);
+	capture_start();
+	log_trace(TRACE_PRESENCE, "%s", counted("juliet@xmpp.test"));
+	log_trace(TRACE_SIP, "%s: connection %d accepted",
+	    counted("tcp 192.0.2.1:5060"), 7);
+	out = capture_end(&lines);
+	assert_int_equal(evaluated, 1);
+	assert_int_equal(lines, 1);
+	assert_non_null(strstr(out, " debug: trace sip: tcp 192.0.2.1:5060: "
+	    "connection 7 accepted\n"));
+
+	/* The level does not hold a trace back; escaping still applies. */
+	log_set_verbosity(LOG_ERR);
+	log_set_tracing(TRACE_PRESENCE | TRACE_MESSAGE);
+	capture_start();
+	log_info("not at level error");
+	log_trace(TRACE_PRESENCE, "NOTIFY %s (%s)", "sip:a@b\r\nforged",
+	    "active");
+	log_trace(TRACE_MESSAGE, "%s -> %s sent as %s", "sip:a@b", "c@d",
+	    "m1");
+	log_trace(TRACE_XMPP, "link %s -> %s", "LINK_TCP", "LINK_READY");
+	out = capture_end(&lines);
+	assert_int_equal(lines, 2);
+	assert_null(strstr(out, "not at level"));
+	assert_non_null(strstr(out, "trace presence: NOTIFY "
+	    "sip:a@b\\x0d\\x0aforged (active)\n"));
+	assert_non_null(strstr(out, "trace message: sip:a@b -> c@d sent as "
+	    "m1\n"));
+
+	/* all is every category; bits outside the set are ignored. */
+	log_set_tracing(0xffffffffu);
+	assert_int_equal(log_tracing, TRACE_ALL);
+	log_set_tracing(0);
+	log_set_verbosity(LOG_DEBUG);
+}
+
+/* Parses list, which must fail, and checks that why names bad. */
+static void
+parse_fails(const char *list, const char *bad)
+{
+	unsigned mask = 0x55;
+	char *why = NULL;
+
+	assert_int_equal(log_trace_parse(list, &mask, &why), -1);
+	assert_int_equal(mask, 0x55);	/* untouched */
+	assert_non_null(why);
+	if (strstr(why, bad) == NULL ||
+	    strstr(why, "sip, xmpp, message, presence or all") == NULL)
+		fail_msg("%s: %s", list, why);
+	free(why);
+}
+
+/* -T's list: names in any case, blanks around them, OR-ed; errors say
+ * which name is wrong and what would be right. */
+static void
+test_trace_parse(void **state)
+{
+	unsigned mask;
+	char *why = NULL;
+
+	(void)state;
+	assert_int_equal(log_trace_parse("presence,sip", &mask, &why), 0);
+	assert_null(why);
+	assert_int_equal(mask, TRACE_PRESENCE | TRACE_SIP);
+	assert_int_equal(log_trace_parse(" XMPP , Message ", &mask, NULL), 0);
+	assert_int_equal(mask, TRACE_XMPP | TRACE_MESSAGE);
+	assert_int_equal(log_trace_parse("all", &mask, NULL), 0);
+	assert_int_equal(mask, TRACE_ALL);
+	assert_int_equal(log_trace_parse("sip,all,sip", &mask, NULL), 0);
+	assert_int_equal(mask, TRACE_ALL);
+	for (const struct log_trace_name *t = log_trace_names;
+	    t->name != NULL; t++) {
+		assert_int_equal(log_trace_parse(t->name, &mask, NULL), 0);
+		assert_int_equal(mask, t->mask);
+	}
+
+	parse_fails("presence,fsm", "'fsm'");
+	parse_fails("sipx", "'sipx'");
+	parse_fails("", "empty");
+	parse_fails("sip,", "empty");
+	parse_fails(",sip", "empty");
+	parse_fails("sip,,xmpp", "empty");
+	parse_fails("sip, ,xmpp", "empty");
+	assert_int_equal(log_trace_parse("nope", &mask, NULL), -1);
+}
+
 int
 main(void)
 {
@@ -222,6 +344,8 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_burst_limited),
 		cmocka_unit_test(test_sustained_flood),
+		cmocka_unit_test(test_trace_categories),
+		cmocka_unit_test(test_trace_parse),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

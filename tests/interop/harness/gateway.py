@@ -53,11 +53,13 @@ class Gateway:
     def __init__(self, workdir, xmpp_port, component="sip.test",
                  secret="s3cr3t", outbound_proxy=None, mapping=None,
                  transports=("udp", "tcp"), options=None, sip_port=None,
-                 xmpp_host="127.0.0.1", nofile=None):
+                 xmpp_host="127.0.0.1", nofile=None, trace="all"):
         """outbound_proxy: (host, port[, transport]) or a sip: URI string.
         options: {section: {key: value}} merged over the defaults; a value
         of None removes that key. nofile: the daemon's open-file limit
-        (soft and hard), as `ulimit -n` would set it."""
+        (soft and hard), as `ulimit -n` would set it. trace: the -T
+        categories (None: no -T); the tests read the trace lines of
+        every state change, NOTIFY and message, so all are on."""
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.xmpp_port = xmpp_port
@@ -74,6 +76,7 @@ class Gateway:
         self.log_path = os.path.join(workdir, "sipxmppd.log")
         self.binary = sipxmppd_path()
         self.nofile = nofile
+        self.trace = trace
         self.proc = None
 
     @property
@@ -171,7 +174,8 @@ class Gateway:
         # runs the daemon under a checker; its verdict is the exit code.
         wrapper = shlex.split(os.environ.get("SIPXMPPD_WRAPPER", ""))
         self.proc = util.processes.start(
-            wrapper + [self.binary, "-c", self.config_path, "-d"],
+            wrapper + [self.binary, "-c", self.config_path, "-d"] +
+            (["-T", self.trace] if self.trace else []),
             log_path=self.log_path, env=sanitizer_env(), cwd=self.workdir,
             preexec_fn=self._limits)
         for t in self.transports:
@@ -279,8 +283,11 @@ class Deployment:
 
     def __init__(self, name, users=USERS, gateway_options=None, mapping=None,
                  juliet_resource="balcony", outbound_proxy="ua",
-                 prosody_config="", sip_port=None, gateway_nofile=None):
+                 prosody_config="", sip_port=None, gateway_nofile=None,
+                 gateway_trace="all"):
         self.name = name
+        # sipxmppd -T (None: none); may be changed before start().
+        self.gateway_trace = gateway_trace
         self.users = tuple(users)
         self.passwords = dict(self.users)
         self.gateway_options = gateway_options or {}
@@ -321,7 +328,8 @@ class Deployment:
                                mapping=self.mapping,
                                options=self.gateway_options,
                                sip_port=self.sip_port,
-                               nofile=self.gateway_nofile)
+                               nofile=self.gateway_nofile,
+                               trace=self.gateway_trace)
         self.gateway.start()
         if "juliet" in self.passwords:
             jid = "juliet@xmpp.test"
@@ -352,7 +360,8 @@ class Deployment:
         self.gateway = Gateway(self.gateway.workdir,
                                self.prosody.component_port, secret=SECRET,
                                outbound_proxy=proxy, mapping=self.mapping,
-                               options=self.gateway_options, sip_port=port)
+                               options=self.gateway_options, sip_port=port,
+                               trace=self.gateway_trace)
         self.gateway.start()
         return self.gateway
 
