@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "log_libraries.h"
 #include "xmpp_link.h"
 
 struct probe {

@@ -13,7 +13,7 @@
 #include "sip_lex.h"
 #include "sip_reply.h"
 #include "sip_stack.h"		/* SIPXMPP_AGENT */
-#include "stanza.h"		/* struct strbuf */
+#include "strbuf.h"
 
 #define SERVER_LINE "Server: " SIPXMPP_AGENT "\r\n"
 

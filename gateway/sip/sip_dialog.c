@@ -14,7 +14,7 @@
 
 #include "sip_dialog.h"
 #include "sip_stack.h"
-#include "stanza.h"
+#include "strbuf.h"
 
 #define DIALOG_USER_AGENT "sipxmppd/0.1"
 

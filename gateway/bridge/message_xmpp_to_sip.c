@@ -20,10 +20,10 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "bridge.h"
 #include "bridge_message_int.h"
 #include "config.h"
 #include "errors.h"
-#include "gateway.h"
 #include "log.h"
 #include "mapping.h"
 #include "sender_share.h"

@@ -38,7 +38,6 @@ _Noreturn void fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 _Noreturn void fatalx(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
-void log_route_libraries(void);
 void log_emit_limited(struct log_limit *ll, int prio, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void log_set_clock_for_test(long long (*fn)(void));

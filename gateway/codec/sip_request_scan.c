@@ -11,7 +11,7 @@
 #include "sip_lex.h"
 #include "sip_request_scan.h"
 #include "sip_scan.h"
-#include "stanza.h"		/* struct strbuf */
+#include "strbuf.h"
 
 #define MAGIC_COOKIE	"z9hG4bK"	/* RFC 3261 §8.1.1.7 */
 

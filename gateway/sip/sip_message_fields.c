@@ -13,7 +13,7 @@
 
 #include "sip_request_scan.h"
 #include "sip_stack.h"
-#include "stanza.h"		/* struct strbuf */
+#include "strbuf.h"
 
 enum field {
 	F_RURI, F_FROM, F_TO, F_CALL_ID, F_TYPE, F_ENCODING, F_LANGUAGE,

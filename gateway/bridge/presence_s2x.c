@@ -9,8 +9,8 @@
 
 #include <osipparser2/osip_parser.h>
 
+#include "bridge.h"
 #include "config.h"
-#include "gateway.h"
 #include "log.h"
 #include "mapping.h"
 #include "presence_int.h"

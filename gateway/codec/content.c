@@ -27,7 +27,7 @@
 
 #include "content.h"
 #include "cpim.h"
-#include "stanza.h"
+#include "strbuf.h"
 
 #define CONTENT_MAX_BODY	(1024 * 1024)
 #define CONTENT_MAX_CHARSET	40

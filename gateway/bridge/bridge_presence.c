@@ -13,8 +13,8 @@
 #include <event2/event.h>
 #include <osipparser2/osip_parser.h>
 
+#include "bridge.h"
 #include "config.h"
-#include "gateway.h"
 #include "log.h"
 #include "mapping.h"
 #include "presence_int.h"

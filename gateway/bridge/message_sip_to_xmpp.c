@@ -17,11 +17,11 @@
 
 #include <event2/event.h>
 
+#include "bridge.h"
 #include "bridge_message_int.h"
 #include "config.h"
 #include "content.h"
 #include "errors.h"
-#include "gateway.h"
 #include "log.h"
 #include "mapping.h"
 #include "sender_share.h"

@@ -9,13 +9,7 @@
 #include <stddef.h>
 
 #include "errors.h"
-
-struct strbuf {
-	char *buf;
-	size_t len;
-	size_t cap;
-	int failed;		/* an allocation failed; buf is unusable */
-};
+#include "strbuf.h"
 
 /* A pager message in neutral form; NULL fields are left out. */
 struct im_message {
@@ -58,22 +52,6 @@ struct im_presence {
 	const char *error_condition;	/* type "error" only */
 	const char *error_type;
 };
-
-/* strbuf_xml_check() results. */
-#define STRBUF_BAD_UTF8		(-1)	/* not UTF-8 */
-#define STRBUF_BAD_XML_CHAR	(-2)	/* UTF-8, but a character XML 1.0 forbids */
-
-/* strbuf.c */
-void strbuf_init(struct strbuf *sb);
-void strbuf_reset(struct strbuf *sb);
-void strbuf_free(struct strbuf *sb);
-void strbuf_append(struct strbuf *sb, const char *data, size_t len);
-void strbuf_appends(struct strbuf *sb, const char *s);
-void strbuf_append_xml_escaped(struct strbuf *sb, const char *s, size_t len);
-void strbuf_append_xml_text(struct strbuf *sb, const char *s, size_t len);
-int strbuf_append_xml_checked(struct strbuf *sb, const char *s, size_t len,
-    int attr);
-int strbuf_xml_check(const char *s, size_t len, size_t *bad_at);
 
 /* stanza.c */
 int stanza_build_message(struct strbuf *sb, const struct im_message *msg);

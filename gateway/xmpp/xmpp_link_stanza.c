@@ -16,7 +16,7 @@
 
 #include <strophe.h>
 
-#include "stanza.h"		/* struct strbuf */
+#include "strbuf.h"
 #include "xmpp_link.h"
 
 #define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"

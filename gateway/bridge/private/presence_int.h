@@ -16,6 +16,7 @@
 #include "pidf.h"
 #include "presence_fsm.h"
 #include "sip_dialog.h"
+#include "stanza.h"
 #include "strmap.h"
 
 struct gateway;

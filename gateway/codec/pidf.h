@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "stanza.h"
+#include "strbuf.h"
 
 #define PIDF_MAX_BODY	(64 * 1024)	/* larger bodies are refused */
 #define PIDF_MAX_TUPLES	64		/* tuples past this are ignored */

@@ -36,9 +36,9 @@
 
 #include <event2/event.h>
 
+#include "bridge.h"
 #include "bridge_message_int.h"
 #include "config.h"
-#include "gateway.h"
 #include "sender_share.h"
 #include "sip_stack.h"
 

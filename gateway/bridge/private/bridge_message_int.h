@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "sender_share.h"
-#include "stanza.h"		/* struct strbuf */
+#include "strbuf.h"
 
 #ifndef TAILQ_FOREACH_SAFE	/* glibc's sys/queue.h lacks it */
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\

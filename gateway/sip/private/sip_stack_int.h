@@ -13,7 +13,7 @@
 #include <osipparser2/osip_message.h>
 
 #include "sip_stack.h"
-#include "stanza.h"		/* struct strbuf */
+#include "strbuf.h"
 #include "sip_transport.h"
 #include "strmap.h"
 

@@ -11,9 +11,9 @@
 
 #include <osipparser2/osip_parser.h>
 
+#include "bridge.h"
 #include "config.h"
 #include "errors.h"
-#include "gateway.h"
 #include "log.h"
 #include "presence_int.h"
 #include "sip_event.h"

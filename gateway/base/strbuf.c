@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stanza.h"
+#include "strbuf.h"
 
 #define STRBUF_MIN_CAP	256
 
