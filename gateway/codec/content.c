@@ -25,6 +25,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+#include "cause.h"
 #include "content.h"
 #include "cpim.h"
 #include "strbuf.h"
@@ -39,66 +40,6 @@ struct ctype {
 	struct span subtype;
 	struct span charset;	/* empty if absent */
 };
-
-/*
- * Sets *cause to a malloc'ed message, if the caller wants one. Causes
- * quote bits of the input and may end up in a SIP Reason-Phrase or a log
- * line, so anything but printable ASCII becomes '?'.
- */
-static void __attribute__((format(printf, 2, 3)))
-set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-	for (char *p = *cause; p != NULL && *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			*p = '?';
-}
-
-/* Compares a span with a lowercase literal, ignoring ASCII case. */
-static int
-span_is(struct span s, const char *lit)
-{
-	size_t i;
-
-	for (i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.ptr[i];
-
-		if (lit[i] == '\0')
-			return 0;
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c != (unsigned char)lit[i])
-			return 0;
-	}
-	return lit[i] == '\0';
-}
-
-/* 1 for whitespace inside header values, folding included. */
-static int
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* The span without surrounding whitespace. */
-static struct span
-trim(struct span s)
-{
-	while (s.len > 0 && is_ws(s.ptr[0])) {
-		s.ptr++;
-		s.len--;
-	}
-	while (s.len > 0 && is_ws(s.ptr[s.len - 1]))
-		s.len--;
-	return s;
-}
 
 /* 1 for RFC 2045 token characters. */
 static int
@@ -116,7 +57,7 @@ static const char *
 skip_ws(const char *p, const char *end)
 {
 	while (p < end) {
-		if (is_ws(*p))
+		if (span_is_ws(*p))
 			p++;
 		else if (*p == '(') {
 			int depth = 0;
@@ -448,13 +389,14 @@ flat_text(struct flat *f, const char *s)
 			while (s[n] != '\0' && s[n] != '\n' && s[n] != '\r')
 				n++;
 		} else {
-			if (is_ws(*s) || *s == '\f') {
+			if (span_is_ws(*s) || *s == '\f') {
 				if (f->newlines == 0)
 					f->space = 1;
 				s++;
 				continue;
 			}
-			while (s[n] != '\0' && !is_ws(s[n]) && s[n] != '\f')
+			while (s[n] != '\0' && !span_is_ws(s[n]) &&
+			    s[n] != '\f')
 				n++;
 		}
 		flat_put(f, s, n);
@@ -665,7 +607,8 @@ first_lang(struct span v)
 {
 	struct span t = { v.ptr, 0 }, none = { NULL, 0 };
 
-	while (t.len < v.len && v.ptr[t.len] != ',' && !is_ws(v.ptr[t.len]))
+	while (t.len < v.len && v.ptr[t.len] != ',' &&
+	    !span_is_ws(v.ptr[t.len]))
 		t.len++;
 	if (t.len == 0 || t.len > CONTENT_MAX_LANG)
 		return none;
@@ -755,7 +698,7 @@ convert(struct span type, struct span encoding, const char *body,
 	struct ctype ct;
 	struct span t;
 
-	t = trim(type);
+	t = span_trim(type);
 	if (t.len == 0) {
 		/*
 		 * RFC 3428 §8: a MESSAGE body has a type. Be lenient: text
@@ -783,7 +726,7 @@ convert(struct span type, struct span encoding, const char *body,
 	}
 
 	/* RFC 3261 §20.12: we decode no content coding; identity is none. */
-	encoding = trim(encoding);
+	encoding = span_trim(encoding);
 	if (encoding.len > 0 && !span_is(encoding, "identity")) {
 		set_cause(cause, "Content-Encoding \"%.*s\" not supported",
 		    (int)(encoding.len > 64 ? 64 : encoding.len),

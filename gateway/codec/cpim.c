@@ -22,49 +22,6 @@ struct header {
 
 #define IMDN_NS "urn:ietf:params:imdn"
 
-/* Compares n bytes at p with a lowercase literal, ignoring ASCII case. */
-static int
-eq_ci(const char *p, size_t n, const char *lit)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (lit[i] == '\0')
-			return 0;
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c != (unsigned char)lit[i])
-			return 0;
-	}
-	return lit[i] == '\0';
-}
-
-/* 1 for the whitespace that may surround values (folding included). */
-static int
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* The span p[0..n) without surrounding whitespace. */
-static struct span
-trim(const char *p, size_t n)
-{
-	struct span s;
-
-	while (n > 0 && is_ws(p[0])) {
-		p++;
-		n--;
-	}
-	while (n > 0 && is_ws(p[n - 1]))
-		n--;
-	s.ptr = p;
-	s.len = n;
-	return s;
-}
-
 /*
  * Reads the line at *pos (without its LF or CRLF) and moves *pos past it.
  * Returns 0 at the end of the buffer, -1 if the line is too long, else 1.
@@ -187,11 +144,11 @@ header_uri(const char *v, size_t n)
 			continue;
 		if ((gt = memchr(v + i + 1, '>', n - i - 1)) == NULL)
 			return none;
-		return trim(v + i + 1, (size_t)(gt - (v + i + 1)));
+		return span_trim_bytes(v + i + 1, (size_t)(gt - (v + i + 1)));
 	}
-	t = trim(v, n);
+	t = span_trim_bytes(v, n);
 	for (size_t i = 0; i < t.len; i++)
-		if (is_ws(t.ptr[i]) || t.ptr[i] == '"')
+		if (span_is_ws(t.ptr[i]) || t.ptr[i] == '"')
 			return none;
 	if (t.len == 0 || memchr(t.ptr, ':', t.len) == NULL)
 		return none;
@@ -211,14 +168,15 @@ parse_subject(const struct header *h, struct cpim_message *out)
 	while (p < end && *p == ';') {
 		const char *q = ++p, *eqs;
 
-		while (q < end && *q != ';' && !is_ws(*q))
+		while (q < end && *q != ';' && !span_is_ws(*q))
 			q++;
 		eqs = memchr(p, '=', (size_t)(q - p));
-		if (eqs != NULL && eq_ci(p, (size_t)(eqs - p), "lang"))
-			out->subject_lang = trim(eqs + 1, (size_t)(q - eqs - 1));
+		if (eqs != NULL && span_eq_ci(p, (size_t)(eqs - p), "lang"))
+			out->subject_lang = span_trim_bytes(eqs + 1,
+			    (size_t)(q - eqs - 1));
 		p = q;
 	}
-	out->subject = trim(p, (size_t)(end - p));
+	out->subject = span_trim_bytes(p, (size_t)(end - p));
 }
 
 /*
@@ -236,10 +194,10 @@ parse_ns(const struct header *h, struct cpim_message *out,
 	if (lt == NULL)
 		return;
 	uri = header_uri(h->value, h->value_len);
-	if (!eq_ci(uri.ptr, uri.len, IMDN_NS))
+	if (!span_eq_ci(uri.ptr, uri.len, IMDN_NS))
 		return;
 	out->has_imdn = 1;
-	*imdn_prefix = trim(h->value, (size_t)(lt - h->value));
+	*imdn_prefix = span_trim_bytes(h->value, (size_t)(lt - h->value));
 }
 
 /* Handles one CPIM message header (RFC 3862 §4). */
@@ -249,21 +207,21 @@ message_header(const struct header *h, struct cpim_message *out,
 {
 	const char *dot;
 
-	if (eq_ci(h->name, h->name_len, "from")) {
+	if (span_eq_ci(h->name, h->name_len, "from")) {
 		if (!(*seen & 1))
 			out->from_uri = header_uri(h->value, h->value_len);
 		*seen |= 1;
-	} else if (eq_ci(h->name, h->name_len, "to")) {
+	} else if (span_eq_ci(h->name, h->name_len, "to")) {
 		if (!(*seen & 2))
 			out->to_uri = header_uri(h->value, h->value_len);
 		*seen |= 2;
-	} else if (eq_ci(h->name, h->name_len, "subject")) {
+	} else if (span_eq_ci(h->name, h->name_len, "subject")) {
 		if (!(*seen & 4))
 			parse_subject(h, out);
 		*seen |= 4;
-	} else if (eq_ci(h->name, h->name_len, "datetime"))
-		out->datetime = trim(h->value, h->value_len);
-	else if (eq_ci(h->name, h->name_len, "ns"))
+	} else if (span_eq_ci(h->name, h->name_len, "datetime"))
+		out->datetime = span_trim_bytes(h->value, h->value_len);
+	else if (span_eq_ci(h->name, h->name_len, "ns"))
 		parse_ns(h, out, imdn_prefix);
 	else if ((dot = memchr(h->name, '.', h->name_len)) != NULL &&
 	    imdn_prefix->len > 0 &&
@@ -272,10 +230,13 @@ message_header(const struct header *h, struct cpim_message *out,
 		const char *local = dot + 1;
 		size_t local_len = h->name_len - imdn_prefix->len - 1;
 
-		if (eq_ci(local, local_len, "message-id"))
-			out->imdn_message_id = trim(h->value, h->value_len);
-		else if (eq_ci(local, local_len, "disposition-notification"))
-			out->imdn_disposition = trim(h->value, h->value_len);
+		if (span_eq_ci(local, local_len, "message-id"))
+			out->imdn_message_id = span_trim_bytes(h->value,
+			    h->value_len);
+		else if (span_eq_ci(local, local_len,
+		    "disposition-notification"))
+			out->imdn_disposition = span_trim_bytes(h->value,
+			    h->value_len);
 	}
 }
 
@@ -283,15 +244,15 @@ message_header(const struct header *h, struct cpim_message *out,
 static void
 content_header(const struct header *h, struct cpim_message *out)
 {
-	struct span v = trim(h->value, h->value_len);
+	struct span v = span_trim_bytes(h->value, h->value_len);
 
-	if (eq_ci(h->name, h->name_len, "content-type"))
+	if (span_eq_ci(h->name, h->name_len, "content-type"))
 		out->content_type = v;
-	else if (eq_ci(h->name, h->name_len, "content-language"))
+	else if (span_eq_ci(h->name, h->name_len, "content-language"))
 		out->content_lang = v;
-	else if (eq_ci(h->name, h->name_len, "content-encoding"))
+	else if (span_eq_ci(h->name, h->name_len, "content-encoding"))
 		out->content_encoding = v;
-	else if (eq_ci(h->name, h->name_len, "content-transfer-encoding"))
+	else if (span_eq_ci(h->name, h->name_len, "content-transfer-encoding"))
 		out->content_transfer_encoding = v;
 }
 
@@ -305,12 +266,13 @@ is_mime_wrapper(const struct header *hdrs, size_t n)
 {
 	struct span v;
 
-	if (n == 0 || !eq_ci(hdrs[0].name, hdrs[0].name_len, "content-type"))
+	if (n == 0 ||
+	    !span_eq_ci(hdrs[0].name, hdrs[0].name_len, "content-type"))
 		return 0;
-	v = trim(hdrs[0].value, hdrs[0].value_len);
-	if (v.len < 12 || !eq_ci(v.ptr, 12, "message/cpim"))
+	v = span_trim_bytes(hdrs[0].value, hdrs[0].value_len);
+	if (v.len < 12 || !span_eq_ci(v.ptr, 12, "message/cpim"))
 		return 0;
-	return v.len == 12 || v.ptr[12] == ';' || is_ws(v.ptr[12]);
+	return v.len == 12 || v.ptr[12] == ';' || span_is_ws(v.ptr[12]);
 }
 
 /*

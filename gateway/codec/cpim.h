@@ -7,10 +7,7 @@
 
 #include <stddef.h>
 
-struct span {
-	const char *ptr;
-	size_t len;
-};
+#include "span.h"
 
 struct cpim_message {
 	struct span from_uri;		/* URI inside From's <...>, or empty */

@@ -12,6 +12,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "cause.h"
 #include "pidf.h"
 
 #define NS_PIDF		"urn:ietf:params:xml:ns:pidf"
@@ -21,23 +22,6 @@
 #define NS_XML		"http://www.w3.org/XML/1998/namespace"
 
 #define PIDF_MAX_DEPTH	8	/* how deep we look for show/activities */
-
-/* Sets *cause to a malloc'ed message, printable ASCII only. */
-static void __attribute__((format(printf, 2, 3)))
-set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-	for (char *p = *cause; p != NULL && *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			*p = '?';
-}
 
 /* 1 if n is an element called name in namespace ns. */
 static int

@@ -11,25 +11,7 @@
 #include <string.h>
 
 #include "sip_frame.h"
-
-/* Compares a header name case-insensitively (ASCII). */
-static int
-name_is(const char *p, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (name[i] == '\0')
-			return 0;
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c != (unsigned char)name[i])
-			return 0;
-	}
-	return name[i] == '\0';
-}
+#include "span.h"
 
 /*
  * Finds CRLFCRLF (or LFLF, tolerated) ending the header block; *end_len is
@@ -82,8 +64,8 @@ content_length(const char *hdr, size_t len, size_t *value)
 		q = colon;
 		while (q > line && (q[-1] == ' ' || q[-1] == '\t'))
 			q--;
-		if (!name_is(line, (size_t)(q - line), "content-length") &&
-		    !name_is(line, (size_t)(q - line), "l"))
+		if (!span_eq_ci(line, (size_t)(q - line), "content-length") &&
+		    !span_eq_ci(line, (size_t)(q - line), "l"))
 			goto next;
 		for (p = colon + 1; p < eol && (*p == ' ' || *p == '\t'); p++)
 			;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cause.h"
 #include "store.h"
 
 #define STORE_MAX_KEY	1024
@@ -25,20 +26,6 @@ struct each_filter {
 	store_each_cb	 cb;
 	void		*arg;
 };
-
-/* Sets *cause to a malloc'ed message, if the caller wants one. */
-static void __attribute__((format(printf, 2, 3)))
-set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
 
 /* Whether kind is one of the stored kinds (the enum may hold anything). */
 static int
@@ -74,7 +61,7 @@ store_open(const char *spec, char **cause)
 	if (cause != NULL)
 		*cause = NULL;
 	if (spec == NULL || *spec == '\0') {
-		set_cause(cause, "no state store given");
+		set_cause_verbatim(cause, "no state store given");
 		return (NULL);
 	}
 	if (strcmp(spec, "none") == 0) {
@@ -84,7 +71,7 @@ store_open(const char *spec, char **cause)
 		backend = &store_backend_sqlite;
 		location = spec + 7;
 		if (*location == '\0') {
-			set_cause(cause, "sqlite: no file name given");
+			set_cause_verbatim(cause, "sqlite: no file name given");
 			return (NULL);
 		}
 	} else {
@@ -93,13 +80,13 @@ store_open(const char *spec, char **cause)
 	}
 
 	if ((st = calloc(1, sizeof *st)) == NULL) {
-		set_cause(cause, "%s: out of memory", spec);
+		set_cause_verbatim(cause, "%s: out of memory", spec);
 		return (NULL);
 	}
 	st->backend = backend;
 	if (backend->open(st, location, cause) != 0) {
 		if (cause != NULL && *cause == NULL)
-			set_cause(cause, "%s: cannot open", spec);
+			set_cause_verbatim(cause, "%s: cannot open", spec);
 		free(st);
 		return (NULL);
 	}

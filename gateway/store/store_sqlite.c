@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "cause.h"
 #include "log.h"
 #include "store.h"
 
@@ -41,20 +42,6 @@ struct sqlite_store {
 	int		 walking;	/* each() is stepping its statement */
 };
 
-/* Sets *cause to a malloc'ed message, if the caller wants one. */
-static void __attribute__((format(printf, 2, 3)))
-set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) < 0)
-		*cause = NULL;
-	va_end(ap);
-}
-
 /*
  * Sets the cause of a failed open from SQLite's last error: a file that
  * SQLite cannot read as a database is told apart from one it cannot
@@ -66,10 +53,11 @@ open_cause(struct sqlite_store *s, char **cause)
 	int rc = sqlite3_errcode(s->db) & 0xff;
 
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
-		set_cause(cause, "%s: not a sipxmpp state database (%s)",
-		    s->path, sqlite3_errmsg(s->db));
+		set_cause_verbatim(cause,
+		    "%s: not a sipxmpp state database (%s)", s->path,
+		    sqlite3_errmsg(s->db));
 	else
-		set_cause(cause, "%s: cannot open: %s", s->path,
+		set_cause_verbatim(cause, "%s: cannot open: %s", s->path,
 		    sqlite3_errmsg(s->db));
 }
 
@@ -94,7 +82,7 @@ create_private(const char *path, char **cause)
 	}
 	if (errno == EEXIST)
 		return (0);
-	set_cause(cause, "%s: cannot open: %s", path, strerror(errno));
+	set_cause_verbatim(cause, "%s: cannot open: %s", path, strerror(errno));
 	return (-1);
 }
 
@@ -161,26 +149,28 @@ check_schema(struct sqlite_store *s, char **cause)
 	if (query_text(s->db, "SELECT value FROM meta"
 	    " WHERE name = 'schema_version'", buf, sizeof buf) != SQLITE_OK) {
 		if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_ERROR)
-			set_cause(cause, "%s: not a sipxmpp state database"
-			    " (%s)", s->path, sqlite3_errmsg(s->db));
+			set_cause_verbatim(cause,
+			    "%s: not a sipxmpp state database (%s)", s->path,
+			    sqlite3_errmsg(s->db));
 		else
 			open_cause(s, cause);
 		return (-1);
 	}
 	if (buf[0] == '\0') {
-		set_cause(cause, "%s: not a sipxmpp state database"
+		set_cause_verbatim(cause, "%s: not a sipxmpp state database"
 		    " (no schema_version)", s->path);
 		return (-1);
 	}
 	errno = 0;
 	version = strtol(buf, &end, 10);
 	if (errno != 0 || *end != '\0' || end == buf || version < 1) {
-		set_cause(cause, "%s: not a sipxmpp state database"
+		set_cause_verbatim(cause, "%s: not a sipxmpp state database"
 		    " (schema_version is not a version)", s->path);
 		return (-1);
 	}
 	if (version > STORE_SCHEMA_VERSION) {
-		set_cause(cause, "%s: schema version %ld is newer than this"
+		set_cause_verbatim(cause,
+		    "%s: schema version %ld is newer than this"
 		    " sipxmppd knows (%d); use a newer sipxmppd or another"
 		    " state file", s->path, version, STORE_SCHEMA_VERSION);
 		return (-1);
@@ -234,8 +224,8 @@ prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **stmt,
 	    stmt, NULL) == SQLITE_OK)
 		return (0);
 	/* Our tables are missing or differ: someone else's file. */
-	set_cause(cause, "%s: not a sipxmpp state database (%s)", s->path,
-	    sqlite3_errmsg(s->db));
+	set_cause_verbatim(cause, "%s: not a sipxmpp state database (%s)",
+	    s->path, sqlite3_errmsg(s->db));
 	return (-1);
 }
 
@@ -264,7 +254,7 @@ sqlite_open(struct store *st, const char *path, char **cause)
 
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->path = strdup(path)) == NULL) {
-		set_cause(cause, "%s: out of memory", path);
+		set_cause_verbatim(cause, "%s: out of memory", path);
 		free(s);
 		return (-1);
 	}
@@ -273,8 +263,8 @@ sqlite_open(struct store *st, const char *path, char **cause)
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		if (s->db == NULL)
-			set_cause(cause, "%s: cannot open: out of memory",
-			    path);
+			set_cause_verbatim(cause,
+			    "%s: cannot open: out of memory", path);
 		else
 			open_cause(s, cause);
 		goto fail;
@@ -286,8 +276,9 @@ sqlite_open(struct store *st, const char *path, char **cause)
 		goto fail;
 	}
 	if (strcmp(mode, "wal") != 0 && strcmp(path, ":memory:") != 0) {
-		set_cause(cause, "%s: cannot open: journal mode stays %s, not"
-		    " wal", path, mode);
+		set_cause_verbatim(cause,
+		    "%s: cannot open: journal mode stays %s, not wal", path,
+		    mode);
 		goto fail;
 	}
 	if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
