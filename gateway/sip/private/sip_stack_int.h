@@ -1,7 +1,14 @@
 /*
  * What sip_stack.c (transport, next hops, the public request API) and
  * sip_txn.c (the RFC 3261 §17 transactions) share. Nobody else includes
- * this.
+ * this (it lives in sip/private/, outside every other folder's reach).
+ *
+ * The calls here go both ways, knowingly, and only inside sip/: the stack
+ * hands what it parsed to the transactions (sip_txn_request_in(),
+ * sip_txn_response_in() and friends), and a transaction sends and reports
+ * through the stack (sip_stack_send(), sip_peer_host(), the owner's
+ * response callback), as the transport and transaction layers of RFC 3261
+ * §17-18 talk to each other. The crossings are declared in this header.
  */
 #ifndef SIPXMPP_SIP_STACK_INT_H
 #define SIPXMPP_SIP_STACK_INT_H
@@ -13,8 +20,8 @@
 #include <osipparser2/osip_message.h>
 
 #include "sip_stack.h"
-#include "strbuf.h"
 #include "sip_transport.h"
+#include "strbuf.h"
 #include "strmap.h"
 
 /* RFC 3261 §17.1.1.1: T1, the RTT estimate, is [sip] t1_ms (500 ms by

@@ -1,7 +1,12 @@
 /*
  * Inside the SIP transport: what sip_transport.c (UDP, the public calls)
  * and sip_tcp.c (TCP listeners and connections) share. Nothing else
- * includes this.
+ * includes this (sip/private/).
+ *
+ * The two call each other, knowingly: sip_transport.c is the one face of
+ * both transports and hands TCP work to sip_tcp.c (sip_tcp_send() and the
+ * listener's life), and sip_tcp.c uses the peer helpers both share
+ * (sip_peer_format(), sip_peer_from_host()). The loop stays in this pair.
  */
 #ifndef SIPXMPP_SIP_TRANSPORT_INT_H
 #define SIPXMPP_SIP_TRANSPORT_INT_H

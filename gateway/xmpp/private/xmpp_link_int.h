@@ -5,6 +5,14 @@
  * socket, its log, its quirks), xmpp_link_out.c batches what is sent,
  * xmpp_link_in.c what arrives (messages, IQs), xmpp_link_ping.c the ping
  * barrier, xmpp_link_stanza.c the pure parsing and building.
+ *
+ * xmpp_link.c and its parts call each other, knowingly, and only inside
+ * xmpp/ (private/ is out of other folders' reach): the parts send through
+ * xmpp_link_send_text() and report the state (xmpp_link_set_state()),
+ * and the link drives them. They are one object, the connection, cut into
+ * files by concern; every crossing is declared here.
+ * The fuzz harness (tests/fuzz/gateway_script.h) is the one reader from
+ * outside, to play the server end without a socket.
  */
 #ifndef SIPXMPP_XMPP_LINK_INT_H
 #define SIPXMPP_XMPP_LINK_INT_H
