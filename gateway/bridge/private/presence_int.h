@@ -1,7 +1,14 @@
 /*
  * The presence bridge's own state, shared by bridge_presence.c (entry
- * points, pairs, limits, store, housekeeping), presence_x2s.c (XMPP users
- * watching SIP contacts) and presence_s2x.c (SIP watchers of XMPP users).
+ * points, life, housekeeping), presence_x2s.c (XMPP users watching SIP
+ * contacts), presence_s2x.c (SIP watchers of XMPP users) and the services
+ * both directions use: presence_pairs.c (pairs, dialog index, limits),
+ * presence_records.c (the store) and presence_send.c (what goes out).
+ *
+ * Calls run down, entry points to directions to services, with one
+ * exception: freeing a pair (presence_pair_maybe_free()) clears what each
+ * direction hung on it (x2s_clear(), s2x_cache_clear()), since the pair
+ * holds both directions and only they know their parts.
  *
  * Everything hangs off a pair: one SIP user C (known on XMPP by a JID in
  * our component domain) and one XMPP user W. Both directions of their
@@ -134,7 +141,7 @@ struct bridge_presence {
 #define PRESENCE_FULL_JID_MAX	(2048 + 1 + PRESENCE_MAX_RESOURCE + 1)
 #define PRESENCE_NOTIFY_TIMEOUT	32	/* seconds a fetch may wait */
 
-/* bridge_presence.c */
+/* presence_pairs.c */
 struct presence_pair *presence_pair_get(struct bridge_presence *bp,
     const char *contact_jid, const char *user_jid, int create);
 void presence_pair_maybe_free(struct bridge_presence *bp,
@@ -145,10 +152,9 @@ void presence_dialog_unindex(struct bridge_presence *bp,
     struct dialog_ref *ref);
 int presence_limit_reached(struct bridge_presence *bp, const char *user);
 void presence_count(struct bridge_presence *bp, const char *user, int delta);
-void presence_send_stanza(struct bridge_presence *bp,
-    const struct im_presence *pr);
-void presence_send_simple(struct bridge_presence *bp, const char *from,
-    const char *to, const char *type);
+char *presence_pair_key(const char *contact_jid, const char *user_jid);
+
+/* presence_records.c */
 void presence_save_x2s(struct bridge_presence *bp, struct presence_pair *p);
 void presence_save_watcher(struct bridge_presence *bp,
     struct presence_watcher *w);
@@ -157,14 +163,19 @@ void presence_forget_watcher(struct bridge_presence *bp,
 void presence_save_authorization(struct bridge_presence *bp,
     struct presence_pair *p);
 void presence_schedule_commit(struct bridge_presence *bp);
+int presence_record_each(const char *text, presence_field_cb cb, void *arg);
+struct presence_pair *presence_pair_from_record(struct bridge_presence *bp,
+    const char *text);
+
+/* presence_send.c */
+void presence_send_stanza(struct bridge_presence *bp,
+    const struct im_presence *pr);
+void presence_send_simple(struct bridge_presence *bp, const char *from,
+    const char *to, const char *type);
 void presence_refuse(struct bridge_presence *bp, struct sip_tx *tx,
     int status, const char *reason);
 void presence_add_sip_headers(struct bridge_presence *bp,
     osip_message_t *msg, int with_contact);
-char *presence_pair_key(const char *contact_jid, const char *user_jid);
-int presence_record_each(const char *text, presence_field_cb cb, void *arg);
-struct presence_pair *presence_pair_from_record(struct bridge_presence *bp,
-    const char *text);
 
 /* presence_x2s.c */
 void x2s_event(struct bridge_presence *bp, struct presence_pair *p,
