@@ -1,39 +1,18 @@
 /*
- * The daemon's shared state: what main() builds and the bridges use.
+ * The daemon: router.c dispatches what arrives to the bridges (bridge.h
+ * holds the shared state, struct gateway).
  */
 #ifndef SIPXMPP_GATEWAY_H
 #define SIPXMPP_GATEWAY_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 #include <osipparser2/osip_message.h>
 
-struct event_base;
-struct config;
-struct map_table;
-struct sip_stack;
+#include "bridge.h"
+
 struct sip_tx;
 struct sip_message_fields;
-struct xmpp_link;
 struct xmpp_in_message;
-struct bridge_message;
-struct bridge_presence;
 struct xmpp_in_presence;
-
-struct gateway {
-	struct event_base *base;
-	struct config *cfg;
-	struct map_table *map;		/* swapped whole on SIGHUP */
-	struct sip_stack *sip;
-	struct xmpp_link *xmpp;
-	struct bridge_message *messages;
-	struct bridge_presence *presence;
-	int shutting_down;		/* SIGTERM: nothing new goes to SIP */
-	unsigned long presence_dropped;	/* after the SIP stack was freed */
-};
-
-#define GATEWAY_ALLOW "MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY"
 
 /* router.c: the first stop of every SIP request and XMPP stanza. */
 void router_sip_request(void *arg, struct sip_tx *tx,
@@ -44,31 +23,5 @@ void router_xmpp_message(void *arg, const struct xmpp_in_message *msg);
 void router_xmpp_presence(void *arg, const struct xmpp_in_presence *pres);
 void router_xmpp_up(void *arg);
 void router_xmpp_down(void *arg);
-void gateway_answer(struct gateway *gw, struct sip_tx *tx, int status,
-    const char *reason, const char *contact);
-
-/*
- * bridge_message.c: pager-mode messages, RFC 7572, both ways
- * (message_sip_to_xmpp.c, message_xmpp_to_sip.c).
- */
-struct bridge_message *bridge_message_new(struct gateway *gw);
-void bridge_message_free(struct bridge_message *bm);
-void bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
-    const struct sip_message_fields *req);
-void bridge_message_from_xmpp(struct bridge_message *bm,
-    const struct xmpp_in_message *msg);
-size_t bridge_message_pending(const struct bridge_message *bm);
-void bridge_message_shutdown(struct bridge_message *bm);
-
-/* bridge_presence.c: presence both ways, RFC 8048. */
-struct bridge_presence *bridge_presence_new(struct gateway *gw, char **cause);
-void bridge_presence_free(struct bridge_presence *bp);
-void bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
-    const osip_message_t *req);
-void bridge_presence_from_xmpp(struct bridge_presence *bp,
-    const struct xmpp_in_presence *pr);
-void bridge_presence_link_up(struct bridge_presence *bp);
-void bridge_presence_shutdown(struct bridge_presence *bp);
-size_t bridge_presence_pending(const struct bridge_presence *bp);
 
 #endif

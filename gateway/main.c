@@ -18,6 +18,7 @@
 #include "config.h"
 #include "gateway.h"
 #include "log.h"
+#include "log_libraries.h"
 #include "mapping.h"
 #include "mapping_reload.h"
 #include "sip_stack.h"

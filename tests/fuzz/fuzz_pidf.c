@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pidf.h"
+#include "stanza.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

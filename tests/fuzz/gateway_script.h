@@ -51,6 +51,7 @@
 #include "config.h"
 #include "gateway.h"
 #include "log.h"
+#include "log_libraries.h"
 #include "mapping.h"
 #include "sip_frame.h"
 #include "sip_scan.h"

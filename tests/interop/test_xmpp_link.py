@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The XEP-0114 component link (gateway/xmpp_link.c) against a real Prosody.
+"""The XEP-0114 component link (gateway/xmpp/xmpp_link.c) against a real Prosody.
 
 xmpp_link_probe runs the link alone in a tiny libevent loop: it prints what
 the link reports (UP, DOWN, MSG {json}, PING tag ok...) and obeys commands

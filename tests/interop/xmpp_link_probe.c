@@ -1,5 +1,5 @@
 /*
- * xmpp_link_probe: gateway/xmpp_link.c alone in a tiny libevent loop, for
+ * xmpp_link_probe: gateway/xmpp/xmpp_link.c alone in a tiny libevent loop, for
  * tests/interop/test_xmpp_link.py. It connects as a component, prints
  * what the link reports on stdout (one event per line) and obeys commands
  * read from stdin; the link's log goes to stderr.
@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "log_libraries.h"
 #include "xmpp_link.h"
 
 struct probe {

@@ -20,7 +20,7 @@
 
 #include "alloc_fail.h"
 #include "log.h"
-#include "stanza.h"
+#include "strbuf.h"
 #include "strmap.h"
 
 #define N	200		/* strmap items: several doublings */

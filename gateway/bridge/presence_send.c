@@ -1,0 +1,105 @@
+/*
+ * What the presence bridge sends, in both directions: presence stanzas on
+ * the component link, the headers of every SIP request or answer in a
+ * subscription, and the refusals of a SUBSCRIBE or NOTIFY.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "bridge.h"
+#include "config.h"
+#include "log.h"
+#include "presence_int.h"
+#include "sip_stack.h"
+#include "xmpp_link.h"
+
+/* Sends a presence stanza on the component link. */
+void
+presence_send_stanza(struct bridge_presence *bp, const struct im_presence *pr)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	if (stanza_build_presence(&sb, pr) < 0) {
+		log_warnx("presence: cannot build %s presence %s -> %s",
+		    pr->type != NULL ? pr->type : "available", pr->from,
+		    pr->to);
+	} else if (!xmpp_link_is_ready(bp->gw->xmpp)) {
+		log_info_limited("presence: xmpp link down, %s presence "
+		    "%s -> %s not sent", pr->type != NULL ? pr->type :
+		    "available", pr->from, pr->to);
+	} else if (xmpp_link_send(bp->gw->xmpp, sb.buf, sb.len) != 0)
+		log_warnx("presence: cannot send %s presence %s -> %s",
+		    pr->type != NULL ? pr->type : "available", pr->from,
+		    pr->to);
+	else
+		log_trace(TRACE_PRESENCE, "%s -> %s: %s", pr->from, pr->to,
+		    pr->type != NULL ? pr->type : "available");
+	strbuf_free(&sb);
+}
+
+/* A presence with nothing but a type. */
+void
+presence_send_simple(struct bridge_presence *bp, const char *from,
+    const char *to, const char *type)
+{
+	struct im_presence pr;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.from = from;
+	pr.to = to;
+	pr.type = type;
+	presence_send_stanza(bp, &pr);
+}
+
+/* Event, Contact and Allow-Events on what we send in a subscription. */
+void
+presence_add_sip_headers(struct bridge_presence *bp, osip_message_t *msg,
+    int with_contact)
+{
+	char c[sizeof(bp->contact) + 2];
+
+	if (bp->contact[0] == '\0' && sip_stack_contact(bp->gw->sip,
+	    bp->contact, sizeof(bp->contact)) < 0)
+		bp->contact[0] = '\0';
+	if (MSG_IS_REQUEST(msg))
+		sip_message_add_header(msg, "Event", "presence");
+	if (with_contact && bp->contact[0] != '\0') {
+		snprintf(c, sizeof(c), "<%s>", bp->contact);
+		osip_message_set_contact(msg, c);
+	}
+	sip_message_add_header(msg, "Allow-Events", "presence");
+}
+
+/*
+ * Answers a SUBSCRIBE or NOTIFY we cannot take, with what RFC 6665 and
+ * RFC 3261 ask for beside the status: Allow-Events with 489, Min-Expires
+ * with 423, Retry-After with 503, Accept with 406.
+ */
+void
+presence_refuse(struct bridge_presence *bp, struct sip_tx *tx, int status,
+    const char *reason)
+{
+	osip_message_t *resp = sip_tx_response(tx, status, reason);
+	char num[16];
+
+	if (resp == NULL)
+		return;
+	if (status == 489)		/* RFC 6665 §8.2.2 */
+		sip_message_add_header(resp, "Allow-Events", "presence");
+	if (status == 503) {
+		snprintf(num, sizeof(num), "%d", bp->gw->cfg->presence_retry_s);
+		sip_message_add_header(resp, "Retry-After", num);
+	}
+	if (status == 423) {
+		snprintf(num, sizeof(num), "%d",
+		    bp->gw->cfg->presence_min_expires);
+		sip_message_add_header(resp, "Min-Expires", num);
+	}
+	if (status == 406)
+		sip_message_add_header(resp, "Accept",
+		    "application/pidf+xml");
+	sip_respond(bp->gw->sip, tx, resp);
+}
