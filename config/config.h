@@ -154,6 +154,8 @@ int config_option_set(struct config *cfg, const struct config_option *o,
 void config_option_print(FILE *out, const struct config *cfg,
     const struct config_option *o);
 const char *config_enum_name(const struct config_option *o, int value);
+int config_flags_parse(const struct config_option *o, const char *value,
+    int *out, char **why);
 int config_check_log_target(char *value, char **why);
 int config_check_host(char *value, char **why);
 int config_check_domain(char *value, char **why);

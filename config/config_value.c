@@ -395,9 +395,9 @@ parse_enum(const struct config_option *o, const char *value, int *out,
  * A comma list of the option's names (blanks around them allowed), as
  * the OR of their values. An empty item is a mistake, not "nothing".
  */
-static int
-parse_flags(const struct config_option *o, const char *value, int *out,
-    char **why)
+int
+config_flags_parse(const struct config_option *o, const char *value,
+    int *out, char **why)
 {
 	const char *p = value, *start, *end;
 	char name[64];
@@ -494,7 +494,7 @@ config_option_set(struct config *cfg, const struct config_option *o,
 			return -1;
 		break;
 	case CONFIG_FLAGS:
-		if (parse_flags(o, value, &v, why) < 0)
+		if (config_flags_parse(o, value, &v, why) < 0)
 			return -1;
 		break;
 	case CONFIG_LISTEN:

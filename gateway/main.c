@@ -188,7 +188,8 @@ main(int argc, char **argv)
 	struct config cfg;
 	char *cause = NULL;
 	int debug = 0, check = 0, ch;
-	unsigned trace = 0, mask;
+	unsigned trace = 0;
+	int mask;
 
 	while ((ch = getopt_long(argc, argv, "c:dnm:T:Vh", longopts,
 	    NULL)) != -1) {
@@ -206,14 +207,18 @@ main(int argc, char **argv)
 			map_address = optarg;
 			break;
 		case 'T':
-			/* Several -T add up, as OpenSMTPD's do. */
-			if (log_trace_parse(optarg, &mask, &cause) != 0) {
+			/*
+			 * Several -T add up, as OpenSMTPD's do; the list reads
+			 * as [gateway] trace does (its option's names).
+			 */
+			if (config_flags_parse(config_option_find("gateway",
+			    "trace"), optarg, &mask, &cause) != 0) {
 				fprintf(stderr, "sipxmppd: -T: %s\n",
 				    cause != NULL ? cause : "out of memory");
 				free(cause);
 				return 2;
 			}
-			trace |= mask;
+			trace |= (unsigned)mask;
 			break;
 		case 'V':
 			printf("sipxmppd %s\n", "0.1.0");

@@ -310,67 +310,6 @@ log_set_tracing(unsigned mask)
 	log_tracing = mask & TRACE_ALL;
 }
 
-/* Sets *why to a message of our own (NULL if there is no memory). */
-static void
-trace_cause(char **why, const char *what, const char *name, size_t len)
-{
-	size_t n = strlen(what) + len + 100;
-
-	if (why == NULL)
-		return;
-	if ((*why = malloc(n)) != NULL)
-		snprintf(*why, n, "%s '%.*s' (expected a comma list of sip, "
-		    "xmpp, message, presence or all)", what, (int)len, name);
-}
-
-/*
- * Parses a comma list of trace category names ("presence,sip", "all";
- * any case, blanks around names allowed) into a TRACE_* mask. An empty
- * name or one not in log_trace_names[] is an error: *why (the caller
- * frees it) says which.
- */
-int
-log_trace_parse(const char *list, unsigned *mask, char **why)
-{
-	const char *p = list, *start, *end;
-	const struct log_trace_name *t;
-	unsigned m = 0;
-
-	if (why != NULL)
-		*why = NULL;
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		start = p;
-		while (*p != '\0' && *p != ',')
-			p++;
-		end = p;
-		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		if (end == start) {
-			trace_cause(why, "empty trace category in", list,
-			    strlen(list));
-			return -1;
-		}
-		for (t = log_trace_names; t->name != NULL; t++)
-			if (strlen(t->name) == (size_t)(end - start) &&
-			    strncasecmp(t->name, start, (size_t)(end - start))
-			    == 0)
-				break;
-		if (t->name == NULL) {
-			trace_cause(why, "unknown trace category", start,
-			    (size_t)(end - start));
-			return -1;
-		}
-		m |= t->mask;
-		if (*p == '\0')
-			break;
-		p++;			/* the comma */
-	}
-	*mask = m;
-	return 0;
-}
-
 /* The name of one category bit, for the line. */
 static const char *
 trace_name(unsigned category)

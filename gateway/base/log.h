@@ -68,7 +68,6 @@ void log_emit_limited(struct log_limit *ll, int prio, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void log_set_clock_for_test(long long (*fn)(void));
 void log_set_tracing(unsigned mask);
-int log_trace_parse(const char *list, unsigned *mask, char **why);
 void log_trace_emit(unsigned category, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -285,56 +285,6 @@ test_trace_categories(void **state)
 	log_set_verbosity(LOG_DEBUG);
 }
 
-/* Parses list, which must fail, and checks that why names bad. */
-static void
-parse_fails(const char *list, const char *bad)
-{
-	unsigned mask = 0x55;
-	char *why = NULL;
-
-	assert_int_equal(log_trace_parse(list, &mask, &why), -1);
-	assert_int_equal(mask, 0x55);	/* untouched */
-	assert_non_null(why);
-	if (strstr(why, bad) == NULL ||
-	    strstr(why, "sip, xmpp, message, presence or all") == NULL)
-		fail_msg("%s: %s", list, why);
-	free(why);
-}
-
-/* -T's list: names in any case, blanks around them, OR-ed; errors say
- * which name is wrong and what would be right. */
-static void
-test_trace_parse(void **state)
-{
-	unsigned mask;
-	char *why = NULL;
-
-	(void)state;
-	assert_int_equal(log_trace_parse("presence,sip", &mask, &why), 0);
-	assert_null(why);
-	assert_int_equal(mask, TRACE_PRESENCE | TRACE_SIP);
-	assert_int_equal(log_trace_parse(" XMPP , Message ", &mask, NULL), 0);
-	assert_int_equal(mask, TRACE_XMPP | TRACE_MESSAGE);
-	assert_int_equal(log_trace_parse("all", &mask, NULL), 0);
-	assert_int_equal(mask, TRACE_ALL);
-	assert_int_equal(log_trace_parse("sip,all,sip", &mask, NULL), 0);
-	assert_int_equal(mask, TRACE_ALL);
-	for (const struct log_trace_name *t = log_trace_names;
-	    t->name != NULL; t++) {
-		assert_int_equal(log_trace_parse(t->name, &mask, NULL), 0);
-		assert_int_equal(mask, t->mask);
-	}
-
-	parse_fails("presence,fsm", "'fsm'");
-	parse_fails("sipx", "'sipx'");
-	parse_fails("", "empty");
-	parse_fails("sip,", "empty");
-	parse_fails(",sip", "empty");
-	parse_fails("sip,,xmpp", "empty");
-	parse_fails("sip, ,xmpp", "empty");
-	assert_int_equal(log_trace_parse("nope", &mask, NULL), -1);
-}
-
 int
 main(void)
 {
@@ -345,7 +295,6 @@ main(void)
 		cmocka_unit_test(test_burst_limited),
 		cmocka_unit_test(test_sustained_flood),
 		cmocka_unit_test(test_trace_categories),
-		cmocka_unit_test(test_trace_parse),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
