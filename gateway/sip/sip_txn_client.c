@@ -24,7 +24,12 @@ sip_txn_client_timer(struct sip_tx *tx, long long left)
 		sip_txn_client_finish(tx, 503, NULL);
 		return;
 	}
-	if (left <= 0) {
+	/*
+	 * libevent's coarse clock may wake us a few ms before the deadline
+	 * our fine one reads: a timer armed for Timer F is Timer F, never
+	 * one more Timer E copy (RFC 3261 §17.1.2.2).
+	 */
+	if (left <= 0 || tx->at_deadline) {
 		sip_txn_client_finish(tx, 408, NULL);	/* Timer F */
 		return;
 	}
@@ -33,6 +38,7 @@ sip_txn_client_timer(struct sip_tx *tx, long long left)
 		tx->interval_ms = tx->interval_ms * 2 < SIP_T2_MS ?
 		    tx->interval_ms * 2 : SIP_T2_MS;
 	}
+	tx->at_deadline = tx->interval_ms >= left;
 	sip_txn_arm(tx, tx->interval_ms < left ? tx->interval_ms : left);
 }
 

@@ -343,7 +343,7 @@ sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
 void
 sip_txn_invite_timer(struct sip_tx *tx, long long left)
 {
-	if (tx->acked || left <= 0) {
+	if (tx->acked || left <= 0 || tx->at_deadline) {	/* as Timer F */
 		if (!tx->acked)
 			log_info_limited("sip: no ACK for our INVITE refusal "
 			    "within 32 s");
@@ -353,6 +353,7 @@ sip_txn_invite_timer(struct sip_tx *tx, long long left)
 	sip_txn_send_wire(tx, &tx->reply_to);	/* Timer G */
 	tx->interval_ms = tx->interval_ms * 2 < SIP_T2_MS ?
 	    tx->interval_ms * 2 : SIP_T2_MS;
+	tx->at_deadline = tx->interval_ms >= left;
 	sip_txn_arm(tx, tx->interval_ms < left ? tx->interval_ms : left);
 }
 

@@ -100,6 +100,7 @@ struct sip_tx {
 	struct event timer;		/* client: E and F; INVITE server: G, H, I */
 	int timer_added;
 	int interval_ms;		/* next retransmission interval */
+	int at_deadline;		/* the timer armed is Timer F/H itself */
 	long long deadline_ms;		/* Timer F or H */
 	int responded;			/* server: final response sent */
 	int acked;			/* INVITE server: ACK seen (Timer I) */
