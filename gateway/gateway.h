@@ -5,10 +5,9 @@
 #ifndef SIPXMPP_GATEWAY_H
 #define SIPXMPP_GATEWAY_H
 
-#include <osipparser2/osip_message.h>
-
 #include "bridge.h"
 
+struct sip_msg;
 struct sip_tx;
 struct sip_message_fields;
 struct xmpp_in_message;
@@ -16,7 +15,7 @@ struct xmpp_in_presence;
 
 /* router.c: the first stop of every SIP request and XMPP stanza. */
 void router_sip_request(void *arg, struct sip_tx *tx,
-    const osip_message_t *req);
+    const struct sip_msg *req);
 void router_sip_message(void *arg, struct sip_tx *tx,
     const struct sip_message_fields *fields);
 void router_xmpp_message(void *arg, const struct xmpp_in_message *msg);

@@ -4,9 +4,8 @@
  * get (405/501 with Allow, 503 while shutting down) are given here.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <osipparser2/osip_parser.h>
 
 #include "config.h"
 #include "content.h"
@@ -35,21 +34,21 @@ is_known_method(const char *m)
 static void
 answer_options(struct gateway *gw, struct sip_tx *tx)
 {
-	osip_message_t *resp = sip_tx_response(tx, 200, "OK");
+	struct sip_msg *resp = sip_tx_response(tx, 200, "OK");
 
 	if (resp == NULL)
 		return;
-	sip_message_add_header(resp, "Allow", GATEWAY_ALLOW);
-	sip_message_add_header(resp, "Accept", CONTENT_ACCEPT);
+	sip_msg_add_header(resp, "Allow", GATEWAY_ALLOW);
+	sip_msg_add_header(resp, "Accept", CONTENT_ACCEPT);
 	sip_respond(gw->sip, tx, resp);
 }
 
 /* Every new SIP request but MESSAGE. */
 void
-router_sip_request(void *arg, struct sip_tx *tx, const osip_message_t *req)
+router_sip_request(void *arg, struct sip_tx *tx, const struct sip_msg *req)
 {
 	struct gateway *gw = arg;
-	const char *method = req->sip_method;
+	const char *method = sip_msg_method(req);
 
 	if (gw->shutting_down) {
 		gateway_answer(gw, tx, 503, "Gateway shutting down", NULL);
@@ -65,8 +64,11 @@ router_sip_request(void *arg, struct sip_tx *tx, const osip_message_t *req)
 		gateway_answer(gw, tx, 481, NULL, NULL);
 	else if (is_known_method(method)) {
 		/* INVITE included: a final answer, never silence. */
+		char *from = sip_msg_from_uri(req);
+
 		log_info_limited("sip: %s from %s refused: not served", method,
-		    req->from->url->host != NULL ? req->from->url->host : "?");
+		    from != NULL ? from : "?");
+		free(from);
 		gateway_answer(gw, tx, 405, NULL, NULL);
 	} else
 		gateway_answer(gw, tx, 501, NULL, NULL);

@@ -9,12 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <osipparser2/osip_message.h>
-
 struct event_base;
 struct config;
 struct map_table;
 struct sip_stack;
+struct sip_msg;
 struct sip_tx;
 struct sip_message_fields;
 struct xmpp_link;
@@ -58,7 +57,7 @@ void bridge_message_shutdown(struct bridge_message *bm);
 struct bridge_presence *bridge_presence_new(struct gateway *gw, char **cause);
 void bridge_presence_free(struct bridge_presence *bp);
 void bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
-    const osip_message_t *req);
+    const struct sip_msg *req);
 void bridge_presence_from_xmpp(struct bridge_presence *bp,
     const struct xmpp_in_presence *pr);
 void bridge_presence_link_up(struct bridge_presence *bp);

@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include <event2/event.h>
-#include <osipparser2/osip_parser.h>
 
 #include "bridge.h"
 #include "config.h"
@@ -266,36 +265,36 @@ bridge_presence_pending(const struct bridge_presence *bp)
 
 /* The dialog a request with a To-tag belongs to, or NULL. */
 static struct dialog_ref *
-find_dialog(struct bridge_presence *bp, const osip_message_t *req)
+find_dialog(struct bridge_presence *bp, const struct sip_msg *req)
 {
-	const char *tag = sip_message_to_tag(req);
-	char *cid = NULL, key[600];
+	const char *tag = sip_msg_to_tag(req);
+	char *cid, key[600];
 	struct strmap_node *n = NULL;
 
-	if (tag == NULL || req->call_id == NULL ||
-	    osip_call_id_to_str(req->call_id, &cid) != 0)
+	if (tag == NULL || (cid = sip_msg_call_id(req)) == NULL)
 		return NULL;
 	if ((size_t)snprintf(key, sizeof(key), "%s %s", cid, tag) <
 	    sizeof(key))
 		n = strmap_find(&bp->dialogs, key);
-	osip_free(cid);
+	free(cid);
 	return (struct dialog_ref *)n;
 }
 
 /* SUBSCRIBE and NOTIFY with Event: presence. */
 void
 bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
-    const osip_message_t *req)
+    const struct sip_msg *req)
 {
-	const char *ev = sip_header_value(req, "event", "o");
+	const char *ev = sip_msg_header(req, "event", "o");
+	const char *method = sip_msg_method(req);
 	struct event_hdr eh;
 	struct dialog_ref *ref;
-	int is_subscribe = strcmp(req->sip_method, "SUBSCRIBE") == 0;
+	int is_subscribe = strcmp(method, "SUBSCRIBE") == 0;
 
 	if (ev == NULL || sip_event_parse(ev, &eh) < 0 ||
 	    strcmp(eh.package, "presence") != 0) {
 		log_info_limited("presence: %s with Event %s refused",
-		    req->sip_method, ev != NULL ? ev : "(none)");
+		    method, ev != NULL ? ev : "(none)");
 		if (is_subscribe || ev != NULL)
 			presence_refuse(bp, tx, 489, NULL);
 		else
@@ -308,7 +307,7 @@ bridge_presence_from_sip(struct bridge_presence *bp, struct sip_tx *tx,
 	}
 	ref = find_dialog(bp, req);
 	if (is_subscribe) {
-		if (sip_message_to_tag(req) != NULL &&
+		if (sip_msg_to_tag(req) != NULL &&
 		    (ref == NULL || ref->watcher == NULL ||
 		    ref->watcher->pair == NULL)) {
 			presence_refuse(bp, tx, 481, NULL);

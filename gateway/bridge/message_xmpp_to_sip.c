@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <osipparser2/osip_parser.h>
-#include <osipparser2/osip_port.h>
 
 #include "bridge.h"
 #include "bridge_message_int.h"
@@ -107,7 +105,7 @@ message_out_free(struct bridge_message *bm, struct pending_out *po)
 
 /* The SIP side answered a message from XMPP: RFC 7247 Table 3. */
 static void
-sip_answered_cb(void *arg, int status, const osip_message_t *resp)
+sip_answered_cb(void *arg, int status, const struct sip_msg *resp)
 {
 	struct pending_out *po = arg;
 	struct bridge_message *bm = po->bm;
@@ -125,7 +123,7 @@ sip_answered_cb(void *arg, int status, const osip_message_t *resp)
 	if ((cond = errors_sip_to_xmpp(status)) == NULL)
 		cond = errors_sip_to_xmpp(500);
 	if (resp != NULL)
-		text = resp->reason_phrase;
+		text = sip_msg_reason(resp);
 	else if (bm->gw->shutting_down)
 		text = "Gateway shut down before the SIP side answered";
 	else if (status == 408)
@@ -134,16 +132,14 @@ sip_answered_cb(void *arg, int status, const osip_message_t *resp)
 		text = "SIP transport failure";
 	/* RFC 7247 Table 3: 301 -> <gone/> with the new address. */
 	if (status == 301 && resp != NULL) {
-		osip_contact_t *c = NULL;
-		char *uri = NULL;
+		char *uri;
 
-		if (osip_message_get_contact(resp, 0, &c) >= 0 && c != NULL &&
-		    (uri = sip_uri_string(c->url)) != NULL &&
+		if ((uri = sip_msg_contact_uri(resp)) != NULL &&
 		    map_sip_to_xmpp(bm->gw->map, uri, &gone, &cause) == MAP_OK)
 			snprintf(jid_uri, sizeof(jid_uri), "xmpp:%s", gone);
 		else
 			jid_uri[0] = '\0';
-		osip_free(uri);
+		free(uri);
 	}
 	log_info_limited("message: %s -> %s refused by SIP: %d -> %s",
 	    po->sender, po->recipient, status, cond->condition);
@@ -261,32 +257,6 @@ message_text(struct bridge_message *bm, const struct xmpp_in_message *m,
 	strbuf_appends(sb, "\r\n\r\n");
 	strbuf_appends(sb, m->body);
 	return sb->failed ? -1 : 0;
-}
-
-/*
- * Without an outbound proxy the stack finds the next hop in the parsed
- * Request-URI: the printed MESSAGE is parsed and sent that way.
- */
-static int
-send_parsed(struct bridge_message *bm, const char *ruri,
-    struct pending_out *po)
-{
-	struct strbuf text;
-	osip_message_t *req = NULL;
-	int r = -1;
-
-	strbuf_init(&text);
-	strbuf_appends(&text, "MESSAGE ");
-	strbuf_appends(&text, ruri);
-	strbuf_appends(&text, " SIP/2.0\r\n");
-	strbuf_append(&text, bm->sip_sb.buf, bm->sip_sb.len);
-	if (!text.failed && osip_message_init(&req) == 0 &&
-	    osip_message_parse(req, text.buf, text.len) == 0)
-		r = sip_send_request(bm->gw->sip, req, sip_answered_cb, po);
-	else if (req != NULL)
-		osip_message_free(req);
-	strbuf_free(&text);
-	return r;
 }
 
 /* A <message/> from XMPP: translate it (RFC 7572 §5) and send it on. */
@@ -407,11 +377,8 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	share = NULL;
 	TAILQ_INSERT_TAIL(&bm->out, po, entry);
 	bm->n_out++;
-	r = sip_send_request_text(gw->sip, "MESSAGE", ruri, bm->sip_sb.buf,
-	    bm->sip_sb.len, sip_answered_cb, po);
-	if (r == -2)
-		r = send_parsed(bm, ruri, po);
-	if (r != 0) {
+	if (sip_send_request_text(gw->sip, "MESSAGE", ruri, bm->sip_sb.buf,
+	    bm->sip_sb.len, sip_answered_cb, po) != 0) {
 		report_to_xmpp(bm, po->recipient, po->sender, po->id, po->lang,
 		    "remote-server-not-found", "No route to the SIP side",
 		    NULL);

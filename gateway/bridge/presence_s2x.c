@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <osipparser2/osip_parser.h>
 
 #include "bridge.h"
 #include "config.h"
@@ -19,7 +18,6 @@
 #include "store.h"
 #include "xmpp_link.h"
 
-#define MAX_CACHE	16	/* tuples kept per pair */
 #define DEFAULT_EXPIRES	3600	/* RFC 3856 §6.4 */
 
 /* What a NOTIFY transaction was for. */
@@ -30,28 +28,6 @@ struct notify_tx {
 
 static void notify_send(struct bridge_presence *bp,
     struct presence_watcher *w);
-
-/* Frees one cached tuple's strings. */
-static void
-tuple_free(struct presence_tuple *t)
-{
-	free(t->id);
-	free(t->note);
-	free(t->note_lang);
-	memset(t, 0, sizeof(*t));
-}
-
-/* Forgets W's presence as C saw it. */
-void
-s2x_cache_clear(struct presence_pair *p)
-{
-	for (size_t i = 0; i < p->n_cache; i++)
-		tuple_free(&p->cache[i]);
-	free(p->cache);
-	p->cache = NULL;
-	p->n_cache = 0;
-	p->cache_known = 0;
-}
 
 /* Puts the watcher in its pair's list (its dialog is indexed). */
 static void
@@ -243,30 +219,9 @@ s2x_pair_event(struct bridge_presence *bp, struct presence_pair *p,
 	}
 }
 
-/*
- * The PIDF for W's cached presence (RFC 8048 §6.2, Table 1), about entity
- * (W's SIP address); p may be NULL when closed.
- */
-static int
-build_pidf(struct strbuf *sb, const char *entity,
-    const struct presence_pair *p, int closed)
-{
-	if (entity == NULL)
-		entity = "";
-	if (closed) {
-		struct presence_tuple t;
-
-		memset(&t, 0, sizeof(t));
-		t.basic = PRESENCE_BASIC_CLOSED;
-		t.priority = -1;
-		return pidf_build(sb, entity, &t, 1);
-	}
-	return pidf_build(sb, entity, p->cache, p->n_cache);
-}
-
 /* The answer to a NOTIFY (RFC 6665 §4.2.2: failure ends the watcher). */
 static void
-notify_answered_cb(void *arg, int status, const osip_message_t *resp)
+notify_answered_cb(void *arg, int status, const struct sip_msg *resp)
 {
 	struct notify_tx *t = arg;
 	struct bridge_presence *bp = t->bp;
@@ -319,7 +274,7 @@ static void
 notify_send(struct bridge_presence *bp, struct presence_watcher *w)
 {
 	struct presence_pair *p = w->pair;
-	osip_message_t *req;
+	struct sip_msg *req;
 	struct notify_tx *t;
 	struct strbuf sb;
 	char ss[96];
@@ -348,21 +303,21 @@ notify_send(struct bridge_presence *bp, struct presence_watcher *w)
 		snprintf(ss, sizeof(ss), "pending;expires=%ld", left);
 	if ((req = sip_dialog_request(&w->dlg, "NOTIFY")) == NULL ||
 	    (t = calloc(1, sizeof(*t))) == NULL) {
-		osip_message_free(req);
+		sip_msg_free(req);
 		log_warnx("presence: cannot build a NOTIFY for %s",
 		    w->dlg.remote_uri);
 		return;
 	}
 	presence_add_sip_headers(bp, req, 1);
-	sip_message_add_header(req, "Subscription-State", ss);
+	sip_msg_add_header(req, "Subscription-State", ss);
 	strbuf_init(&sb);
 	if (body && (w->pair != NULL || closed)) {
 		/* Detached: a closed PIDF needs no cache. */
 		const char *entity = w->pair != NULL ? w->pair->user_sip :
 		    w->dlg.local_uri;
 
-		if (build_pidf(&sb, entity, w->pair, closed) < 0 ||
-		    sip_message_set_body(req, "application/pidf+xml", sb.buf,
+		if (s2x_build_pidf(&sb, entity, w->pair, closed) < 0 ||
+		    sip_msg_set_body(req, "application/pidf+xml", sb.buf,
 		    sb.len) < 0)
 			log_warnx("presence: PIDF for %s not built",
 			    w->dlg.remote_uri);
@@ -371,7 +326,7 @@ notify_send(struct bridge_presence *bp, struct presence_watcher *w)
 	t->bp = bp;
 	if ((t->key = strdup(w->ref.key)) == NULL) {
 		free(t);
-		osip_message_free(req);
+		sip_msg_free(req);
 		return;
 	}
 	if (w->final_reason != SUB_REASON_NONE)
@@ -390,46 +345,28 @@ notify_send(struct bridge_presence *bp, struct presence_watcher *w)
 
 /* Whether Accept allows PIDF (RFC 3856 §6.7: absent means PIDF). */
 static int
-accepts_pidf(const osip_message_t *req)
+accepts_pidf(const struct sip_msg *req)
 {
-	osip_accept_t *a = NULL;
-	int n = osip_list_size(&req->accepts);
-
-	if (n <= 0)
-		return 1;
-	for (int i = 0; i < n; i++) {
-		a = osip_list_get(&req->accepts, i);
-		if (a == NULL || a->type == NULL)
-			continue;
-		if ((strcmp(a->type, "*") == 0) ||
-		    (strcasecmp(a->type, "application") == 0 &&
-		    a->subtype != NULL && (strcmp(a->subtype, "*") == 0 ||
-		    strcasecmp(a->subtype, "pidf+xml") == 0)))
-			return 1;
-	}
-	return 0;
+	return sip_msg_accepts(req, "application", "pidf+xml");
 }
 
 /* Answers 200 to a SUBSCRIBE with the granted Expires and our Contact. */
 static void
 answer_ok(struct bridge_presence *bp, struct sip_tx *tx, long expires)
 {
-	osip_message_t *resp = sip_tx_response(tx, 200, NULL);
+	struct sip_msg *resp = sip_tx_response(tx, 200, NULL);
 	char num[24];
 
 	if (resp == NULL)
 		return;
 	/* RFC 3261 §12.1.1: the 2xx that makes a dialog copies the
 	 * request's Record-Route, so the watcher's route set matches ours. */
-	if (osip_list_size(&resp->record_routes) <= 0 &&
-	    osip_list_clone(&sip_tx_request(tx)->record_routes,
-	    &resp->record_routes,
-	    (int (*)(void *, void **))&osip_record_route_clone) != 0) {
-		osip_message_free(resp);
+	if (sip_msg_copy_record_routes(resp, sip_tx_request(tx)) < 0) {
+		sip_msg_free(resp);
 		return;
 	}
 	snprintf(num, sizeof(num), "%ld", expires);
-	sip_message_add_header(resp, "Expires", num);
+	sip_msg_add_header(resp, "Expires", num);
 	presence_add_sip_headers(bp, resp, 1);
 	sip_respond(bp->gw->sip, tx, resp);
 }
@@ -446,11 +383,11 @@ jid_domain(const char *jid)
 /* Maps the SUBSCRIBE's target and sender; answers and returns -1 if not. */
 static int
 map_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
-    const osip_message_t *req, char **w_jid, char **c_jid)
+    const struct sip_msg *req, char **w_jid, char **c_jid)
 {
 	const char *domain = bp->gw->cfg->xmpp_component;
-	char *ruri = sip_uri_string(req->req_uri);
-	char *from = req->from != NULL ? sip_uri_string(req->from->url) : NULL;
+	char *ruri = sip_msg_request_uri(req);
+	char *from = sip_msg_from_uri(req);
 	char *cause = NULL;
 	int r, ok = -1;
 
@@ -499,7 +436,7 @@ out:
 /* A new subscription (or fetch) from a SIP watcher. */
 static void
 subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
-    const osip_message_t *req, long expires)
+    const struct sip_msg *req, long expires)
 {
 	struct presence_watcher *w = NULL;
 	struct presence_pair *p;
@@ -522,10 +459,9 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 		goto out;
 	}
 	if (p->contact_sip == NULL)
-		p->contact_sip = req->from != NULL ?
-		    sip_uri_string(req->from->url) : NULL;
+		p->contact_sip = sip_msg_from_uri(req);
 	if (p->user_sip == NULL)
-		p->user_sip = sip_uri_string(req->req_uri);
+		p->user_sip = sip_msg_request_uri(req);
 	if (sip_dialog_uas_init(&w->dlg, req, sip_tx_to_tag(tx)) < 0) {
 		presence_refuse(bp, tx, 400, "Missing Contact or From tag");
 		free(w);
@@ -578,10 +514,10 @@ out:
 /* SUBSCRIBE: new, refresh or unsubscribe (RFC 6665 §4.2.1). */
 void
 s2x_on_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
-    const osip_message_t *req, struct dialog_ref *ref)
+    const struct sip_msg *req, struct dialog_ref *ref)
 {
 	const struct config *cfg = bp->gw->cfg;
-	const char *ev = sip_header_value(req, "expires", NULL);
+	const char *ev = sip_msg_header(req, "expires", NULL);
 	long expires = ev != NULL ? sip_expires_parse(ev) : DEFAULT_EXPIRES;
 	struct presence_watcher *w;
 	struct presence_pair *p;
@@ -621,88 +557,17 @@ s2x_on_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
 	presence_pair_maybe_free(bp, p);
 }
 
-/* The cached tuple for resource, added if new (NULL if the cache is full
- * of open tuples). */
-static struct presence_tuple *
-cache_slot(struct presence_pair *p, const char *resource)
-{
-	struct presence_tuple *t;
-
-	for (size_t i = 0; i < p->n_cache; i++)
-		if (strcmp(p->cache[i].id, resource) == 0)
-			return &p->cache[i];
-	if (p->n_cache >= MAX_CACHE) {
-		/* Make room by forgetting a resource that went offline. */
-		for (size_t i = 0; i < p->n_cache; i++)
-			if (p->cache[i].basic != PRESENCE_BASIC_OPEN) {
-				tuple_free(&p->cache[i]);
-				p->cache[i] = p->cache[--p->n_cache];
-				break;
-			}
-		if (p->n_cache >= MAX_CACHE)
-			return NULL;
-	}
-	if ((t = realloc(p->cache, (p->n_cache + 1) * sizeof(*t))) == NULL)
-		return NULL;
-	p->cache = t;
-	t = &p->cache[p->n_cache];
-	memset(t, 0, sizeof(*t));
-	if ((t->id = strdup(resource)) == NULL)
-		return NULL;
-	t->priority = -1;
-	p->n_cache++;
-	return t;
-}
-
 /*
- * W's presence as C may see it (RFC 8048 §6.2): one tuple per resource;
- * an unavailable resource stays as a closed tuple so the PIDF says so.
- * Then every watcher of the pair hears of it.
+ * W's presence as C may see it (RFC 8048 §6.2) goes into the pair's cache
+ * (presence_s2x_cache.c); then every watcher of the pair hears of it.
  */
 void
 s2x_update_cache(struct bridge_presence *bp, struct presence_pair *p,
     const struct xmpp_in_presence *pr)
 {
-	const char *slash = strchr(pr->from, '/');
-	const char *res = slash != NULL ? slash + 1 : "";
 	int available = pr->type == NULL;
-	enum presence_show show = PRESENCE_SHOW_NONE;
-	struct presence_tuple *t;
 
-	if (!available && *res == '\0') {
-		/* Bare unavailable: every resource is gone. */
-		for (size_t i = 0; i < p->n_cache; i++) {
-			p->cache[i].basic = PRESENCE_BASIC_CLOSED;
-			p->cache[i].show = PRESENCE_SHOW_NONE;
-		}
-		if (p->n_cache == 0 && (t = cache_slot(p, "")) != NULL)
-			t->basic = PRESENCE_BASIC_CLOSED;
-	} else if ((t = cache_slot(p, res)) != NULL) {
-		t->basic = available ? PRESENCE_BASIC_OPEN :
-		    PRESENCE_BASIC_CLOSED;
-		if (pr->show != NULL &&
-		    presence_show_from_name(pr->show, &show) < 0)
-			show = PRESENCE_SHOW_NONE;
-		t->show = available ? show : PRESENCE_SHOW_NONE;
-		/* §6.2: a negative priority MUST NOT be mapped. */
-		t->priority = available && pr->has_priority &&
-		    pr->priority >= 0 ? pr->priority : -1;
-		free(t->note);
-		free(t->note_lang);
-		t->note = pr->status != NULL ? strdup(pr->status) : NULL;
-		t->note_lang = pr->status_lang != NULL ?
-		    strdup(pr->status_lang) : NULL;
-		/* A closed bare tuple says nothing once a resource is on. */
-		if (available)
-			for (size_t i = 0; i < p->n_cache; i++)
-				if (p->cache[i].id[0] == '\0' &&
-				    p->cache[i].basic != PRESENCE_BASIC_OPEN) {
-					tuple_free(&p->cache[i]);
-					p->cache[i] = p->cache[--p->n_cache];
-					break;
-				}
-	}
-	p->cache_known = 1;
+	s2x_cache_put(p, pr);
 	/* Her server spoke after every watcher's probe went out. */
 	for (struct presence_watcher *w = p->watchers; w != NULL; w = w->next)
 		w->awaiting = 0;

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <osipparser2/osip_parser.h>
 
 #include "bridge.h"
 #include "config.h"
@@ -56,21 +55,17 @@ presence_send_simple(struct bridge_presence *bp, const char *from,
 
 /* Event, Contact and Allow-Events on what we send in a subscription. */
 void
-presence_add_sip_headers(struct bridge_presence *bp, osip_message_t *msg,
+presence_add_sip_headers(struct bridge_presence *bp, struct sip_msg *msg,
     int with_contact)
 {
-	char c[sizeof(bp->contact) + 2];
-
 	if (bp->contact[0] == '\0' && sip_stack_contact(bp->gw->sip,
 	    bp->contact, sizeof(bp->contact)) < 0)
 		bp->contact[0] = '\0';
-	if (MSG_IS_REQUEST(msg))
-		sip_message_add_header(msg, "Event", "presence");
-	if (with_contact && bp->contact[0] != '\0') {
-		snprintf(c, sizeof(c), "<%s>", bp->contact);
-		osip_message_set_contact(msg, c);
-	}
-	sip_message_add_header(msg, "Allow-Events", "presence");
+	if (sip_msg_method(msg) != NULL)
+		sip_msg_add_header(msg, "Event", "presence");
+	if (with_contact && bp->contact[0] != '\0')
+		sip_msg_set_contact(msg, bp->contact);
+	sip_msg_add_header(msg, "Allow-Events", "presence");
 }
 
 /*
@@ -82,24 +77,24 @@ void
 presence_refuse(struct bridge_presence *bp, struct sip_tx *tx, int status,
     const char *reason)
 {
-	osip_message_t *resp = sip_tx_response(tx, status, reason);
+	struct sip_msg *resp = sip_tx_response(tx, status, reason);
 	char num[16];
 
 	if (resp == NULL)
 		return;
 	if (status == 489)		/* RFC 6665 §8.2.2 */
-		sip_message_add_header(resp, "Allow-Events", "presence");
+		sip_msg_add_header(resp, "Allow-Events", "presence");
 	if (status == 503) {
 		snprintf(num, sizeof(num), "%d", bp->gw->cfg->presence_retry_s);
-		sip_message_add_header(resp, "Retry-After", num);
+		sip_msg_add_header(resp, "Retry-After", num);
 	}
 	if (status == 423) {
 		snprintf(num, sizeof(num), "%d",
 		    bp->gw->cfg->presence_min_expires);
-		sip_message_add_header(resp, "Min-Expires", num);
+		sip_msg_add_header(resp, "Min-Expires", num);
 	}
 	if (status == 406)
-		sip_message_add_header(resp, "Accept",
+		sip_msg_add_header(resp, "Accept",
 		    "application/pidf+xml");
 	sip_respond(bp->gw->sip, tx, resp);
 }

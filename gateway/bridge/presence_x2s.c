@@ -1,15 +1,14 @@
 /*
  * X2S (RFC 8048 §5.2): an XMPP user W watches a SIP contact C. The gateway
  * is the SIP subscriber: it sends SUBSCRIBE, keeps the dialog refreshed
- * while W is online, turns NOTIFY bodies into presence for W, and probes
- * for polls (§7).
+ * while W is online and carries out the X2S machine's steps. What W sees
+ * of a NOTIFY is built by presence_x2s_view.c; probes without a
+ * subscription (polls, §7) are fetches, presence_x2s_fetch.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <osipparser2/osip_parser.h>
 
 #include "bridge.h"
 #include "config.h"
@@ -20,16 +19,14 @@
 #include "sip_stack.h"
 #include "store.h"
 
-#define MAX_RESOURCES		64
 #define REFRESH_MARGIN_S	30
 
 /* What a SUBSCRIBE transaction was for, found again by key and gen. */
 struct x2s_tx {
 	struct bridge_presence *bp;
-	char *key;		/* pair key, or the fetch's dialog key */
+	char *key;		/* the pair's key */
 	unsigned gen;
 	int expires;		/* what we asked for */
-	int fetch;
 };
 
 /* When to refresh a subscription granted for e seconds. */
@@ -59,17 +56,6 @@ set_state(struct presence_pair *p, enum x2s_state next, const char *why)
 	p->x2s = next;
 }
 
-/* Frees the list of resources W was told about. */
-static void
-clear_resources(struct presence_pair *p)
-{
-	for (size_t i = 0; i < p->n_x2s_resources; i++)
-		free(p->x2s_resources[i]);
-	free(p->x2s_resources);
-	p->x2s_resources = NULL;
-	p->n_x2s_resources = 0;
-}
-
 /* Forgets the SIP dialog; answers to its requests are ignored from now. */
 static void
 drop_dialog(struct bridge_presence *bp, struct presence_pair *p)
@@ -88,217 +74,15 @@ void
 x2s_clear(struct bridge_presence *bp, struct presence_pair *p)
 {
 	drop_dialog(bp, p);
-	clear_resources(p);
+	x2s_clear_resources(p);
 	free(p->x2s_view);
 	p->x2s_view = NULL;
 	p->x2s_retry_at = 0;
 }
 
-/* "C/resource" (or C when resource is NULL or empty). */
-static void
-full_jid(char *out, size_t size, const char *bare, const char *resource)
-{
-	if (resource == NULL || *resource == '\0')
-		snprintf(out, size, "%s", bare);
-	else
-		snprintf(out, size, "%s/%s", bare, resource);
-}
-
-/* A tuple id as a resourcepart: printable, not too long (RFC 7622). */
-static const char *
-usable_resource(const char *r)
-{
-	if (r == NULL || *r == '\0' || strlen(r) > PRESENCE_MAX_RESOURCE)
-		return NULL;
-	for (const unsigned char *s = (const unsigned char *)r; *s; s++)
-		if (*s < 0x21 || *s == 0x7f)
-			return NULL;
-	return r;
-}
-
-/*
- * C's presence as stanzas to `to` (RFC 8048 §6.3, Table 2): one per
- * entry, from C/resource. With track, resources that vanished since the
- * last view are sent unavailable, and the list is kept.
- */
-static void
-send_view(struct bridge_presence *bp, struct presence_pair *p,
-    const char *contact_jid, const char *to, const struct pidf_xmpp *v,
-    size_t n, const char *lang, int track)
-{
-	char **now = NULL;
-	size_t n_now = 0;
-	char from[PRESENCE_FULL_JID_MAX];
-
-	if (track && (now = calloc(n > 0 ? n : 1, sizeof(*now))) == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		struct im_presence pr;
-		const char *res = usable_resource(v[i].resource);
-
-		memset(&pr, 0, sizeof(pr));
-		full_jid(from, sizeof(from), contact_jid, res);
-		pr.from = from;
-		pr.to = to;
-		pr.type = v[i].available ? NULL : "unavailable";
-		pr.show = v[i].available ? presence_show_name(v[i].show) : NULL;
-		pr.status = v[i].status;
-		pr.status_lang = v[i].lang;
-		pr.lang = lang;
-		if (v[i].priority >= 0 && v[i].available) {
-			pr.priority = v[i].priority;
-			pr.has_priority = 1;
-		}
-		presence_send_stanza(bp, &pr);
-		if (track && v[i].available && n_now < MAX_RESOURCES)
-			now[n_now++] = strdup(res != NULL ? res : "");
-	}
-	if (track) {
-		/* Full state (RFC 3863 §4): what is gone went offline. */
-		for (size_t i = 0; i < p->n_x2s_resources; i++) {
-			int still = 0;
-
-			for (size_t j = 0; j < n_now; j++)
-				if (now[j] != NULL && strcmp(now[j],
-				    p->x2s_resources[i]) == 0)
-					still = 1;
-			for (size_t j = 0; j < n && !still; j++) {
-				const char *r = usable_resource(v[j].resource);
-
-				if (strcmp(r != NULL ? r : "",
-				    p->x2s_resources[i]) == 0)
-					still = 1;	/* sent unavailable */
-			}
-			if (!still) {
-				full_jid(from, sizeof(from), contact_jid,
-				    p->x2s_resources[i]);
-				presence_send_simple(bp, from, to,
-				    "unavailable");
-			}
-		}
-		clear_resources(p);
-		p->x2s_resources = now;
-		p->n_x2s_resources = n_now;
-	}
-}
-
-/*
- * A NOTIFY body read as C's presence (RFC 8048 §6.3): *v and *n, which
- * borrow from *doc. -1 (logged) if the body is not usable PIDF.
- */
-static int
-read_body(const char *contact_jid, const char *body, size_t len,
-    struct presence_doc *doc, struct pidf_xmpp **v, size_t *n)
-{
-	char *cause = NULL;
-
-	*v = NULL;
-	*n = 0;
-	if (pidf_parse(body, len, doc, &cause) < 0) {
-		log_info_limited("presence: PIDF from %s refused: %s",
-		    contact_jid, cause != NULL ? cause : "unreadable");
-		free(cause);
-		return -1;
-	}
-	if (pidf_to_xmpp(doc, v, n) < 0) {
-		pidf_doc_free(doc);
-		return -1;
-	}
-	return 0;
-}
-
-/* A NOTIFY body as presence for `to`, once (a fetch's answer). */
-static void
-send_body(struct bridge_presence *bp, const char *contact_jid,
-    const char *to, const char *body, size_t len)
-{
-	struct presence_doc doc;
-	struct pidf_xmpp *v;
-	size_t n;
-
-	if (read_body(contact_jid, body, len, &doc, &v, &n) < 0)
-		return;
-	send_view(bp, NULL, contact_jid, to, v, n, NULL, 0);
-	free(v);
-	pidf_doc_free(&doc);
-}
-
-/* Answers a probe from the cache: the last NOTIFY's view, else offline. */
-void
-x2s_send_cached(struct bridge_presence *bp, struct presence_pair *p,
-    const char *to)
-{
-	struct pidf_xmpp *v;
-	size_t n;
-
-	if (p->x2s_view == NULL) {
-		presence_send_simple(bp, p->contact_jid, to, "unavailable");
-		return;
-	}
-	if (pidf_xmpp_unpack(p->x2s_view, &v, &n) < 0) {
-		log_warnx("presence: out of memory answering %s for %s", to,
-		    p->contact_jid);
-		return;
-	}
-	send_view(bp, p, p->contact_jid, to, v, n, NULL, 0);
-	free(v);
-}
-
-/* The NOTIFY's body, if it has a PIDF one. */
-static const osip_body_t *
-pidf_body(const osip_message_t *req)
-{
-	osip_body_t *b = NULL;
-
-	if (req == NULL || osip_message_get_body(req, 0, &b) < 0 ||
-	    b == NULL || b->body == NULL || b->length == 0)
-		return NULL;
-	if (req->content_type != NULL && req->content_type->subtype != NULL &&
-	    strcasecmp(req->content_type->subtype, "pidf+xml") != 0) {
-		log_info_limited("presence: NOTIFY body of type %s/%s ignored",
-		    req->content_type->type != NULL ?
-		    req->content_type->type : "?",
-		    req->content_type->subtype);
-		return NULL;
-	}
-	return b;
-}
-
-/*
- * RFC 8048 §6.3: the NOTIFY's body becomes W's view of C. The view is
- * kept packed for probes; an unusable body leaves an empty one (a probe
- * then learns nothing, as W did).
- */
-static void
-forward_notify(struct bridge_presence *bp, struct presence_pair *p,
-    const osip_message_t *req)
-{
-	const osip_body_t *b = pidf_body(req);
-	const char *lang = sip_header_value(req, "content-language", NULL);
-	struct presence_doc doc;
-	struct pidf_xmpp *v;
-	size_t n;
-	char *view;
-
-	if (b == NULL)
-		return;		/* no body: nothing new to say */
-	if (read_body(p->contact_jid, b->body, b->length, &doc, &v, &n) < 0) {
-		view = pidf_xmpp_pack(NULL, 0);
-	} else {
-		send_view(bp, p, p->contact_jid, p->user_jid, v, n, lang, 1);
-		view = pidf_xmpp_pack(v, n);
-		free(v);
-		pidf_doc_free(&doc);
-	}
-	if (view != NULL) {
-		free(p->x2s_view);
-		p->x2s_view = view;
-	}
-}
-
 /* The answer to one of our SUBSCRIBEs. */
 static void
-subscribe_answered_cb(void *arg, int status, const osip_message_t *resp)
+subscribe_answered_cb(void *arg, int status, const struct sip_msg *resp)
 {
 	struct x2s_tx *t = arg;
 	struct bridge_presence *bp = t->bp;
@@ -314,7 +98,7 @@ subscribe_answered_cb(void *arg, int status, const osip_message_t *resp)
 	p->x2s_retry_hint = -1;
 	ev = x2s_event_for_status(status);
 	if (ev == X2S_EV_SIP_OK && resp != NULL) {
-		const char *e = sip_header_value(resp, "expires", NULL);
+		const char *e = sip_msg_header(resp, "expires", NULL);
 		long granted = e != NULL ? sip_expires_parse(e) : -1;
 
 		if (p->x2s_dlg.remote_tag == NULL &&
@@ -330,7 +114,7 @@ subscribe_answered_cb(void *arg, int status, const osip_message_t *resp)
 			p->x2s_refresh_at = refresh_time(now, granted);
 		}
 	} else if (status == 423 && resp != NULL) {
-		const char *me = sip_header_value(resp, "min-expires", NULL);
+		const char *me = sip_msg_header(resp, "min-expires", NULL);
 		long min = me != NULL ? sip_expires_parse(me) : -1;
 
 		if (min > 0 && min <= 86400) {
@@ -338,7 +122,7 @@ subscribe_answered_cb(void *arg, int status, const osip_message_t *resp)
 			p->x2s_retry_hint = 0;	/* at once, longer */
 		}
 	} else if (resp != NULL) {
-		const char *ra = sip_header_value(resp, "retry-after", NULL);
+		const char *ra = sip_msg_header(resp, "retry-after", NULL);
 
 		if (ra != NULL)
 			p->x2s_retry_hint = sip_expires_parse(ra);
@@ -355,23 +139,23 @@ out:
 /* Sends req (a SUBSCRIBE) and arranges for its answer. */
 static int
 send_subscribe(struct bridge_presence *bp, struct presence_pair *p,
-    osip_message_t *req, int expires)
+    struct sip_msg *req, int expires)
 {
 	struct x2s_tx *t = calloc(1, sizeof(*t));
 	char num[16];
 
 	if (t == NULL || (t->key = strdup(p->key)) == NULL) {
 		free(t);
-		osip_message_free(req);
+		sip_msg_free(req);
 		return -1;
 	}
 	t->bp = bp;
 	t->gen = p->x2s_gen;
 	t->expires = expires;
 	presence_add_sip_headers(bp, req, 1);
-	sip_message_add_header(req, "Accept", "application/pidf+xml");
+	sip_msg_add_header(req, "Accept", "application/pidf+xml");
 	snprintf(num, sizeof(num), "%d", expires);
-	sip_message_add_header(req, "Expires", num);
+	sip_msg_add_header(req, "Expires", num);
 	if (sip_send_request(bp->gw->sip, req, subscribe_answered_cb, t) < 0) {
 		free(t->key);
 		free(t);
@@ -385,16 +169,16 @@ send_subscribe(struct bridge_presence *bp, struct presence_pair *p,
 static int
 subscribe_new(struct bridge_presence *bp, struct presence_pair *p)
 {
-	osip_message_t *req;
+	struct sip_msg *req;
 
 	if (p->contact_sip == NULL || p->user_sip == NULL)
 		return -1;
 	drop_dialog(bp, p);
-	req = sip_request_new("SUBSCRIBE", p->contact_sip, p->user_sip,
+	req = sip_msg_request_new("SUBSCRIBE", p->contact_sip, p->user_sip,
 	    p->contact_sip, NULL);
 	if (req == NULL || sip_dialog_uac_init(&p->x2s_dlg, req) < 0 ||
 	    presence_dialog_index(bp, &p->x2s_ref, &p->x2s_dlg) < 0) {
-		osip_message_free(req);
+		sip_msg_free(req);
 		sip_dialog_clear(&p->x2s_dlg);
 		return -1;
 	}
@@ -409,7 +193,7 @@ static int
 subscribe_in_dialog(struct bridge_presence *bp, struct presence_pair *p,
     int expires)
 {
-	osip_message_t *req;
+	struct sip_msg *req;
 
 	if (p->x2s_ref.key == NULL || p->x2s_dlg.remote_tag == NULL)
 		return -1;	/* not confirmed: nothing to refresh */
@@ -473,7 +257,7 @@ linger(struct bridge_presence *bp, struct presence_pair *p)
  */
 void
 x2s_event(struct bridge_presence *bp, struct presence_pair *p,
-    enum x2s_event ev, const osip_message_t *notify)
+    enum x2s_event ev, const struct sip_msg *notify)
 {
 	struct presence_step step = x2s_step(p->x2s, ev);
 	unsigned a = step.actions;
@@ -506,7 +290,7 @@ x2s_event(struct bridge_presence *bp, struct presence_pair *p,
 		    "subscribed");
 	if (a & X2S_ACT_SEND_PRESENCE) {
 		if (notify != NULL)
-			forward_notify(bp, p, notify);
+			x2s_forward_notify(bp, p, notify);
 		else if (p->x2s_view != NULL)
 			x2s_send_cached(bp, p, p->user_jid);
 	}
@@ -515,7 +299,7 @@ x2s_event(struct bridge_presence *bp, struct presence_pair *p,
 		for (size_t i = 0; i < p->n_x2s_resources; i++) {
 			char from[PRESENCE_FULL_JID_MAX];
 
-			full_jid(from, sizeof(from), p->contact_jid,
+			x2s_full_jid(from, sizeof(from), p->contact_jid,
 			    p->x2s_resources[i]);
 			presence_send_simple(bp, from, p->user_jid,
 			    "unavailable");
@@ -545,101 +329,6 @@ x2s_event(struct bridge_presence *bp, struct presence_pair *p,
 		presence_save_x2s(bp, p);
 }
 
-/* Writes the fetch's answer as presence to the prober, then ends it. */
-static void
-fetch_free(struct bridge_presence *bp, struct presence_fetch *f)
-{
-	presence_dialog_unindex(bp, &f->ref);
-	sip_dialog_clear(&f->dlg);
-	free(f->contact_jid);
-	free(f->reply_to);
-	free(f);
-	bp->n_fetches--;
-}
-
-/* A fetch nobody answered in time: the prober learns nothing new. */
-void
-x2s_fetch_expire(struct bridge_presence *bp, struct presence_fetch *f)
-{
-	if (f->reply_to != NULL)
-		log_trace(TRACE_PRESENCE, "fetch of %s for %s ended without "
-		    "NOTIFY", f->contact_jid, f->reply_to);
-	fetch_free(bp, f);
-}
-
-/* The answer to a fetch's SUBSCRIBE: only failures matter. */
-static void
-fetch_answered_cb(void *arg, int status, const osip_message_t *resp)
-{
-	struct x2s_tx *t = arg;
-	struct strmap_node *n = strmap_find(&t->bp->dialogs, t->key);
-
-	(void)resp;
-	if (n != NULL && ((struct dialog_ref *)n)->fetch && status >= 300) {
-		struct presence_fetch *f = (struct presence_fetch *)n;
-
-		log_trace(TRACE_PRESENCE, "fetch of %s for %s failed: %d",
-		    f->contact_jid, f->reply_to, status);
-		fetch_free(t->bp, f);
-	}
-	free(t->key);
-	free(t);
-}
-
-/* RFC 8048 §7: a probe without a subscription is a SUBSCRIBE Expires: 0. */
-static void
-fetch_start(struct bridge_presence *bp, struct presence_pair *p,
-    const char *reply_to)
-{
-	struct presence_fetch *f;
-	struct x2s_tx *t;
-	osip_message_t *req;
-
-	if (bp->n_fetches >= PRESENCE_MAX_FETCHES) {
-		log_warnx("presence: too many fetches in flight; probe of %s "
-		    "by %s not answered", p->contact_jid, reply_to);
-		return;
-	}
-	if ((f = calloc(1, sizeof(*f))) == NULL ||
-	    (t = calloc(1, sizeof(*t))) == NULL) {
-		free(f);
-		return;
-	}
-	req = sip_request_new("SUBSCRIBE", p->contact_sip, p->user_sip,
-	    p->contact_sip, NULL);
-	f->contact_jid = strdup(p->contact_jid);
-	f->reply_to = strdup(reply_to);
-	f->ref.fetch = 1;
-	f->deadline = time(NULL) + PRESENCE_NOTIFY_TIMEOUT;
-	if (req == NULL || f->contact_jid == NULL || f->reply_to == NULL ||
-	    sip_dialog_uac_init(&f->dlg, req) < 0 ||
-	    presence_dialog_index(bp, &f->ref, &f->dlg) < 0 ||
-	    (t->key = strdup(f->ref.key)) == NULL) {
-		osip_message_free(req);
-		presence_dialog_unindex(bp, &f->ref);
-		sip_dialog_clear(&f->dlg);
-		free(f->contact_jid);
-		free(f->reply_to);
-		free(f);
-		free(t);
-		return;
-	}
-	bp->n_fetches++;
-	t->bp = bp;
-	t->fetch = 1;
-	presence_add_sip_headers(bp, req, 1);
-	sip_message_add_header(req, "Accept", "application/pidf+xml");
-	sip_message_add_header(req, "Expires", "0");
-	if (sip_send_request(bp->gw->sip, req, fetch_answered_cb, t) < 0) {
-		free(t->key);
-		free(t);
-		fetch_free(bp, f);
-		return;
-	}
-	log_trace(TRACE_PRESENCE, "fetching %s for %s", p->contact_jid,
-	    reply_to);
-}
-
 /*
  * A probe from W to C: her server asks at her initial presence (§5.2.2),
  * or she polls (§7).
@@ -663,15 +352,15 @@ x2s_on_probe(struct bridge_presence *bp, struct presence_pair *p,
 		return;
 	}
 	if (p->x2s == X2S_NONE)
-		fetch_start(bp, p, from_full);
+		x2s_fetch_start(bp, p, from_full);
 }
 
 /* A NOTIFY in a dialog of ours (RFC 6665 §4.1.3). */
 void
 x2s_on_notify(struct bridge_presence *bp, struct dialog_ref *ref,
-    struct sip_tx *tx, const osip_message_t *req)
+    struct sip_tx *tx, const struct sip_msg *req)
 {
-	const char *ssv = sip_header_value(req, "subscription-state", NULL);
+	const char *ssv = sip_msg_header(req, "subscription-state", NULL);
 	struct sip_dialog *dlg = ref->fetch ?
 	    &((struct presence_fetch *)ref)->dlg : &ref->pair->x2s_dlg;
 	struct sub_state_hdr ss;
@@ -703,20 +392,8 @@ x2s_on_notify(struct bridge_presence *bp, struct dialog_ref *ref,
 	sip_respond_status(bp->gw->sip, tx, 200, NULL);
 
 	if (ref->fetch) {
-		struct presence_fetch *f = (struct presence_fetch *)ref;
-		const osip_body_t *b = pidf_body(req);
-
-		/* §7: the one NOTIFY of a poll answers the probe. */
-		if (f->reply_to == NULL) {	/* an ended dialog */
-			if (ss.state == SUB_STATE_TERMINATED)
-				fetch_free(bp, f);
-			return;
-		}
-		if (b != NULL && ss.state != SUB_STATE_PENDING)
-			send_body(bp, f->contact_jid, f->reply_to, b->body,
-			    b->length);
-		if (b != NULL || ss.state == SUB_STATE_TERMINATED)
-			fetch_free(bp, f);
+		x2s_fetch_notified(bp, (struct presence_fetch *)ref, ss.state,
+		    req);
 		return;
 	}
 	if (ss.state == SUB_STATE_TERMINATED) {
@@ -813,7 +490,7 @@ restore_field_cb(void *arg, const char *key, const char *value)
 	} else if (strcmp(key, "expires_at") == 0)
 		p->x2s_expires_at = (time_t)strtoll(value, NULL, 10);
 	else if (strcmp(key, "resource") == 0 &&
-	    p->n_x2s_resources < MAX_RESOURCES) {
+	    p->n_x2s_resources < X2S_MAX_RESOURCES) {
 		char **r2 = realloc(p->x2s_resources,
 		    (p->n_x2s_resources + 1) * sizeof(*r2));
 

@@ -13,54 +13,11 @@
 #include <osipparser2/osip_port.h>
 
 #include "sip_dialog.h"
+#include "sip_osip.h"
 #include "sip_stack.h"
 #include "strbuf.h"
 
 #define DIALOG_USER_AGENT "sipxmppd/0.1"
-
-/* A tag parameter's value, or NULL. */
-static const char *
-tag_of(const osip_list_t *params)
-{
-	osip_generic_param_t *p = NULL;
-
-	if (osip_generic_param_get_byname((osip_list_t *)params, "tag",
-	    &p) != 0 || p == NULL || p->gvalue == NULL || p->gvalue[0] == '\0')
-		return NULL;
-	return p->gvalue;
-}
-
-/* The From tag of a message, or NULL. */
-const char *
-sip_message_from_tag(const osip_message_t *msg)
-{
-	return msg->from != NULL ? tag_of(&msg->from->gen_params) : NULL;
-}
-
-/* The To tag of a message, or NULL. */
-const char *
-sip_message_to_tag(const osip_message_t *msg)
-{
-	return msg->to != NULL ? tag_of(&msg->to->gen_params) : NULL;
-}
-
-/* The CSeq number, 0 if it is missing or not a number. */
-unsigned long
-sip_message_cseq(const osip_message_t *msg)
-{
-	unsigned long n;
-	char *end;
-
-	if (msg->cseq == NULL || msg->cseq->number == NULL ||
-	    !isdigit((unsigned char)msg->cseq->number[0]))
-		return 0;	/* RFC 3261 §25.1: CSeq is 1*DIGIT */
-	errno = 0;
-	n = strtoul(msg->cseq->number, &end, 10);
-	if (errno != 0 || *end != '\0' || end == msg->cseq->number ||
-	    n > 0x7fffffffUL)	/* RFC 3261 §8.1.1.5: less than 2**31 */
-		return 0;
-	return n;
-}
 
 /* A header-safe string: no line breaks, which the store format uses. */
 static int
@@ -267,9 +224,10 @@ call_id_string(const osip_message_t *msg)
  * cleared.
  */
 int
-sip_dialog_uas_init(struct sip_dialog *d, const osip_message_t *req,
+sip_dialog_uas_init(struct sip_dialog *d, const struct sip_msg *m,
     const char *local_tag)
 {
+	const osip_message_t *req = m->osip;
 	char *call_id = NULL, *local_uri = NULL, *remote_uri = NULL;
 	char *target = NULL, *routes = NULL;
 	const char *remote_tag;
@@ -310,8 +268,9 @@ out:
  * Confirmed later by sip_dialog_uac_confirm().
  */
 int
-sip_dialog_uac_init(struct sip_dialog *d, const osip_message_t *req)
+sip_dialog_uac_init(struct sip_dialog *d, const struct sip_msg *m)
 {
+	const osip_message_t *req = m->osip;
 	char *call_id = NULL, *local_uri = NULL, *remote_uri = NULL;
 	char *target = NULL;
 	const char *local_tag = sip_message_from_tag(req);
@@ -347,8 +306,9 @@ out:
  * -1 if it lacks the peer's tag or Contact; d is then unchanged.
  */
 int
-sip_dialog_uac_confirm(struct sip_dialog *d, const osip_message_t *msg)
+sip_dialog_uac_confirm(struct sip_dialog *d, const struct sip_msg *m)
 {
+	const osip_message_t *msg = m->osip;
 	int is_request = MSG_IS_REQUEST(msg);
 	const char *tag = is_request ? sip_message_from_tag(msg) :
 	    sip_message_to_tag(msg);
@@ -376,9 +336,9 @@ sip_dialog_uac_confirm(struct sip_dialog *d, const osip_message_t *msg)
  * -1 if memory ran out (the old target stays).
  */
 int
-sip_dialog_update_target(struct sip_dialog *d, const osip_message_t *msg)
+sip_dialog_update_target(struct sip_dialog *d, const struct sip_msg *m)
 {
-	char *target = contact_uri(msg);
+	char *target = contact_uri(m->osip);
 	int err = 0;
 
 	if (target == NULL)
@@ -405,9 +365,10 @@ name_addr(char *buf, size_t size, const char *uri, const char *tag)
  * remote target, the route set becomes Route headers, CSeq goes up by one.
  * No Via: the stack adds it. NULL on failure.
  */
-osip_message_t *
+struct sip_msg *
 sip_dialog_request(struct sip_dialog *d, const char *method)
 {
+	struct sip_msg *m;
 	osip_message_t *req = NULL;
 	osip_uri_t *uri = NULL;
 	char buf[1200];
@@ -453,8 +414,9 @@ sip_dialog_request(struct sip_dialog *d, const char *method)
 	}
 	osip_message_set_header(req, "User-Agent", DIALOG_USER_AGENT);
 	osip_message_set_content_length(req, "0");
-	d->local_cseq++;
-	return req;
+	if ((m = sip_msg_wrap(req)) != NULL)
+		d->local_cseq++;
+	return m;
 fail:
 	osip_message_free(req);
 	return NULL;
@@ -465,9 +427,9 @@ fail:
  * the last one accepted; -1 (answer 500) if not.
  */
 int
-sip_dialog_accept_cseq(struct sip_dialog *d, const osip_message_t *req)
+sip_dialog_accept_cseq(struct sip_dialog *d, const struct sip_msg *req)
 {
-	unsigned long n = sip_message_cseq(req);
+	unsigned long n = sip_message_cseq(req->osip);
 
 	if (n == 0 || (d->remote_cseq != 0 && n <= d->remote_cseq))
 		return -1;
@@ -478,9 +440,9 @@ sip_dialog_accept_cseq(struct sip_dialog *d, const osip_message_t *req)
 /* Whether req's From tag is the peer's tag of this dialog (1) or not. */
 int
 sip_dialog_matches_remote(const struct sip_dialog *d,
-    const osip_message_t *req)
+    const struct sip_msg *req)
 {
-	const char *tag = sip_message_from_tag(req);
+	const char *tag = sip_message_from_tag(req->osip);
 
 	if (d->remote_tag == NULL)
 		return 1;	/* not confirmed yet: any first peer will do */

@@ -3,12 +3,12 @@
  * from a SUBSCRIBE we receive (we are the notifier) or one we send (we are
  * the subscriber, confirmed by its 2xx or by the first NOTIFY, RFC 6665
  * §4.1.2.4), building in-dialog requests, checking the peer's CSeq, and
- * "dialog.field=value" lines for the store. Pure code over libosip2's parser.
+ * "dialog.field=value" lines for the store. Pure code over struct sip_msg.
  */
 #ifndef SIPXMPP_SIP_DIALOG_H
 #define SIPXMPP_SIP_DIALOG_H
 
-#include <osipparser2/osip_message.h>
+#include "sip_msg.h"
 
 struct strbuf;
 
@@ -35,22 +35,19 @@ struct sip_dialog {
 #define SIP_DIALOG_MAX_ROUTES	16	/* longer route sets are refused */
 
 /* sip_dialog.c */
-int sip_dialog_uas_init(struct sip_dialog *d, const osip_message_t *req,
+int sip_dialog_uas_init(struct sip_dialog *d, const struct sip_msg *req,
     const char *local_tag);
-int sip_dialog_uac_init(struct sip_dialog *d, const osip_message_t *req);
-int sip_dialog_uac_confirm(struct sip_dialog *d, const osip_message_t *msg);
-int sip_dialog_update_target(struct sip_dialog *d, const osip_message_t *msg);
-osip_message_t *sip_dialog_request(struct sip_dialog *d, const char *method);
-int sip_dialog_accept_cseq(struct sip_dialog *d, const osip_message_t *req);
+int sip_dialog_uac_init(struct sip_dialog *d, const struct sip_msg *req);
+int sip_dialog_uac_confirm(struct sip_dialog *d, const struct sip_msg *msg);
+int sip_dialog_update_target(struct sip_dialog *d, const struct sip_msg *msg);
+struct sip_msg *sip_dialog_request(struct sip_dialog *d, const char *method);
+int sip_dialog_accept_cseq(struct sip_dialog *d, const struct sip_msg *req);
 int sip_dialog_matches_remote(const struct sip_dialog *d,
-    const osip_message_t *req);
+    const struct sip_msg *req);
 void sip_dialog_clear(struct sip_dialog *d);
 int sip_dialog_encode(const struct sip_dialog *d, struct strbuf *sb);
 int sip_dialog_decode_field(struct sip_dialog *d, const char *key,
     const char *value);
 int sip_dialog_is_complete(const struct sip_dialog *d);
-const char *sip_message_from_tag(const osip_message_t *msg);
-const char *sip_message_to_tag(const osip_message_t *msg);
-unsigned long sip_message_cseq(const osip_message_t *msg);
 
 #endif

@@ -2,6 +2,7 @@
  * Building SIP requests and responses with libosip2, and reading headers
  * the way real peers send them (long or compact names).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "entropy.h"
 #include "log.h"
+#include "sip_osip.h"
 #include "sip_stack.h"
 
 /* Fills out with len-1 random lowercase hex characters and a NUL. */
@@ -187,4 +189,48 @@ sip_request_new(const char *method, const char *ruri, const char *from_uri,
 fail:
 	osip_message_free(req);
 	return NULL;
+}
+
+/* A tag parameter's value, or NULL. */
+static const char *
+tag_of(const osip_list_t *params)
+{
+	osip_generic_param_t *p = NULL;
+
+	if (osip_generic_param_get_byname((osip_list_t *)params, "tag",
+	    &p) != 0 || p == NULL || p->gvalue == NULL || p->gvalue[0] == '\0')
+		return NULL;
+	return p->gvalue;
+}
+
+/* The From tag of a message, or NULL. */
+const char *
+sip_message_from_tag(const osip_message_t *msg)
+{
+	return msg->from != NULL ? tag_of(&msg->from->gen_params) : NULL;
+}
+
+/* The To tag of a message, or NULL. */
+const char *
+sip_message_to_tag(const osip_message_t *msg)
+{
+	return msg->to != NULL ? tag_of(&msg->to->gen_params) : NULL;
+}
+
+/* The CSeq number, 0 if it is missing or not a number. */
+unsigned long
+sip_message_cseq(const osip_message_t *msg)
+{
+	unsigned long n;
+	char *end;
+
+	if (msg->cseq == NULL || msg->cseq->number == NULL ||
+	    !isdigit((unsigned char)msg->cseq->number[0]))
+		return 0;	/* RFC 3261 §25.1: CSeq is 1*DIGIT */
+	errno = 0;
+	n = strtoul(msg->cseq->number, &end, 10);
+	if (errno != 0 || *end != '\0' || end == msg->cseq->number ||
+	    n > 0x7fffffffUL)	/* RFC 3261 §8.1.1.5: less than 2**31 */
+		return 0;
+	return n;
 }

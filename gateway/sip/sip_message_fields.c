@@ -11,6 +11,7 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "sip_osip.h"
 #include "sip_request_scan.h"
 #include "sip_stack.h"
 #include "strbuf.h"

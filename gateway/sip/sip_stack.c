@@ -39,6 +39,8 @@ struct pending_send {
 
 static void fail_later(struct sip_stack *s, sip_response_cb cb, void *arg,
     int status);
+static int send_parsed(struct sip_stack *s, osip_message_t *req,
+    sip_response_cb cb, void *arg);
 
 /* Answers a request statelessly (no transaction could be made). */
 static void
@@ -540,7 +542,7 @@ fail:
 }
 
 /*
- * Sends a request built by sip_request_new() or sip_dialog_request(),
+ * Sends a request built by sip_msg_request_new() or sip_dialog_request(),
  * taking ownership of it. With an outbound proxy, every request goes to
  * the proxy, in-dialog ones too (RFC 3261 §8.1.2: the proxy's URI heads
  * the route set, sip_txn_client_start puts it there): a peer's Contact or
@@ -550,7 +552,15 @@ fail:
  * stack is being freed); on -1 nothing was sent and cb never runs.
  */
 int
-sip_send_request(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
+sip_send_request(struct sip_stack *s, struct sip_msg *m, sip_response_cb cb,
+    void *arg)
+{
+	return send_parsed(s, sip_msg_unwrap(m), cb, arg);
+}
+
+/* sip_send_request() for libosip2's model of the request, which it takes. */
+static int
+send_parsed(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
     void *arg)
 {
 	struct sip_peer hop;
@@ -590,20 +600,38 @@ sip_send_request(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
 }
 
 /*
- * Sends a request the caller printed (see sip_txn_client_start_text) over
- * the outbound proxy: 0 and cb once later, -1 and no cb. Without an
- * outbound proxy the next hop comes from the Request-URI, which takes the
- * parsed path: -2, use sip_send_request().
+ * Sends a request the caller printed: its Request-Line is made of method
+ * and ruri, rest holds every header our Via and Route do not, the empty
+ * line and the body. 0 and cb once later, -1 and no cb. Over the outbound
+ * proxy it goes as printed (see sip_txn_client_start_text); without one
+ * the next hop comes from the Request-URI, so the text is parsed and takes
+ * sip_send_request()'s path.
  */
 int
 sip_send_request_text(struct sip_stack *s, const char *method,
     const char *ruri, const char *rest, size_t rest_len, sip_response_cb cb,
     void *arg)
 {
-	if (!s->have_proxy)
-		return -2;
-	return sip_txn_client_start_text(s, &s->proxy, method, ruri, rest,
-	    rest_len, cb, arg);
+	osip_message_t *req = NULL;
+	struct strbuf text;
+	int r = -1;
+
+	if (s->have_proxy)
+		return sip_txn_client_start_text(s, &s->proxy, method, ruri,
+		    rest, rest_len, cb, arg);
+	strbuf_init(&text);
+	strbuf_appends(&text, method);
+	strbuf_appends(&text, " ");
+	strbuf_appends(&text, ruri);
+	strbuf_appends(&text, " SIP/2.0\r\n");
+	strbuf_append(&text, rest, rest_len);
+	if (!text.failed && osip_message_init(&req) == 0 &&
+	    osip_message_parse(req, text.buf, text.len) == 0)
+		r = send_parsed(s, req, cb, arg);
+	else if (req != NULL)
+		osip_message_free(req);
+	strbuf_free(&text);
+	return r;
 }
 
 /*

@@ -7,7 +7,9 @@
 #ifndef SIPXMPP_SIP_STACK_H
 #define SIPXMPP_SIP_STACK_H
 
-#include <osipparser2/osip_message.h>
+#include <stddef.h>
+
+#include "sip_msg.h"
 
 /* Our Server and User-Agent (RFC 3261 §20.35, §20.41). */
 #define SIPXMPP_AGENT "sipxmppd/0.1"
@@ -42,7 +44,7 @@ struct sip_stack_handlers {
 	 * sip_tx_forget_request().
 	 */
 	void (*request_cb)(void *arg, struct sip_tx *tx,
-	    const osip_message_t *req);
+	    const struct sip_msg *req);
 	/*
 	 * A new MESSAGE: the same, but the handler gets its fields only;
 	 * it answers with sip_respond_lines(), sip_tx_request() is NULL.
@@ -56,7 +58,7 @@ struct sip_stack_handlers {
  * 408 (Timer F) / 503 (transport failure) with resp == NULL.
  */
 typedef void (*sip_response_cb)(void *arg, int status,
-    const osip_message_t *resp);
+    const struct sip_msg *resp);
 
 /* sip_stack.c */
 struct sip_stack *sip_stack_new(struct event_base *base,
@@ -66,18 +68,18 @@ int sip_stack_start(struct sip_stack *stack);
 void sip_stack_stop_listening(struct sip_stack *stack);
 void sip_stack_free(struct sip_stack *stack);
 int sip_respond(struct sip_stack *stack, struct sip_tx *tx,
-    osip_message_t *resp);
+    struct sip_msg *resp);
 int sip_respond_status(struct sip_stack *stack, struct sip_tx *tx,
     int status, const char *reason);
 int sip_respond_lines(struct sip_stack *stack, struct sip_tx *tx, int status,
     const char *reason, const char *extra);
-osip_message_t *sip_tx_response(const struct sip_tx *tx, int status,
+struct sip_msg *sip_tx_response(const struct sip_tx *tx, int status,
     const char *reason);
-const osip_message_t *sip_tx_request(const struct sip_tx *tx);
+const struct sip_msg *sip_tx_request(const struct sip_tx *tx);
 void sip_tx_forget_request(struct sip_tx *tx);
 const char *sip_tx_to_tag(const struct sip_tx *tx);
 int sip_tx_is_reliable(const struct sip_tx *tx);
-int sip_send_request(struct sip_stack *stack, osip_message_t *req,
+int sip_send_request(struct sip_stack *stack, struct sip_msg *req,
     sip_response_cb cb, void *arg);
 int sip_send_request_text(struct sip_stack *stack, const char *method,
     const char *ruri, const char *rest, size_t rest_len, sip_response_cb cb,
@@ -105,25 +107,12 @@ int sip_stack_contact(const struct sip_stack *stack, char *out, size_t size);
 int sip_stack_next_hop_is_udp(const struct sip_stack *stack,
     const char *ruri);
 
-/* sip_message.c: building requests and responses, reading headers. */
-osip_message_t *sip_response_new(const osip_message_t *req, int status,
-    const char *reason, const char *to_tag);
-osip_message_t *sip_request_new(const char *method, const char *ruri,
-    const char *from_uri, const char *to_uri, const char *call_id);
-const char *sip_header_value(const osip_message_t *msg, const char *name,
-    const char *compact);
-int sip_message_add_header(osip_message_t *msg, const char *name,
-    const char *value);
-int sip_message_set_body(osip_message_t *msg, const char *content_type,
-    const char *body, size_t len);
-char *sip_uri_string(const osip_uri_t *uri);
-void sip_request_fix_via(osip_message_t *req, const char *host, int port);
-
 /* sip_message_fields.c: a MESSAGE's fields, copied into sb */
-int sip_message_fields_from_osip(const osip_message_t *req,
-    struct strbuf *sb, struct sip_message_fields *out);
 int sip_message_fields_from_scan(const struct sip_request_scan *scan,
     struct strbuf *sb, struct sip_message_fields *out);
 void sip_random_token(char *out, size_t len);
+
+/* sip_library_log.c: libosip2's own traces into our log (log.c). */
+void sip_route_library_log(void);
 
 #endif

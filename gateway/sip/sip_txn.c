@@ -123,10 +123,14 @@ tx_free(struct sip_tx *tx)
 void
 sip_txn_client_finish(struct sip_tx *tx, int status, const osip_message_t *resp)
 {
+	/* The requester sees the response as our handle, for this call. */
+	struct sip_msg handle = { (osip_message_t *)resp };
+
 	if (!tx->cb_done) {
 		tx->cb_done = 1;
 		if (tx->cb != NULL)
-			tx->cb(tx->cb_arg, status, resp);
+			tx->cb(tx->cb_arg, status, resp != NULL ? &handle :
+			    NULL);
 	}
 	sip_txn_kill(tx);
 }

@@ -326,8 +326,9 @@ sip_txn_request_in(struct sip_stack *s, osip_message_t *req,
 		return;
 	}
 	tx->req = req;
+	tx->req_handle.osip = req;
 	if (!MSG_IS_MESSAGE(req)) {
-		s->handlers.request_cb(s->arg, tx, req);
+		s->handlers.request_cb(s->arg, tx, &tx->req_handle);
 		return;
 	}
 	if (sip_message_fields_from_osip(req, &s->scratch_fields,
@@ -358,10 +359,10 @@ sip_txn_invite_timer(struct sip_tx *tx, long long left)
 }
 
 /* The request a server transaction is about; NULL once forgotten. */
-const osip_message_t *
+const struct sip_msg *
 sip_tx_request(const struct sip_tx *tx)
 {
-	return tx->req;
+	return tx->req != NULL ? &tx->req_handle : NULL;
 }
 
 /*
@@ -405,12 +406,13 @@ sip_tx_to_tag(const struct sip_tx *tx)
 }
 
 /* Builds a response carrying this transaction's To-tag. */
-osip_message_t *
+struct sip_msg *
 sip_tx_response(const struct sip_tx *tx, int status, const char *reason)
 {
 	if (tx->req == NULL)
 		return NULL;
-	return sip_response_new(tx->req, status, reason, tx->to_tag);
+	return sip_msg_wrap(sip_response_new(tx->req, status, reason,
+	    tx->to_tag));
 }
 
 /* Puts a final answer in the completed cache, as a recipe if there is one. */
@@ -513,10 +515,11 @@ may_answer(const struct sip_tx *tx, int status)
 	    status < 300);
 }
 
-/* Sends a response built by sip_response_new(); takes ownership. */
+/* Sends a response begun by sip_tx_response(); takes ownership. */
 int
-sip_respond(struct sip_stack *s, struct sip_tx *tx, osip_message_t *resp)
+sip_respond(struct sip_stack *s, struct sip_tx *tx, struct sip_msg *m)
 {
+	osip_message_t *resp = sip_msg_unwrap(m);
 	char *buf = NULL;
 	size_t len = 0;
 	int r, status = resp->status_code;
@@ -542,8 +545,7 @@ int
 sip_respond_lines(struct sip_stack *s, struct sip_tx *tx, int status,
     const char *reason, const char *extra)
 {
-	osip_message_t *resp;
-
+	struct sip_msg *resp;
 	const char *vias = tx->vias;
 
 	if (!may_answer(tx, status))
@@ -582,7 +584,7 @@ sip_respond_lines(struct sip_stack *s, struct sip_tx *tx, int status,
 				colon++;
 			memcpy(value, colon, (size_t)(eol - colon));
 			value[eol - colon] = '\0';
-			sip_message_add_header(resp, name, value);
+			sip_msg_add_header(resp, name, value);
 		}
 		extra = eol + 2;
 	}

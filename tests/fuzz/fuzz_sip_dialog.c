@@ -12,6 +12,7 @@
 #include <osipparser2/osip_port.h>
 
 #include "sip_dialog.h"
+#include "sip_osip.h"
 #include "stanza.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -78,7 +79,7 @@ static void
 check_request(struct sip_dialog *d, const char *method)
 {
 	unsigned long before = d->local_cseq;
-	osip_message_t *req;
+	struct sip_msg *req;
 	char *text = NULL;
 	size_t len;
 
@@ -88,9 +89,9 @@ check_request(struct sip_dialog *d, const char *method)
 		return;
 	}
 	if (d->local_cseq != before + 1 ||
-	    sip_message_cseq(req) != d->local_cseq)
+	    sip_msg_cseq(req) != d->local_cseq)
 		abort();
-	if (osip_message_to_str(req, &text, &len) == 0) {
+	if (osip_message_to_str(req->osip, &text, &len) == 0) {
 		osip_message_t *back = NULL;
 
 		/* What we send must parse, with our tag on it. */
@@ -102,7 +103,7 @@ check_request(struct sip_dialog *d, const char *method)
 		}
 		osip_free(text);
 	}
-	osip_message_free(req);
+	sip_msg_free(req);
 }
 
 /* libosip2's traces, dropped. */
@@ -121,7 +122,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
-	osip_message_t *msg = NULL;
+	struct sip_msg *msg;
 	struct sip_dialog d;
 
 	if (!ready) {
@@ -131,10 +132,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		osip_trace_disable_level(TRACE_LEVEL0);
 		ready = 1;
 	}
-	if (size > 65536 || osip_message_init(&msg) != 0)
+	if (size > 65536 ||
+	    (msg = sip_msg_parse((const char *)data, size)) == NULL)
 		return 0;
-	if (osip_message_parse(msg, (const char *)data, size) != 0)
-		goto out;
 
 	/* As the notifier of a SUBSCRIBE. */
 	if (sip_dialog_uas_init(&d, msg, "fz1") == 0) {
@@ -161,7 +161,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_store(&d);
 		sip_dialog_clear(&d);
 	}
-out:
-	osip_message_free(msg);
+	sip_msg_free(msg);
 	return 0;
 }

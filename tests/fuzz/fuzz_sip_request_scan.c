@@ -27,6 +27,7 @@
 #include "content.h"
 #include "sip_completed.h"
 #include "sip_reply.h"
+#include "sip_osip.h"
 #include "sip_request_scan.h"
 #include "sip_stack.h"
 #include "stanza.h"

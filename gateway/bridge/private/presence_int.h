@@ -22,6 +22,7 @@
 
 #include "pidf.h"
 #include "presence_fsm.h"
+#include "sip_event.h"
 #include "sip_dialog.h"
 #include "stanza.h"
 #include "strmap.h"
@@ -30,6 +31,7 @@ struct gateway;
 struct store;
 struct event;
 struct sip_tx;
+struct strbuf;
 struct xmpp_in_presence;
 
 /* An entry of the dialog index: which pair, and which watcher if S2X. */
@@ -140,6 +142,7 @@ struct bridge_presence {
 #define PRESENCE_MAX_RESOURCE	256	/* longer tuple ids are not resources */
 #define PRESENCE_FULL_JID_MAX	(2048 + 1 + PRESENCE_MAX_RESOURCE + 1)
 #define PRESENCE_NOTIFY_TIMEOUT	32	/* seconds a fetch may wait */
+#define X2S_MAX_RESOURCES	64	/* resources of C that W is told of */
 
 /* presence_pairs.c */
 struct presence_pair *presence_pair_get(struct bridge_presence *bp,
@@ -175,26 +178,42 @@ void presence_send_simple(struct bridge_presence *bp, const char *from,
 void presence_refuse(struct bridge_presence *bp, struct sip_tx *tx,
     int status, const char *reason);
 void presence_add_sip_headers(struct bridge_presence *bp,
-    osip_message_t *msg, int with_contact);
+    struct sip_msg *msg, int with_contact);
 
 /* presence_x2s.c */
 void x2s_event(struct bridge_presence *bp, struct presence_pair *p,
-    enum x2s_event ev, const osip_message_t *notify);
+    enum x2s_event ev, const struct sip_msg *notify);
 void x2s_on_notify(struct bridge_presence *bp, struct dialog_ref *ref,
-    struct sip_tx *tx, const osip_message_t *req);
+    struct sip_tx *tx, const struct sip_msg *req);
 void x2s_on_probe(struct bridge_presence *bp, struct presence_pair *p,
     const char *from_full);
 void x2s_housekeeping(struct bridge_presence *bp, struct presence_pair *p,
     time_t now);
-void x2s_fetch_expire(struct bridge_presence *bp, struct presence_fetch *f);
-void x2s_send_cached(struct bridge_presence *bp, struct presence_pair *p,
-    const char *to);
 void x2s_clear(struct bridge_presence *bp, struct presence_pair *p);
 int x2s_restore_cb(void *arg, const char *key, const char *value);
+/* presence_x2s_fetch.c */
+void x2s_fetch_expire(struct bridge_presence *bp, struct presence_fetch *f);
+void x2s_fetch_free(struct bridge_presence *bp, struct presence_fetch *f);
+void x2s_fetch_start(struct bridge_presence *bp, struct presence_pair *p,
+    const char *reply_to);
+void x2s_fetch_notified(struct bridge_presence *bp, struct presence_fetch *f,
+    enum sub_state state, const struct sip_msg *req);
+/* presence_x2s_view.c */
+void x2s_send_cached(struct bridge_presence *bp, struct presence_pair *p,
+    const char *to);
+void x2s_clear_resources(struct presence_pair *p);
+void x2s_full_jid(char *out, size_t size, const char *bare,
+    const char *resource);
+int x2s_pidf_body(const struct sip_msg *req, const char **body,
+    size_t *len);
+void x2s_forward_notify(struct bridge_presence *bp, struct presence_pair *p,
+    const struct sip_msg *req);
+void x2s_send_body(struct bridge_presence *bp, const char *contact_jid,
+    const char *to, const char *body, size_t len);
 
 /* presence_s2x.c */
 void s2x_on_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
-    const osip_message_t *req, struct dialog_ref *ref);
+    const struct sip_msg *req, struct dialog_ref *ref);
 void s2x_event(struct bridge_presence *bp, struct presence_watcher *w,
     enum s2x_event ev);
 void s2x_pair_event(struct bridge_presence *bp, struct presence_pair *p,
@@ -205,6 +224,11 @@ void s2x_housekeeping(struct bridge_presence *bp, struct presence_watcher *w,
     time_t now);
 void s2x_watcher_free(struct bridge_presence *bp, struct presence_watcher *w);
 int s2x_restore_cb(void *arg, const char *key, const char *value);
+/* presence_s2x_cache.c */
+void s2x_cache_put(struct presence_pair *p,
+    const struct xmpp_in_presence *pr);
 void s2x_cache_clear(struct presence_pair *p);
+int s2x_build_pidf(struct strbuf *sb, const char *entity,
+    const struct presence_pair *p, int closed);
 
 #endif

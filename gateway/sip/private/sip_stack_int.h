@@ -19,6 +19,7 @@
 #include <event2/event_struct.h>
 #include <osipparser2/osip_message.h>
 
+#include "sip_osip.h"
 #include "sip_stack.h"
 #include "sip_transport.h"
 #include "strbuf.h"
@@ -89,6 +90,7 @@ struct sip_tx {
 	struct sip_stack *stack;
 	enum sip_tx_kind kind;
 	osip_message_t *req;		/* server: the request being answered */
+	struct sip_msg req_handle;	/* server: req, as the handler sees it */
 	char *hdr;			/* server: its header block as received */
 	size_t hdr_len;
 	char *vias;			/* server: Via lines, once req is gone */
