@@ -287,6 +287,60 @@ check_order(struct load *l, const char *section, const char *lo_key,
 	return -1;
 }
 
+/* Line where option section/key was set; 0 if it was not. */
+static int
+key_line(struct load *l, const char *section, const char *key)
+{
+	return l->key_line[config_option_find(section, key) - config_options];
+}
+
+/*
+ * The secret comes from exactly one of [xmpp] secret and secret_file; an
+ * empty value is no value (what --check-config prints reads back).
+ */
+static int
+check_secret_keys(struct load *l)
+{
+	int sline = l->cfg->xmpp_secret != NULL ?
+	    key_line(l, "xmpp", "secret") : 0;
+	int fline = l->cfg->xmpp_secret_file != NULL ?
+	    key_line(l, "xmpp", "secret_file") : 0;
+	int xline = l->section_line[section_index("xmpp", 4)];
+
+	if (sline != 0 && fline != 0) {
+		load_error(l, sline > fline ? sline : fline, "[xmpp] secret "
+		    "and secret_file are both set: keep one");
+		return -1;
+	}
+	if (sline != 0 || fline != 0)
+		return 0;
+	if (xline != 0)
+		load_error(l, xline, "section [xmpp] lacks the required key "
+		    "'secret' (or 'secret_file')");
+	else
+		load_error(l, 0, "no section [xmpp], which must set the "
+		    "required key 'secret' (or 'secret_file')");
+	return -1;
+}
+
+/* Reads the secret from secret_file, once its path is absolute
+ * (config_secret.c says what is refused). */
+static int
+read_secret(struct load *l)
+{
+	int line = key_line(l, "xmpp", "secret_file");
+	char *why = NULL;
+
+	if (l->cfg->xmpp_secret_file == NULL)
+		return 0;
+	if (config_read_secret_file(l->cfg, &why) == 0)
+		return 0;
+	load_error(l, line, "[xmpp] secret_file %s: %s",
+	    l->cfg->xmpp_secret_file, why != NULL ? why : "out of memory");
+	free(why);
+	return -1;
+}
+
 /* The checks no single option can make: required keys, related values,
  * and relative paths. */
 static int
@@ -310,6 +364,8 @@ check_whole(struct load *l)
 			    "the required key '%s'", o->section, o->key);
 		return -1;
 	}
+	if (check_secret_keys(l) < 0)
+		return -1;
 	if (check_order(l, "xmpp", "reconnect_min_ms", "reconnect_max_ms",
 	    cfg->xmpp_reconnect_min_ms, cfg->xmpp_reconnect_max_ms) < 0 ||
 	    check_order(l, "presence", "min_expires", "max_expires",
@@ -319,7 +375,7 @@ check_whole(struct load *l)
 		if (config_options[i].type == CONFIG_PATH &&
 		    resolve_path(l, &config_options[i]) < 0)
 			return -1;
-	return 0;
+	return read_secret(l);
 }
 
 /* Applies every default; -1 if an allocation failed (fields stay NULL)

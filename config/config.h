@@ -21,6 +21,11 @@ enum xmpp_message_type {
 	XMPP_TYPE_CHAT,
 };
 
+enum options_answer {
+	OPTIONS_ANSWER_LINK,	/* 503 while the XMPP link is down (default) */
+	OPTIONS_ANSWER_ALWAYS,	/* 200 whatever the link */
+};
+
 #define CONFIG_MAX_LISTEN 16
 
 struct config_listen {
@@ -53,12 +58,14 @@ struct config {
 	int sip_tcp_write_timeout_s;	/* for that backlog to drain */
 	int sip_tcp_message_timeout_s;	/* for a begun message to complete */
 	int sip_udp_receive_buffer;	/* SO_RCVBUF of the UDP sockets */
+	enum options_answer sip_options_answer;	/* health for dispatchers */
 
 	/* [xmpp] */
 	char *xmpp_host;		/* name or address, IPv6 unbracketed */
 	int xmpp_port;
 	char *xmpp_component;		/* component JID = our XMPP domain */
-	char *xmpp_secret;
+	char *xmpp_secret;		/* from secret, or read from secret_file */
+	char *xmpp_secret_file;		/* NULL: the secret is in this file */
 	int xmpp_reconnect_min_ms;
 	int xmpp_reconnect_max_ms;
 	int xmpp_max_send_queue;	/* stanzas queued before we push back */
@@ -140,6 +147,10 @@ void config_free(struct config *cfg);
 void config_write_example(FILE *out);
 void config_write_man_options(FILE *out);
 void config_write_effective(FILE *out, const struct config *cfg);
+
+/* config_secret.c */
+int config_read_secret_file(struct config *cfg, char **why);
+int config_secret_exposed(const struct config *cfg, unsigned *mode);
 
 /* config_options.c */
 extern const struct config_option config_options[];

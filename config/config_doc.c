@@ -232,6 +232,9 @@ config_write_effective(FILE *out, const struct config *cfg)
 			fprintf(out, "%s =", o->key);
 			if (is_unset(cfg, o))
 				;
+			else if (o->offset == offsetof(struct config,
+			    xmpp_secret) && cfg->xmpp_secret_file != NULL)
+				;	/* read from the file named below */
 			else if (o->flags & CONFIG_SECRET)
 				fputs(" " SECRET_MASK, out);
 			else {

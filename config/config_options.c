@@ -44,6 +44,13 @@ static const struct config_enum_name message_type_names[] = {
 	{ NULL, 0 },
 };
 
+/* Values of [sip] options_answer. */
+static const struct config_enum_name options_answer_names[] = {
+	{ "link", OPTIONS_ANSWER_LINK },
+	{ "always", OPTIONS_ANSWER_ALWAYS },
+	{ NULL, 0 },
+};
+
 static const struct config_enum_name size_policy_names[] = {
 	{ "always", SIZE_LIMIT_ALWAYS },
 	{ "udp", SIZE_LIMIT_UDP },
@@ -213,6 +220,19 @@ const struct config_option config_options[] = {
 		    "net.core.rmem_max.",
 	},
 
+	{
+		.section = "sip", .key = "options_answer",
+		.type = CONFIG_ENUM, .offset = OFF(sip_options_answer),
+		.def = "link", .arg = "when", .names = options_answer_names,
+		.help = "How OPTIONS requests, which a proxy's dispatcher "
+		    "sends to see whether the gateway is up, are answered: "
+		    "link, 200 while the link to the XMPP server is up and "
+		    "503 (Service Unavailable) with Retry-After "
+		    "([message] retry_after_s) while it is down, so that "
+		    "traffic goes to a gateway that can deliver it; always, "
+		    "200 whatever the link.",
+	},
+
 	/* [xmpp] */
 	{
 		.section = "xmpp", .key = "host",
@@ -244,12 +264,27 @@ const struct config_option config_options[] = {
 	},
 	{
 		.section = "xmpp", .key = "secret",
-		.type = CONFIG_STRING, .flags = CONFIG_REQUIRED | CONFIG_SECRET,
+		.type = CONFIG_STRING, .flags = CONFIG_OPTIONAL | CONFIG_SECRET,
 		.offset = OFF(xmpp_secret), .example = "changeme",
 		.arg = "secret",
 		.help = "Shared secret of the component (Prosody: "
 		    "component_secret). Spaces at either end are not part "
-		    "of it. Keep this file unreadable to other users.",
+		    "of it. Either this or secret_file must be set, not "
+		    "both. Keep this file unreadable to other users: "
+		    "sipxmppd warns at start when everyone may read it.",
+	},
+	{
+		.section = "xmpp", .key = "secret_file",
+		.type = CONFIG_PATH, .flags = CONFIG_OPTIONAL,
+		.offset = OFF(xmpp_secret_file),
+		.arg = "file",
+		.help = "File whose first line, without its line end, is the "
+		    "shared secret of the component, read once at start (a "
+		    "SIGHUP does not read it again). It must be a regular "
+		    "file that only its owner may read or write (mode 0600 "
+		    "or 0400): sipxmppd refuses to start otherwise. A "
+		    "relative name is taken relative to the directory of "
+		    "this configuration file.",
 	},
 	{
 		.section = "xmpp", .key = "reconnect_min_ms",
@@ -343,8 +378,9 @@ const struct config_option config_options[] = {
 		.type = CONFIG_INT, .offset = OFF(message_retry_after_s),
 		.def = "5", .arg = "seconds", .min = 1, .max = 3600,
 		.help = "Retry-After, in seconds, of the 503 (Service "
-		    "Unavailable) answer that SIP senders get while the "
-		    "link to the XMPP server is down.",
+		    "Unavailable) answer that SIP senders, and OPTIONS "
+		    "([sip] options_answer), get while the link to the XMPP "
+		    "server is down.",
 	},
 
 	/* [presence] */

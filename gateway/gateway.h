@@ -23,4 +23,7 @@ void router_xmpp_presence(void *arg, const struct xmpp_in_presence *pres);
 void router_xmpp_up(void *arg);
 void router_xmpp_down(void *arg);
 
+/* health.c: OPTIONS answered 503 while the XMPP link is down. */
+int health_options_refused(struct gateway *gw);
+
 #endif

@@ -141,6 +141,18 @@ sighup_cb(evutil_socket_t sig, short what, void *arg)
 	mapping_reload_start(arg);
 }
 
+/* Warns when everyone may read the secret (sipxmppd.conf(5) secret). */
+static void
+warn_exposed_secret(const struct config *cfg)
+{
+	unsigned mode;
+
+	if (config_secret_exposed(cfg, &mode))
+		log_warnx("%s holds [xmpp] secret and every user may read it "
+		    "(mode %04o): chmod o-r it, or move the secret to "
+		    "secret_file", cfg->path, mode);
+}
+
 /* --map: prints how one address translates and by which rule. */
 static int
 explain(const char *address)
@@ -259,9 +271,11 @@ main(int argc, char **argv)
 	if (check || map_address != NULL) {
 		int r = 0;
 
-		if (check)
+		if (check) {
+			warn_exposed_secret(&cfg);
 			printf("%s: OK, %zu mapping rules from %s\n", config_path,
 			    map_table_size(gw.map), cfg.mapping_file);
+		}
 		if (map_address != NULL)
 			r = explain(map_address);
 		map_table_free(gw.map);
@@ -273,6 +287,7 @@ main(int argc, char **argv)
 		log_init(strcmp(cfg.log_target, "syslog") != 0, cfg.log_level,
 		    "sipxmppd");
 	}
+	warn_exposed_secret(&cfg);
 	/* -T adds to [gateway] trace: either one switches a category on. */
 	log_set_tracing(trace | (unsigned)cfg.trace);
 	log_route_libraries();

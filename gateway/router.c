@@ -57,6 +57,8 @@ router_sip_request(void *arg, struct sip_tx *tx, const struct sip_msg *req)
 	if (strcmp(method, "SUBSCRIBE") == 0 ||
 	    strcmp(method, "NOTIFY") == 0)
 		bridge_presence_from_sip(gw->presence, tx, req);
+	else if (strcmp(method, "OPTIONS") == 0 && health_options_refused(gw))
+		gateway_answer(gw, tx, 503, "XMPP link down", NULL);
 	else if (strcmp(method, "OPTIONS") == 0)
 		answer_options(gw, tx);
 	else if (strcmp(method, "CANCEL") == 0)
