@@ -134,7 +134,12 @@ class Gateway:
             for k, v in kv.items():
                 if v is not None:
                     lines.append("%s = %s" % (k, v))
-        with open(self.config_path, "w") as f:
+        # Made 0600, as an operator keeps a file holding the XMPP secret
+        # (sipxmppd warns about a world-readable one); a test's own
+        # chmod of it stays.
+        fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                     0o600)
+        with os.fdopen(fd, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.write_mapping()
 
