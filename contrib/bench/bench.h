@@ -450,4 +450,53 @@ struct prosody {
 int	 prosody_start(struct prosody *, const char *binary, const char *dir);
 int	 prosody_stop(struct prosody *);
 
+/* ---- bench_run*.c: one run, shared by the files it is split into ---- */
+
+struct event;
+
+struct run {
+	const struct bench_opts *o;
+	const struct scenario *sc;
+	struct result	*res;
+	struct event_base *base;
+	char		*dir;
+	char		 gw_log[1024];
+	pid_t		 gw_pid;
+	int		 own_gw;
+	struct prosody	 px;
+	int		 have_px;
+	struct xmpp_end	*xe;
+	struct sip_end	*se;
+	struct load	*load;
+	struct presence_peers *pp;
+	struct presence_stats pst0;	/* counters when the load began */
+	/* start-up */
+	int64_t		 t_spawn, t_link, t_first_ok;
+	struct event	*probe_ev, *deadline_ev;
+	uint64_t	 probe_n;
+	int		 timed_out;
+	int		 break_on_up;
+	/* samples: measured interval begins, sending stops, all answered */
+	struct proc_sample gw_s[3], px_s[3], me_s[3];
+	int64_t		 ts[3];
+	/* reload */
+	struct event	*reload_ev;
+	int64_t		 t_hup, t_hup_wall;
+	off_t		 log_off;
+	char		 xml[4096];
+};
+
+/* bench_run.c */
+void	 run_note(struct run *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 run_for(struct run *, int ms);
+/* bench_run_gateway.c */
+int	 run_start_gateway(struct run *);
+/* bench_run_subs.c */
+int	 run_setup_presence(struct run *);
+/* bench_run_results.c */
+void	 run_collect(struct run *);
+void	 run_collect_reload(struct run *);
+void	 run_verdict(struct run *);
+
 #endif
