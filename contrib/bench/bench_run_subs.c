@@ -21,6 +21,15 @@ per_sub(const struct proc_sample *a, const struct proc_sample *b,
 	return ((double)b->rss_kb - (double)a->rss_kb) * 1024 / (double)n;
 }
 
+/* The gateway's /proc figures now; all zero when it has no pid. */
+static void
+gw_sample(struct run *r, struct proc_sample *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (r->gw_pid > 0)
+		(void)proc_sample(r->gw_pid, s);
+}
+
 /* One direction's set-up, timed and costed; how many came up. */
 static uint64_t
 setup_direction(struct run *r, int s2x, double *secs, double *cpu_us)
@@ -30,16 +39,12 @@ setup_direction(struct run *r, int s2x, double *secs, double *cpu_us)
 	uint64_t up;
 	double us;
 
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	if (r->gw_pid > 0)
-		(void)proc_sample(r->gw_pid, &a);
+	gw_sample(r, &a);
 	up = s2x ? presence_setup_s2x(r->pp, r->o->setup_window,
 	    SETUP_STALL_MS) : presence_setup_x2s(r->pp, r->o->setup_window,
 	    SETUP_STALL_MS);
 	*secs = (double)(now_ns() - t0) / 1e9;
-	if (r->gw_pid > 0)
-		(void)proc_sample(r->gw_pid, &b);
+	gw_sample(r, &b);
 	us = proc_cpu_us(&a, &b, 1);
 	if (us < 0)
 		us = proc_cpu_us(&a, &b, 0);
@@ -55,9 +60,7 @@ settle(struct run *r, struct proc_sample *s)
 {
 	if (r->o->settle_s > 0)
 		run_for(r, (int)(r->o->settle_s * 1000));
-	memset(s, 0, sizeof(*s));
-	if (r->gw_pid > 0)
-		(void)proc_sample(r->gw_pid, s);
+	gw_sample(r, s);
 }
 
 /*
@@ -92,16 +95,12 @@ run_setup_presence(struct run *r)
 	    n_pairs);
 	if (r->pp == NULL)
 		return -1;
-	memset(&s0, 0, sizeof(s0));
-	if (r->gw_pid > 0)
-		(void)proc_sample(r->gw_pid, &s0);
+	gw_sample(r, &s0);
 	if (n_x2s > 0) {
 		res->subs_x2s = setup_direction(r, 0, &res->setup_x2s_s,
 		    &res->setup_x2s_cpu_us);
 		if (r->sc->presence == PRESENCE_HOLD) {
-			memset(&s1, 0, sizeof(s1));
-			if (r->gw_pid > 0)
-				(void)proc_sample(r->gw_pid, &s1);
+			gw_sample(r, &s1);
 			settle(r, &s1s);
 			res->rss_before_kb = s0.rss_kb;
 			res->rss_x2s_kb = s1.rss_kb;
@@ -114,9 +113,7 @@ run_setup_presence(struct run *r)
 		res->subs_s2x = setup_direction(r, 1, &res->setup_s2x_s,
 		    &res->setup_s2x_cpu_us);
 		if (r->sc->presence == PRESENCE_HOLD) {
-			memset(&s2, 0, sizeof(s2));
-			if (r->gw_pid > 0)
-				(void)proc_sample(r->gw_pid, &s2);
+			gw_sample(r, &s2);
 			settle(r, &s2s);
 			res->rss_s2x_kb = s2.rss_kb;
 			res->rss_s2x_settled_kb = s2s.rss_kb;
