@@ -299,6 +299,107 @@ void	 presence_stanza_cb(struct presence_peers *,
 const struct presence_stats *presence_stats(const struct presence_peers *);
 void	 presence_peers_free(struct presence_peers *);
 
+/*
+ * ---- bench_presence*.c: what the presence peers' files share ---------
+ * bench_presence.c (helpers, set-up, the ends' hooks, life cycle),
+ * bench_presence_x2s.c and bench_presence_s2x.c (one direction each).
+ * Nothing else looks inside a struct presence_peers.
+ */
+
+struct event;
+
+enum item_state {
+	ITEM_IDLE,		/* not started */
+	ITEM_STARTED,		/* first request sent */
+	ITEM_ANSWERED,		/* SUBSCRIBE answered 2xx */
+	ITEM_READY,		/* presence flows */
+	ITEM_FAILED,
+};
+
+/* One X2S subscription: what the UAS needs to NOTIFY in its dialog. */
+struct x2s_sub {
+	char		*call_id;
+	char		*gw_from;	/* the SUBSCRIBE's From: our To */
+	char		*gw_contact;	/* its Contact URI: our target */
+	uint32_t	 cseq;
+	uint8_t		 state;
+};
+
+/* One S2X watcher dialog. */
+struct s2x_watcher {
+	uint64_t	 last_seq;	/* newest seq a NOTIFY of it carried */
+	int		 has_seq;
+	uint8_t		 state;
+};
+
+/* A presence stanza still waiting for some of its pair's NOTIFYs. */
+struct waiting {
+	uint64_t	 seq;
+	uint32_t	 notified;	/* watchers that saw it */
+};
+
+/* One S2X pair: SIP user w<j> and XMPP user x<j>. */
+struct s2x_pair {
+	uint32_t	 n_watchers;
+	int		 probe_answered;
+	struct waiting	*q;		/* FIFO by seq */
+	size_t		 head, tail, cap;
+};
+
+struct setup {
+	int		 s2x;		/* which direction is being set up */
+	uint64_t	 n, next, done, failed, inflight;
+	int		 window;
+	int		 stall_ms;
+	int64_t		 t_progress;
+	int		 running;
+};
+
+struct presence_peers {
+	struct event_base *base;
+	struct sip_end	*se;
+	struct xmpp_end	*xe;
+	struct load	*load;
+	int		 uas_port;
+	char		 run[9];	/* Call-ID tag of this run's dialogs */
+	struct x2s_sub	*x2s;
+	uint64_t	 n_x2s;
+	struct s2x_watcher *w;
+	uint64_t	 n_w;
+	struct s2x_pair	*pairs;
+	uint64_t	 n_pairs;
+	struct setup	 su;
+	struct event	*flush_ev, *stall_ev;
+	struct presence_stats st;
+	char		 buf[4096], body[1024];
+};
+
+/* bench_presence.c */
+int	 presence_user_index(const char *s, size_t len, char prefix,
+	    uint64_t *out);
+int	 presence_number_after(const char *s, size_t len, const char *needle,
+	    uint64_t *out);
+void	 presence_flush_soon(struct presence_peers *);
+int	 presence_xmpp_send(struct presence_peers *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 presence_setup_item_done(struct presence_peers *, int s2x, int ok);
+/* bench_presence_x2s.c */
+int	 x2s_start(struct presence_peers *, uint64_t i);
+int	 x2s_subscribe(struct presence_peers *, const struct sip_msg *,
+	    char *extra, size_t size);
+void	 x2s_subscribed(struct presence_peers *, const struct sip_msg *,
+	    int status);
+void	 x2s_notify_answered(struct presence_peers *, const struct sip_msg *);
+void	 x2s_presence(struct presence_peers *, uint64_t i,
+	    const struct xml_item *);
+/* bench_presence_s2x.c */
+int	 s2x_start(struct presence_peers *, uint64_t d);
+int	 s2x_notify(struct presence_peers *, const struct sip_msg *);
+void	 s2x_subscribe_answered(struct presence_peers *,
+	    const struct sip_msg *);
+void	 s2x_xmpp(struct presence_peers *, uint64_t j, const char *type,
+	    size_t tlen);
+
 /* ---- bench_run.c: one scenario against one gateway ----------------- */
 
 #define MAX_GW_OPTS	32
@@ -449,5 +550,52 @@ struct prosody {
 
 int	 prosody_start(struct prosody *, const char *binary, const char *dir);
 int	 prosody_stop(struct prosody *);
+
+/* ---- bench_run*.c: one run, shared by the files it is split into ---- */
+
+struct run {
+	const struct bench_opts *o;
+	const struct scenario *sc;
+	struct result	*res;
+	struct event_base *base;
+	char		*dir;
+	char		 gw_log[1024];
+	pid_t		 gw_pid;
+	int		 own_gw;
+	struct prosody	 px;
+	int		 have_px;
+	struct xmpp_end	*xe;
+	struct sip_end	*se;
+	struct load	*load;
+	struct presence_peers *pp;
+	struct presence_stats pst0;	/* counters when the load began */
+	/* start-up */
+	int64_t		 t_spawn, t_link, t_first_ok;
+	struct event	*probe_ev, *deadline_ev;
+	uint64_t	 probe_n;
+	int		 timed_out;
+	int		 break_on_up;
+	/* samples: measured interval begins, sending stops, all answered */
+	struct proc_sample gw_s[3], px_s[3], me_s[3];
+	int64_t		 ts[3];
+	/* reload */
+	struct event	*reload_ev;
+	int64_t		 t_hup, t_hup_wall;
+	off_t		 log_off;
+	char		 xml[4096];
+};
+
+/* bench_run.c */
+void	 run_note(struct run *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 run_for(struct run *, int ms);
+/* bench_run_gateway.c */
+int	 run_start_gateway(struct run *);
+/* bench_run_subs.c */
+int	 run_setup_presence(struct run *);
+/* bench_run_results.c */
+void	 run_collect(struct run *);
+void	 run_collect_reload(struct run *);
+void	 run_verdict(struct run *);
 
 #endif

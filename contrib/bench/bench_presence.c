@@ -3,23 +3,11 @@
  * need them: every SIP user agent and the XMPP server's side of each
  * subscription, both directions.
  *
- * X2S, subscription i: XMPP user x<i>@bench.test watches SIP user
- * u<i>@sip.test. The bench's XMPP end sends <presence type='subscribe'/>;
- * the gateway's SUBSCRIBE reaches the bench's UAS (its outbound proxy),
- * which answers 200 and at once sends NOTIFY active with a PIDF (RFC 6665
- * §4.2.1). The subscription is up when that PIDF comes back to the XMPP
- * end as <presence/>. Load: NOTIFYs whose note says seq=N, open and
- * closed in turn; done when <presence/> with status seq=N arrives.
- *
- * S2X, watcher d: a device of SIP user w<j>@sip.test, j = d mod pairs,
- * watches XMPP user x<j>@bench.test. The UAS sends SUBSCRIBE; the
- * gateway's <presence type='subscribe'/> is answered subscribed and its
- * first probe of each pair with a presence (the gateway caches it for the
- * pair's other watchers). The watcher is up at its first NOTIFY active
- * with a PIDF. Load: <presence/> from x<j> with status seq=N; done when
- * every watcher of the pair had a NOTIFY saying seq=N or later (the
- * gateway may merge changes that come while a NOTIFY is in flight, RFC
- * 6665 §4.2.2; a later seq covers the earlier ones).
+ * X2S (the gateway subscribes, the bench notifies) is in
+ * bench_presence_x2s.c, S2X (the bench subscribes, the gateway notifies)
+ * in bench_presence_s2x.c; this file holds what both use, the set-up,
+ * the ends' hooks that hand each message to its direction, and the
+ * peers' life cycle. Their shared state is in bench.h.
  *
  * Set-up runs a closed window of subscriptions being made, so that 100k
  * of them take as long as the gateway needs and no datagram is dropped
@@ -36,80 +24,13 @@
 
 #include "bench.h"
 
-#define NOTE_MAX	64
 #define STALL_CHECK_MS	500
-
-enum item_state {
-	ITEM_IDLE,		/* not started */
-	ITEM_STARTED,		/* first request sent */
-	ITEM_ANSWERED,		/* SUBSCRIBE answered 2xx */
-	ITEM_READY,		/* presence flows */
-	ITEM_FAILED,
-};
-
-/* One X2S subscription: what the UAS needs to NOTIFY in its dialog. */
-struct x2s_sub {
-	char		*call_id;
-	char		*gw_from;	/* the SUBSCRIBE's From: our To */
-	char		*gw_contact;	/* its Contact URI: our target */
-	uint32_t	 cseq;
-	uint8_t		 state;
-};
-
-/* One S2X watcher dialog. */
-struct s2x_watcher {
-	uint64_t	 last_seq;	/* newest seq a NOTIFY of it carried */
-	int		 has_seq;
-	uint8_t		 state;
-};
-
-/* A presence stanza still waiting for some of its pair's NOTIFYs. */
-struct waiting {
-	uint64_t	 seq;
-	uint32_t	 notified;	/* watchers that saw it */
-};
-
-/* One S2X pair: SIP user w<j> and XMPP user x<j>. */
-struct s2x_pair {
-	uint32_t	 n_watchers;
-	int		 probe_answered;
-	struct waiting	*q;		/* FIFO by seq */
-	size_t		 head, tail, cap;
-};
-
-struct setup {
-	int		 s2x;		/* which direction is being set up */
-	uint64_t	 n, next, done, failed, inflight;
-	int		 window;
-	int		 stall_ms;
-	int64_t		 t_progress;
-	int		 running;
-};
-
-struct presence_peers {
-	struct event_base *base;
-	struct sip_end	*se;
-	struct xmpp_end	*xe;
-	struct load	*load;
-	int		 uas_port;
-	char		 run[9];	/* Call-ID tag of this run's dialogs */
-	struct x2s_sub	*x2s;
-	uint64_t	 n_x2s;
-	struct s2x_watcher *w;
-	uint64_t	 n_w;
-	struct s2x_pair	*pairs;
-	uint64_t	 n_pairs;
-	struct setup	 su;
-	struct event	*flush_ev, *stall_ev;
-	struct presence_stats st;
-	char		 buf[4096], body[1024];
-};
 
 /* ---- helpers ---------------------------------------------------------- */
 
 /* The number after prefix at the start of s[0..len) (e.g. "u17@"). */
-static int
-user_index(const char *s, size_t len, char prefix, uint64_t *out)
+int
+presence_user_index(const char *s, size_t len, char prefix, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i = 1;
@@ -124,21 +45,10 @@ user_index(const char *s, size_t len, char prefix, uint64_t *out)
 	return 0;
 }
 
-/* The user part of the URI in a From/To value: index after prefix. */
-static int
-uri_user_index(const char *v, size_t vlen, char prefix, uint64_t *out)
-{
-	const char *p = memmem(v, vlen, "sip:", 4);
-
-	if (p == NULL)
-		return -1;
-	p += 4;
-	return user_index(p, vlen - (size_t)(p - v), prefix, out);
-}
-
 /* The digits after needle in s[0..len); -1 if absent. */
-static int
-number_after(const char *s, size_t len, const char *needle, uint64_t *out)
+int
+presence_number_after(const char *s, size_t len, const char *needle,
+    uint64_t *out)
 {
 	size_t nl = strlen(needle);
 	const char *p = memmem(s, len, needle, nl), *end = s + len;
@@ -155,19 +65,9 @@ number_after(const char *s, size_t len, const char *needle, uint64_t *out)
 	return 0;
 }
 
-/* A copy of s[0..n). */
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *c = xcalloc(1, n + 1);
-
-	memcpy(c, s, n);
-	return c;
-}
-
 /* Sends made outside a read of their own end leave at the turn's end. */
-static void
-flush_soon(struct presence_peers *pp)
+void
+presence_flush_soon(struct presence_peers *pp)
 {
 	if (!event_pending(pp->flush_ev, EV_TIMEOUT, NULL))
 		event_active(pp->flush_ev, EV_TIMEOUT, 0);
@@ -185,14 +85,9 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	xmpp_end_flush(pp->xe);
 }
 
-/* Queues a stanza on the XMPP end. */
-static int
-xmpp_send(struct presence_peers *pp, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /* Formats and queues one stanza. */
-static int
-xmpp_send(struct presence_peers *pp, const char *fmt, ...)
+int
+presence_xmpp_send(struct presence_peers *pp, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -202,7 +97,7 @@ xmpp_send(struct presence_peers *pp, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(pp->buf))
 		return -1;
-	flush_soon(pp);
+	presence_flush_soon(pp);
 	return xmpp_end_send(pp->xe, pp->buf, (size_t)n);
 }
 
@@ -211,8 +106,8 @@ xmpp_send(struct presence_peers *pp, const char *fmt, ...)
 static void start_more(struct presence_peers *);
 
 /* One subscription of the set-up is up, or failed. */
-static void
-setup_item_done(struct presence_peers *pp, int s2x, int ok)
+void
+presence_setup_item_done(struct presence_peers *pp, int s2x, int ok)
 {
 	struct setup *su = &pp->su;
 
@@ -232,46 +127,6 @@ setup_item_done(struct presence_peers *pp, int s2x, int ok)
 	start_more(pp);
 }
 
-/* <presence type='subscribe'/> from x<i> to u<i>: X2S i begins. */
-static int
-x2s_start(struct presence_peers *pp, uint64_t i)
-{
-	pp->x2s[i].state = ITEM_STARTED;
-	return xmpp_send(pp, "<presence type='subscribe' from='x%" PRIu64
-	    "@" BENCH_XMPP_DOMAIN "' to='u%" PRIu64 "@" BENCH_COMPONENT
-	    "'/>", i, i);
-}
-
-/* SUBSCRIBE from device d of w<j> to x<j>: S2X watcher d begins. */
-static int
-s2x_start(struct presence_peers *pp, uint64_t d)
-{
-	uint64_t j = d % pp->n_pairs;
-	int n;
-
-	pp->w[d].state = ITEM_STARTED;
-	n = snprintf(pp->buf, sizeof(pp->buf),
-	    "SUBSCRIBE sip:x%" PRIu64 "@" BENCH_XMPP_DOMAIN " SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKps%s-%" PRIu64
-	    ";rport\r\n"
-	    "Max-Forwards: 70\r\n"
-	    "From: <sip:w%" PRIu64 "@" BENCH_SIP_DOMAIN ">;tag=d%" PRIu64 "\r\n"
-	    "To: <sip:x%" PRIu64 "@" BENCH_XMPP_DOMAIN ">\r\n"
-	    "Call-ID: pw%s-%" PRIu64 "@bench\r\n"
-	    "CSeq: 1 SUBSCRIBE\r\n"
-	    "Contact: <sip:w%" PRIu64 "@127.0.0.1:%d;dev=%" PRIu64 ">\r\n"
-	    "Event: presence\r\n"
-	    "Accept: application/pidf+xml\r\n"
-	    "Expires: 3600\r\n"
-	    "Content-Length: 0\r\n\r\n",
-	    j, pp->uas_port, pp->run, d, j, d, j, pp->run, d, j, pp->uas_port,
-	    d);
-	if (n < 0 || (size_t)n >= sizeof(pp->buf))
-		return -1;
-	flush_soon(pp);
-	return sip_end_send_raw(pp->se, pp->buf, (size_t)n);
-}
-
 /* Keeps the set-up window full. */
 static void
 start_more(struct presence_peers *pp)
@@ -289,7 +144,7 @@ start_more(struct presence_peers *pp)
 				pp->w[i].state = ITEM_FAILED;
 			else
 				pp->x2s[i].state = ITEM_FAILED;
-			setup_item_done(pp, su->s2x, 0);
+			presence_setup_item_done(pp, su->s2x, 0);
 		}
 	}
 }
@@ -340,352 +195,6 @@ setup_run(struct presence_peers *pp, int s2x, uint64_t n, int window,
 	su->running = 0;
 	pp->st.setup_failed += su->failed;
 	return su->done;
-}
-
-/* ---- X2S: the gateway subscribes, the bench notifies --------------------- */
-
-/* A PIDF for u<i>: open or closed, with a note the gateway makes status. */
-static int
-pidf(struct presence_peers *pp, uint64_t i, int open, const char *note)
-{
-	int n = snprintf(pp->body, sizeof(pp->body),
-	    "<?xml version='1.0' encoding='UTF-8'?>\n"
-	    "<presence xmlns='urn:ietf:params:xml:ns:pidf' "
-	    "entity='sip:u%" PRIu64 "@" BENCH_SIP_DOMAIN "'>"
-	    "<tuple id='phone'><status><basic>%s</basic></status>"
-	    "<note>%s</note></tuple></presence>\n",
-	    i, open ? "open" : "closed", note);
-
-	return n < 0 || (size_t)n >= sizeof(pp->body) ? -1 : n;
-}
-
-/* NOTIFY active in X2S dialog i; branch says what it is for. */
-static int
-x2s_notify(struct presence_peers *pp, uint64_t i, const char *branch,
-    int open, const char *note)
-{
-	struct x2s_sub *s = &pp->x2s[i];
-	int blen, n;
-
-	if (s->call_id == NULL || (blen = pidf(pp, i, open, note)) < 0)
-		return -1;
-	n = snprintf(pp->buf, sizeof(pp->buf),
-	    "NOTIFY %s SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s;rport\r\n"
-	    "Max-Forwards: 70\r\n"
-	    "From: <sip:u%" PRIu64 "@" BENCH_SIP_DOMAIN ">;tag=" SIP_END_TAG
-	    "\r\n"
-	    "To: %s\r\n"
-	    "Call-ID: %s\r\n"
-	    "CSeq: %" PRIu32 " NOTIFY\r\n"
-	    "Contact: <sip:u%" PRIu64 "@127.0.0.1:%d>\r\n"
-	    "Event: presence\r\n"
-	    "Subscription-State: active;expires=3600\r\n"
-	    "Content-Type: application/pidf+xml\r\n"
-	    "Content-Length: %d\r\n\r\n%s",
-	    s->gw_contact, pp->uas_port, branch, i, s->gw_from, s->call_id,
-	    ++s->cseq, i, pp->uas_port, blen, pp->body);
-	if (n < 0 || (size_t)n >= sizeof(pp->buf))
-		return -1;
-	flush_soon(pp);
-	if (sip_end_send_raw(pp->se, pp->buf, (size_t)n) != 0)
-		return -1;
-	pp->st.notifies_sent++;
-	return 0;
-}
-
-/* The gateway's SUBSCRIBE for x<i> -> u<i>: remember its dialog. */
-static int
-x2s_subscribe(struct presence_peers *pp, const struct sip_msg *m,
-    char *extra, size_t size)
-{
-	const char *to, *from, *cid, *ct, *ex, *lt, *gt;
-	size_t tol, froml, cidl, ctl, exl;
-	uint64_t i;
-
-	if (sip_msg_header(m, "To", "t", &to, &tol) != 0 ||
-	    uri_user_index(to, tol, 'u', &i) != 0 || i >= pp->n_x2s)
-		return 404;
-	if (sip_msg_header(m, "Expires", NULL, &ex, &exl) != 0) {
-		ex = "3600";
-		exl = 4;
-	}
-	snprintf(extra, size, "Contact: <sip:u%" PRIu64 "@127.0.0.1:%d>\r\n"
-	    "Expires: %.*s\r\n", i, pp->uas_port, (int)exl, ex);
-	if (memmem(to, tol, "tag=", 4) != NULL)
-		return 200;		/* a refresh, or its end */
-	if (sip_msg_header(m, "From", "f", &from, &froml) != 0 ||
-	    sip_msg_header(m, "Call-ID", "i", &cid, &cidl) != 0 ||
-	    sip_msg_header(m, "Contact", "m", &ct, &ctl) != 0 ||
-	    (lt = memchr(ct, '<', ctl)) == NULL ||
-	    (gt = memchr(lt, '>', ctl - (size_t)(lt - ct))) == NULL)
-		return 400;
-	free(pp->x2s[i].call_id);
-	free(pp->x2s[i].gw_from);
-	free(pp->x2s[i].gw_contact);
-	pp->x2s[i].call_id = xstrndup(cid, cidl);
-	pp->x2s[i].gw_from = xstrndup(from, froml);
-	pp->x2s[i].gw_contact = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	pp->x2s[i].cseq = 0;
-	return 200;
-}
-
-/* SUBSCRIBE answered: RFC 6665 §4.2.1, the first NOTIFY follows. */
-static void
-x2s_subscribed(struct presence_peers *pp, const struct sip_msg *m,
-    int status)
-{
-	const char *to;
-	size_t tol;
-	uint64_t i;
-	char branch[40];
-
-	if (status != 200 || sip_msg_header(m, "To", "t", &to, &tol) != 0 ||
-	    memmem(to, tol, "tag=", 4) != NULL ||
-	    uri_user_index(to, tol, 'u', &i) != 0 || i >= pp->n_x2s)
-		return;
-	if (pp->x2s[i].state != ITEM_STARTED)
-		return;		/* a new dialog for an old one: no set-up */
-	pp->x2s[i].state = ITEM_ANSWERED;
-	snprintf(branch, sizeof(branch), "pi%s-%" PRIu64, pp->run, i);
-	if (x2s_notify(pp, i, branch, 1, "init") != 0) {
-		pp->x2s[i].state = ITEM_FAILED;
-		setup_item_done(pp, 0, 0);
-	}
-}
-
-/* The answer to one of our NOTIFYs (X2S). */
-static void
-x2s_notify_answered(struct presence_peers *pp, const struct sip_msg *m)
-{
-	const char *via;
-	size_t vl;
-	uint64_t n;
-	char key[32];
-
-	if (m->status < 200 || sip_msg_header(m, "Via", "v", &via, &vl) != 0)
-		return;
-	if (m->status < 300)
-		pp->st.notify_ok++;
-	else
-		pp->st.notify_failed++;
-	snprintf(key, sizeof(key), "branch=z9hG4bKpn%s-", pp->run);
-	if (number_after(via, vl, key, &n) == 0) {
-		/* A load NOTIFY: an error ends it; a 200 waits for presence. */
-		if (m->status < 300)
-			pp->st.load_notify_ok++;
-		else {
-			pp->st.load_notify_failed++;
-			if (pp->load != NULL)
-				load_complete(pp->load, n, m->status);
-		}
-		return;
-	}
-	snprintf(key, sizeof(key), "branch=z9hG4bKpi%s-", pp->run);
-	if (m->status >= 300 && number_after(via, vl, key, &n) == 0 &&
-	    n < pp->n_x2s && pp->x2s[n].state == ITEM_ANSWERED) {
-		bench_warnx("presence: NOTIFY for u%" PRIu64 " answered %d",
-		    n, m->status);
-		pp->x2s[n].state = ITEM_FAILED;
-		setup_item_done(pp, 0, 0);
-	}
-}
-
-/* <presence/> from u<i> to x<i>: set-up done, or a load NOTIFY arrived. */
-static void
-x2s_presence(struct presence_peers *pp, uint64_t i, const struct xml_item *it)
-{
-	uint64_t seq;
-
-	if (i >= pp->n_x2s)
-		return;
-	pp->st.presence_in++;
-	if (pp->x2s[i].state == ITEM_ANSWERED ||
-	    pp->x2s[i].state == ITEM_STARTED) {
-		pp->x2s[i].state = ITEM_READY;
-		pp->st.x2s_ready++;
-		setup_item_done(pp, 0, 1);
-		return;
-	}
-	if (pp->load != NULL && bench_find_seq(it->data, it->len, &seq) == 0)
-		load_complete(pp->load, seq, 200);
-}
-
-/* Load: NOTIFY seq in subscription seq mod K, open and closed in turn. */
-int
-presence_send_notify(struct presence_peers *pp, uint64_t seq)
-{
-	uint64_t i = seq % pp->n_x2s;
-	char branch[40], note[NOTE_MAX];
-	static const char *const moods[] = { "in a meeting", "at lunch",
-	    "on the phone", "back soon" };
-
-	snprintf(branch, sizeof(branch), "pn%s-%" PRIu64, pp->run, seq);
-	snprintf(note, sizeof(note), "seq=%" PRIu64 " %s", seq,
-	    moods[(seq / pp->n_x2s) % 4]);
-	return x2s_notify(pp, i, branch, (seq / pp->n_x2s) % 2 == 0, note);
-}
-
-/* ---- S2X: the bench subscribes, the gateway notifies --------------------- */
-
-/* Watcher d saw seq: every stanza of its pair up to seq is one closer. */
-static void
-s2x_advance(struct presence_peers *pp, uint64_t d, uint64_t seq)
-{
-	struct s2x_watcher *w = &pp->w[d];
-	struct s2x_pair *p = &pp->pairs[d % pp->n_pairs];
-	uint64_t from = w->has_seq ? w->last_seq : 0;
-	int64_t due;
-	int measured;
-
-	if (w->has_seq && seq <= w->last_seq) {
-		pp->st.stale++;
-		return;
-	}
-	if (pp->load != NULL && load_due(pp->load, seq, &due, &measured) ==
-	    0 && measured)
-		hist_add(&pp->st.notify_lat, (uint64_t)(now_ns() - due));
-	for (size_t k = p->head; k < p->tail; k++) {
-		struct waiting *q = &p->q[k];
-
-		if (q->seq > seq)
-			break;
-		if (!w->has_seq || q->seq > from)
-			q->notified++;
-	}
-	w->last_seq = seq;
-	w->has_seq = 1;
-	while (p->head < p->tail && p->q[p->head].notified >= p->n_watchers) {
-		if (pp->load != NULL)
-			load_complete(pp->load, p->q[p->head].seq, 200);
-		p->head++;
-	}
-	if (p->head == p->tail)
-		p->head = p->tail = 0;
-}
-
-/* A NOTIFY from the gateway to watcher d. */
-static int
-s2x_notify(struct presence_peers *pp, const struct sip_msg *m)
-{
-	const char *cid, *ss;
-	size_t cidl, ssl;
-	char key[32];
-	uint64_t d, seq;
-
-	snprintf(key, sizeof(key), "pw%s-", pp->run);
-	if (sip_msg_header(m, "Call-ID", "i", &cid, &cidl) != 0 ||
-	    number_after(cid, cidl, key, &d) != 0 || d >= pp->n_w)
-		return 481;
-	if (sip_msg_header(m, "Subscription-State", NULL, &ss, &ssl) != 0)
-		return 400;
-	if (ssl >= 10 && memcmp(ss, "terminated", 10) == 0) {
-		pp->st.terminated++;
-		if (pp->w[d].state != ITEM_READY &&
-		    pp->w[d].state != ITEM_FAILED) {
-			pp->w[d].state = ITEM_FAILED;
-			setup_item_done(pp, 1, 0);
-		}
-		return 200;
-	}
-	if (ssl < 6 || memcmp(ss, "active", 6) != 0 || m->body_len == 0)
-		return 200;		/* pending, or active without news */
-	if (pp->w[d].state != ITEM_READY) {
-		pp->w[d].state = ITEM_READY;
-		pp->st.s2x_ready++;
-		setup_item_done(pp, 1, 1);
-		return 200;
-	}
-	pp->st.notifies_in++;
-	if (bench_find_seq(m->body, m->body_len, &seq) == 0)
-		s2x_advance(pp, d, seq);
-	return 200;
-}
-
-/* The answer to one of our SUBSCRIBEs (S2X). */
-static void
-s2x_subscribe_answered(struct presence_peers *pp, const struct sip_msg *m)
-{
-	const char *cid;
-	size_t cidl;
-	char key[32];
-	uint64_t d;
-
-	snprintf(key, sizeof(key), "pw%s-", pp->run);
-	if (m->status < 200 ||
-	    sip_msg_header(m, "Call-ID", "i", &cid, &cidl) != 0 ||
-	    number_after(cid, cidl, key, &d) != 0 || d >= pp->n_w)
-		return;
-	if (m->status < 300) {
-		if (pp->w[d].state == ITEM_STARTED)
-			pp->w[d].state = ITEM_ANSWERED;
-		return;
-	}
-	bench_warnx("presence: SUBSCRIBE of watcher %" PRIu64 " answered %d",
-	    d, m->status);
-	if (pp->w[d].state != ITEM_FAILED && pp->w[d].state != ITEM_READY) {
-		pp->w[d].state = ITEM_FAILED;
-		setup_item_done(pp, 1, 0);
-	}
-}
-
-/* The gateway asks x<j> on behalf of w<j>: answer as her server would. */
-static void
-s2x_xmpp(struct presence_peers *pp, uint64_t j, const char *type,
-    size_t tlen)
-{
-	if (j >= pp->n_pairs)
-		return;
-	if (tlen == 9 && memcmp(type, "subscribe", 9) == 0)
-		(void)xmpp_send(pp, "<presence type='subscribed' from='x%"
-		    PRIu64 "@" BENCH_XMPP_DOMAIN "' to='w%" PRIu64 "@"
-		    BENCH_COMPONENT "'/>", j, j);
-	else if (tlen == 5 && memcmp(type, "probe", 5) == 0 &&
-	    !pp->pairs[j].probe_answered) {
-		pp->pairs[j].probe_answered = 1;
-		(void)xmpp_send(pp, "<presence from='x%" PRIu64 "@"
-		    BENCH_XMPP_DOMAIN "/bench' to='w%" PRIu64 "@"
-		    BENCH_COMPONENT "'><status>init</status></presence>", j,
-		    j);
-	}
-}
-
-/* Load: presence stanza seq from x<j>, j = seq mod pairs. */
-int
-presence_send_presence(struct presence_peers *pp, uint64_t seq)
-{
-	uint64_t j = seq % pp->n_pairs;
-	struct s2x_pair *p = &pp->pairs[j];
-	static const char *const shows[] = { "", "<show>away</show>",
-	    "<show>dnd</show>", "" };
-	unsigned int turn = (unsigned int)((seq / pp->n_pairs) % 4);
-
-	if (p->n_watchers == 0)
-		return -1;
-	if (p->tail == p->cap) {
-		size_t live = p->tail - p->head;
-
-		if (p->head > 0) {
-			memmove(p->q, p->q + p->head, live * sizeof(*p->q));
-		} else {
-			p->cap = p->cap ? p->cap * 2 : 64;
-			p->q = realloc(p->q, p->cap * sizeof(*p->q));
-			if (p->q == NULL) {
-				bench_warnx("out of memory");
-				exit(2);
-			}
-		}
-		p->head = 0;
-		p->tail = live;
-	}
-	p->q[p->tail].seq = seq;
-	p->q[p->tail].notified = 0;
-	p->tail++;
-	/* Every fourth change: she goes offline (a closed tuple). */
-	return xmpp_send(pp, "<presence%s from='x%" PRIu64 "@"
-	    BENCH_XMPP_DOMAIN "/bench' to='w%" PRIu64 "@" BENCH_COMPONENT
-	    "'>%s<status>seq=%" PRIu64 "</status></presence>",
-	    turn == 3 ? " type='unavailable'" : "", j, j, shows[turn], seq);
 }
 
 /* ---- the ends' hooks -------------------------------------------------- */
@@ -739,7 +248,7 @@ presence_stanza_cb(struct presence_peers *pp, const struct xml_item *it)
 		return;
 	if (xml_attr(it->tag, it->tag_len, "type", &type, &tlen) != 0)
 		tlen = 0;
-	if (user_index(from, froml, 'u', &i) == 0) {
+	if (presence_user_index(from, froml, 'u', &i) == 0) {
 		/* X2S: subscribed, then presence; errors say set-up failed. */
 		if (tlen == 0 || (tlen == 11 &&
 		    memcmp(type, "unavailable", 11) == 0))
@@ -753,13 +262,13 @@ presence_stanza_cb(struct presence_peers *pp, const struct xml_item *it)
 				    PRIu64 ": %.*s", i, i, (int)(it->len < 300 ?
 				    it->len : 300), it->data);
 				pp->x2s[i].state = ITEM_FAILED;
-				setup_item_done(pp, 0, 0);
+				presence_setup_item_done(pp, 0, 0);
 			}
 		}
 		return;
 	}
-	if (user_index(from, froml, 'w', &i) == 0 &&
-	    user_index(to, tol, 'x', &i) == 0)
+	if (presence_user_index(from, froml, 'w', &i) == 0 &&
+	    presence_user_index(to, tol, 'x', &i) == 0)
 		s2x_xmpp(pp, i, type, tlen);
 }
 

@@ -14,24 +14,22 @@
  * The text we hand out is UTF-8 holding only characters XML 1.0 allows,
  * with LF line ends, so that it can go into a <body/> unchanged. What
  * cannot be shown faithfully is refused with a reason, never patched up.
+ *
+ * This file reads the Content-Type and applies the rules, unwrapping
+ * CPIM; decoding text/plain (any charset to checked UTF-8) is in
+ * content_charset.c, flattening HTML in content_html.c.
  */
-#include <errno.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
-
 #include "cause.h"
 #include "content.h"
+#include "content_int.h"
 #include "cpim.h"
 #include "strbuf.h"
 
-#define CONTENT_MAX_BODY	(1024 * 1024)
-#define CONTENT_MAX_CHARSET	40
 #define CONTENT_MAX_LANG	35
 
 /* The parts of a Content-Type value we use. */
@@ -139,451 +137,6 @@ ctype_parse(const char *s, size_t len, struct ctype *ct)
 	return 0;
 }
 
-/* 1 if the charset needs no conversion: UTF-8, or ASCII (a subset). */
-static int
-charset_is_utf8(struct span cs)
-{
-	return cs.len == 0 || span_is(cs, "utf-8") || span_is(cs, "utf8") ||
-	    span_is(cs, "us-ascii") || span_is(cs, "ascii");
-}
-
-/*
- * Copies a charset name into buf for iconv_open, refusing anything that
- * is not a plain name: glibc reads "//" suffixes and '/' as conversion
- * options, and the name comes from the network.
- */
-static int
-charset_name(struct span cs, char *buf, size_t size)
-{
-	if (cs.len == 0 || cs.len >= size)
-		return -1;
-	for (size_t i = 0; i < cs.len; i++) {
-		char c = cs.ptr[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' || c == ':' || c == '+'))
-			return -1;
-	}
-	memcpy(buf, cs.ptr, cs.len);
-	buf[cs.len] = '\0';
-	return 0;
-}
-
-/* Doubles iconv's output buffer, within reason. */
-static int
-grow(char **buf, size_t *cap, char **op, size_t *outleft)
-{
-	size_t used = (size_t)(*op - *buf);
-	char *nbuf;
-
-	if (*cap > (size_t)CONTENT_MAX_BODY * 8)
-		return CONTENT_MALFORMED;	/* no charset expands this much */
-	if ((nbuf = realloc(*buf, *cap * 2)) == NULL)
-		return CONTENT_NOMEM;
-	*buf = nbuf;
-	*cap *= 2;
-	*op = nbuf + used;
-	*outleft = *cap - used;
-	return CONTENT_TEXT;
-}
-
-/*
- * Converts len bytes in charset `cs` to UTF-8, in a malloc'ed buffer
- * (*out, *out_len, not terminated). Returns a content_verdict.
- */
-static int
-to_utf8(struct span cs, const char *body, size_t len, char **out,
-    size_t *out_len, char **cause)
-{
-	char name[CONTENT_MAX_CHARSET + 1], *buf = NULL, *in, *op;
-	size_t cap, inleft = len, outleft;
-	iconv_t cd;
-	int ret = CONTENT_MALFORMED;
-
-	if (charset_name(cs, name, sizeof(name)) < 0) {
-		set_cause(cause, "unsupported charset \"%.*s\"",
-		    (int)(cs.len > 64 ? 64 : cs.len), cs.ptr);
-		return CONTENT_UNSUPPORTED;
-	}
-	if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1) {
-		if (errno == ENOMEM)
-			return CONTENT_NOMEM;
-		set_cause(cause, "unsupported charset \"%s\"", name);
-		return CONTENT_UNSUPPORTED;
-	}
-	/* Single-byte charsets need at most 3 bytes per byte. */
-	cap = len * 3 + 16;
-	if ((buf = malloc(cap)) == NULL) {
-		ret = CONTENT_NOMEM;
-		goto out;
-	}
-	in = (char *)body;
-	op = buf;
-	outleft = cap;
-	while (inleft > 0) {
-		if (iconv(cd, &in, &inleft, &op, &outleft) != (size_t)-1)
-			continue;
-		if (errno == E2BIG) {
-			if ((ret = grow(&buf, &cap, &op, &outleft)) !=
-			    CONTENT_TEXT)
-				goto grow_failed;
-			continue;
-		}
-		ret = CONTENT_MALFORMED;
-		if (errno == EILSEQ)
-			set_cause(cause, "invalid %s sequence at byte %zu", name,
-			    len - inleft);
-		else if (errno == EINVAL)
-			set_cause(cause, "truncated %s sequence at the end",
-			    name);
-		else
-			set_cause(cause, "cannot convert from %s", name);
-		goto out;
-	}
-	/* Stateful charsets (ISO-2022-*) may owe a final shift sequence. */
-	while (iconv(cd, NULL, NULL, &op, &outleft) == (size_t)-1) {
-		if (errno != E2BIG) {
-			ret = CONTENT_MALFORMED;
-			set_cause(cause, "cannot convert from %s", name);
-			goto out;
-		}
-		if ((ret = grow(&buf, &cap, &op, &outleft)) != CONTENT_TEXT)
-			goto grow_failed;
-	}
-	*out = buf;
-	*out_len = (size_t)(op - buf);
-	buf = NULL;
-	ret = CONTENT_TEXT;
-	goto out;
-grow_failed:
-	if (ret == CONTENT_MALFORMED)
-		set_cause(cause, "%s text too large once converted", name);
-out:
-	free(buf);
-	iconv_close(cd);
-	return ret;
-}
-
-/*
- * Checks UTF-8 text and copies it NUL-terminated with CRLF (and lone CR,
- * which an XML parser would turn into LF anyway) as LF.
- */
-static int
-finish_text(const char *s, size_t len, const char *what,
-    struct content_text *out, char **cause)
-{
-	size_t bad, n = 0;
-	char *t;
-	int r;
-
-	if ((r = strbuf_xml_check(s, len, &bad)) != 0) {
-		if (r == STRBUF_BAD_UTF8)
-			set_cause(cause, "%s: invalid UTF-8 at byte %zu",
-			    what, bad);
-		else
-			set_cause(cause, "%s: character at byte %zu cannot "
-			    "be carried in XML", what, bad);
-		return CONTENT_MALFORMED;
-	}
-	if ((t = malloc(len + 1)) == NULL)
-		return CONTENT_NOMEM;
-	while (len > 0) {
-		const char *cr = memchr(s, '\r', len);
-		size_t run = cr == NULL ? len : (size_t)(cr - s);
-
-		memcpy(t + n, s, run);
-		n += run;
-		if (cr == NULL)
-			break;
-		t[n++] = '\n';
-		run++;
-		if (run < len && s[run] == '\n')
-			run++;
-		s += run;
-		len -= run;
-	}
-	t[n] = '\0';
-	out->text = t;
-	out->len = n;
-	return CONTENT_TEXT;
-}
-
-/* text/plain: decode, check, copy. UTF-8 goes straight to the check. */
-static int
-plain_text(struct span charset, const char *body, size_t len,
-    struct content_text *out, char **cause)
-{
-	char *conv = NULL;
-	size_t conv_len;
-	int r;
-
-	if (charset_is_utf8(charset)) {
-		/* A byte order mark is a signature, not text. */
-		if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0) {
-			body += 3;
-			len -= 3;
-		}
-		return finish_text(body, len, "text/plain", out, cause);
-	}
-	if ((r = to_utf8(charset, body, len, &conv, &conv_len, cause)) !=
-	    CONTENT_TEXT)
-		return r;
-	r = finish_text(conv, conv_len, "text/plain", out, cause);
-	free(conv);
-	return r;
-}
-
-/* The flattening of an HTML tree into text. */
-struct flat {
-	struct strbuf sb;
-	size_t newlines;	/* line breaks owed before the next text */
-	int space;		/* a space is owed before the next text */
-	int pre;		/* inside <pre>: keep spaces and breaks */
-};
-
-/* Writes what is owed, then the run of visible text s[0..n). */
-static void
-flat_put(struct flat *f, const char *s, size_t n)
-{
-	/* Leading blanks of a <pre> are trimmed like all others. */
-	if (f->sb.len == 0)
-		while (n > 0 && (*s == ' ' || *s == '\t')) {
-			s++;
-			n--;
-		}
-	if (n == 0)
-		return;
-	if (f->sb.len > 0) {
-		for (; f->newlines > 0; f->newlines--)
-			strbuf_append(&f->sb, "\n", 1);
-		if (f->space)
-			strbuf_append(&f->sb, " ", 1);
-	}
-	f->newlines = 0;
-	f->space = 0;
-	strbuf_append(&f->sb, s, n);
-}
-
-/*
- * Adds a text node: outside <pre> runs of whitespace fold into one space
- * (as a browser shows them); inside, only line breaks are deferred, so
- * that trailing ones can still be trimmed.
- */
-static void
-flat_text(struct flat *f, const char *s)
-{
-	while (*s != '\0') {
-		size_t n = 0;
-
-		if (f->pre) {
-			if (*s == '\n') {
-				f->newlines++;
-				s++;
-				continue;
-			}
-			if (*s == '\r') {
-				s++;
-				continue;
-			}
-			while (s[n] != '\0' && s[n] != '\n' && s[n] != '\r')
-				n++;
-		} else {
-			if (span_is_ws(*s) || *s == '\f') {
-				if (f->newlines == 0)
-					f->space = 1;
-				s++;
-				continue;
-			}
-			while (s[n] != '\0' && !span_is_ws(s[n]) &&
-			    s[n] != '\f')
-				n++;
-		}
-		flat_put(f, s, n);
-		s += n;
-	}
-}
-
-/* Asks for a line break unless one is already owed (block boundaries). */
-static void
-flat_break(struct flat *f)
-{
-	if (f->newlines == 0)
-		f->newlines = 1;
-	f->space = 0;
-}
-
-/* 1 if name is in the NULL-terminated list. */
-static int
-name_in(const xmlChar *name, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strcmp((const char *)name, *list) == 0)
-			return 1;
-	return 0;
-}
-
-/* Elements whose content a reader never sees. */
-static const char *const html_skipped[] = {
-	"head", "script", "style", "title", "template", NULL
-};
-/* Elements that start and end on a line of their own. */
-static const char *const html_blocks[] = {
-	"address", "article", "aside", "blockquote", "caption", "dd", "div",
-	"dl", "dt", "fieldset", "figcaption", "figure", "footer", "form",
-	"h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-	"nav", "ol", "p", "pre", "section", "table", "tr", "ul", NULL
-};
-
-/* Entering a node; returns 1 if its children are to be visited. */
-static int
-flat_enter(struct flat *f, xmlNode *n)
-{
-	switch (n->type) {
-	case XML_TEXT_NODE:
-	case XML_CDATA_SECTION_NODE:
-		if (n->content != NULL)
-			flat_text(f, (const char *)n->content);
-		return 0;
-	case XML_ELEMENT_NODE:
-		if (name_in(n->name, html_skipped))
-			return 0;
-		if (strcmp((const char *)n->name, "br") == 0) {
-			f->newlines++;
-			f->space = 0;
-			return 0;
-		}
-		if (name_in(n->name, html_blocks))
-			flat_break(f);
-		if (strcmp((const char *)n->name, "pre") == 0)
-			f->pre++;
-		return 1;
-	default:
-		return 0;	/* comments, processing instructions, DTD */
-	}
-}
-
-/* Leaving a node (after its children, if they were visited). */
-static void
-flat_leave(struct flat *f, xmlNode *n)
-{
-	if (n->type != XML_ELEMENT_NODE || name_in(n->name, html_skipped) ||
-	    strcmp((const char *)n->name, "br") == 0)
-		return;
-	if (name_in(n->name, html_blocks))
-		flat_break(f);
-	else if (strcmp((const char *)n->name, "td") == 0 ||
-	    strcmp((const char *)n->name, "th") == 0)
-		f->space = f->newlines == 0;
-	if (strcmp((const char *)n->name, "pre") == 0 && f->pre > 0)
-		f->pre--;
-}
-
-/*
- * Walks the tree under (and including) root without recursion: a hostile
- * document may nest as deep as its size allows.
- */
-static void
-flat_walk(struct flat *f, xmlNode *root)
-{
-	xmlNode *n = root;
-
-	while (n != NULL) {
-		if (flat_enter(f, n) && n->children != NULL) {
-			n = n->children;
-			continue;
-		}
-		for (;;) {
-			flat_leave(f, n);
-			if (n == root)
-				return;
-			if (n->next != NULL) {
-				n = n->next;
-				break;
-			}
-			n = n->parent;
-		}
-	}
-}
-
-/*
- * text/html (RFC 7572 §7 asks for HTML to reach XMPP users; XHTML-IM is
- * deprecated, so they get its text). The body is decoded and checked
- * first, so libxml2 only ever sees valid UTF-8, and told to ignore any
- * <meta> charset. NONET: nothing is ever fetched.
- */
-static int
-html_text(struct span charset, const char *body, size_t len,
-    struct content_text *out, char **cause)
-{
-	struct flat f;
-	htmlParserCtxtPtr ctxt = NULL;
-	htmlDocPtr doc = NULL;
-	char *conv = NULL;
-	size_t bad, conv_len;
-	int r;
-
-	memset(&f, 0, sizeof(f));
-	strbuf_init(&f.sb);
-	if (!charset_is_utf8(charset)) {
-		if ((r = to_utf8(charset, body, len, &conv, &conv_len,
-		    cause)) != CONTENT_TEXT)
-			return r;
-		body = conv;
-		len = conv_len;
-	}
-	if ((r = strbuf_xml_check(body, len, &bad)) != 0) {
-		set_cause(cause, "text/html: %s at byte %zu",
-		    r == STRBUF_BAD_UTF8 ? "invalid UTF-8" :
-		    "character XML cannot carry", bad);
-		r = CONTENT_MALFORMED;
-		goto out;
-	}
-	if (len == 0) {
-		r = finish_text("", 0, "text/html", out, cause);
-		goto out;
-	}
-	xmlInitParser();
-	if ((ctxt = htmlNewParserCtxt()) == NULL) {
-		r = CONTENT_NOMEM;
-		goto out;
-	}
-	doc = htmlCtxtReadMemory(ctxt, body, (int)len, NULL, "UTF-8",
-	    HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NOBLANKS | HTML_PARSE_IGNORE_ENC);
-	/*
-	 * Sloppy HTML is normal and the parser recovers from it; but when it
-	 * gives up (nesting deeper than libxml2's limit, out of memory) it
-	 * drops the rest of the document, and we must not show half of it.
-	 */
-	if (doc == NULL || ctxt->disableSAX) {
-		set_cause(cause, "text/html: the parser gave up on it "
-		    "(nested too deep?)");
-		r = CONTENT_MALFORMED;
-		goto out;
-	}
-	for (xmlNode *n = doc->children; n != NULL; n = n->next)
-		flat_walk(&f, n);
-	if (f.sb.failed) {
-		r = CONTENT_NOMEM;
-		goto out;
-	}
-	/* Trailing spaces a <pre> may have left. */
-	while (f.sb.len > 0 && (f.sb.buf[f.sb.len - 1] == ' ' ||
-	    f.sb.buf[f.sb.len - 1] == '\t'))
-		f.sb.len--;
-	r = finish_text(f.sb.len > 0 ? f.sb.buf : "", f.sb.len,
-	    "text/html", out, cause);
-out:
-	if (doc != NULL)
-		xmlFreeDoc(doc);
-	if (ctxt != NULL)
-		htmlFreeParserCtxt(ctxt);
-	strbuf_free(&f.sb);
-	free(conv);
-	return r;
-}
-
 /* A malloc'ed, NUL-terminated copy of a span. */
 static char *
 span_dup(struct span s)
@@ -670,7 +223,7 @@ cpim_text(const char *body, size_t len, struct content_text *out,
 		struct content_text subj;
 
 		memset(&subj, 0, sizeof(subj));
-		if ((r = finish_text(m.subject.ptr, m.subject.len,
+		if ((r = content_finish_text(m.subject.ptr, m.subject.len,
 		    "message/cpim Subject", &subj, cause)) != CONTENT_TEXT) {
 			content_text_clear(out);
 			return r;
@@ -705,7 +258,7 @@ convert(struct span type, struct span encoding, const char *body,
 		 * with no type is text/plain, no body at all is no text.
 		 */
 		if (len == 0)
-			return finish_text("", 0, "body", out, cause);
+			return content_finish_text("", 0, "body", out, cause);
 		t.ptr = "text/plain";
 		t.len = strlen(t.ptr);
 	}
@@ -735,11 +288,11 @@ convert(struct span type, struct span encoding, const char *body,
 	}
 
 	if (span_is(ct.type, "text") && span_is(ct.subtype, "plain"))
-		return plain_text(ct.charset, body, len, out, cause);
+		return content_plain_text(ct.charset, body, len, out, cause);
 	if ((span_is(ct.type, "text") && span_is(ct.subtype, "html")) ||
 	    (span_is(ct.type, "application") &&
 	    span_is(ct.subtype, "xhtml+xml")))
-		return html_text(ct.charset, body, len, out, cause);
+		return content_html_text(ct.charset, body, len, out, cause);
 	if (span_is(ct.type, "message") && span_is(ct.subtype, "cpim")) {
 		if (depth > 0) {
 			set_cause(cause, "message/cpim inside message/cpim");

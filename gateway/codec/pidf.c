@@ -3,6 +3,10 @@
  * Parsing is lenient about the dialects real clients send (RPID, data
  * model, notes only, odd <basic/>), but matches elements by namespace URI,
  * never by prefix, and refuses DOCTYPEs, entities and oversized bodies.
+ *
+ * This file reads PIDF and holds the vocabulary of shows; the XMPP view
+ * of what it read is made in pidf_xmpp.c (and packed in pidf_pack.c),
+ * PIDF is written from XMPP presence in pidf_build.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,11 +18,8 @@
 
 #include "cause.h"
 #include "pidf.h"
+#include "pidf_int.h"
 
-#define NS_PIDF		"urn:ietf:params:xml:ns:pidf"
-#define NS_DM		"urn:ietf:params:xml:ns:pidf:data-model"
-#define NS_RPID		"urn:ietf:params:xml:ns:pidf:rpid"
-#define NS_JABBER	"jabber:client"
 #define NS_XML		"http://www.w3.org/XML/1998/namespace"
 
 #define PIDF_MAX_DEPTH	8	/* how deep we look for show/activities */
@@ -186,6 +187,13 @@ show_unavail_rank(enum presence_show s)
 	default:
 		return 1;
 	}
+}
+
+/* How available a show is: chat > none > away > xa > dnd. */
+int
+pidf_show_avail_rank(enum presence_show s)
+{
+	return 4 - show_unavail_rank(s);
 }
 
 /*
@@ -562,230 +570,4 @@ out:
 	if (doc != NULL)
 		xmlFreeDoc(doc);
 	return r;
-}
-
-/*
- * Whether a tuple makes an available XMPP presence (RFC 8048 §6.3: open
- * -> no type, closed -> unavailable). Our choice for a <basic/> that is
- * neither: available only if the tuple or person says how (an embedded
- * show or an RPID activity), else unavailable, since nothing claims the
- * contact can be reached. RPID permanent-absence is always unavailable.
- */
-static int
-tuple_available(const struct presence_tuple *t)
-{
-	if (t->absent)
-		return 0;
-	if (t->basic == PRESENCE_BASIC_OPEN)
-		return 1;
-	if (t->basic == PRESENCE_BASIC_CLOSED)
-		return 0;
-	return t->show_src != PRESENCE_SRC_NONE;
-}
-
-/*
- * One XMPP presence per tuple (RFC 8048 §6.3, Table 2); status is the
- * tuple's note, else the person's. No tuple at all gives one presence
- * for the bare JID: available only if the person has an activity.
- * *out is malloc'ed (free it); its strings are borrowed from doc.
- */
-int
-pidf_to_xmpp(const struct presence_doc *doc, struct pidf_xmpp **out,
-    size_t *n)
-{
-	size_t cnt = doc->n > 0 ? doc->n : 1;
-	struct pidf_xmpp *v;
-
-	*out = NULL;
-	*n = 0;
-	if ((v = calloc(cnt, sizeof(*v))) == NULL)
-		return -1;
-	if (doc->n == 0) {
-		v[0].available = doc->person_activity && !doc->person_absent;
-		v[0].show = v[0].available ? doc->person_show :
-		    PRESENCE_SHOW_NONE;
-		v[0].status = doc->person_note;
-		v[0].lang = doc->person_note_lang;
-		v[0].priority = -1;
-	}
-	for (size_t i = 0; i < doc->n; i++) {
-		const struct presence_tuple *t = &doc->tuples[i];
-
-		v[i].resource = t->id;
-		v[i].available = tuple_available(t);
-		v[i].show = v[i].available ? t->show : PRESENCE_SHOW_NONE;
-		if (t->note != NULL) {
-			v[i].status = t->note;
-			v[i].lang = t->note_lang;
-		} else {
-			v[i].status = doc->person_note;
-			v[i].lang = doc->person_note_lang;
-		}
-		v[i].priority = t->priority;
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
-}
-
-/* How available a show is: chat > none > away > xa > dnd. */
-static int
-show_avail_rank(enum presence_show s)
-{
-	return 4 - show_unavail_rank(s);
-}
-
-/*
- * The index of the "most available" presence, for a bare-JID view:
- * available before unavailable, then by show (chat, none, away, xa,
- * dnd), then by priority; the first wins ties. 0 if n is 0.
- */
-size_t
-pidf_pick_best(const struct pidf_xmpp *v, size_t n)
-{
-	size_t best = 0;
-
-	for (size_t i = 1; i < n; i++) {
-		const struct pidf_xmpp *a = &v[i], *b = &v[best];
-
-		if (a->available != b->available) {
-			if (a->available)
-				best = i;
-			continue;
-		}
-		if (a->available &&
-		    show_avail_rank(a->show) != show_avail_rank(b->show)) {
-			if (show_avail_rank(a->show) > show_avail_rank(b->show))
-				best = i;
-			continue;
-		}
-		if (a->priority > b->priority)
-			best = i;
-	}
-	return best;
-}
-
-/*
- * XMPP priority to a PIDF qvalue in thousandths (RFC 8048 §6.2: 0 -> 0,
- * 127 -> 1, unique steps, at most 3 decimals): p/127 truncated to 3
- * decimals, so 1 -> 0.007, 2 -> 0.015, 126 -> 0.992. -1 for a negative
- * priority, which MUST NOT be mapped; above 127 is clamped.
- */
-int
-pidf_priority_to_milli(int priority)
-{
-	if (priority < 0)
-		return -1;
-	if (priority >= 127)
-		return 1000;
-	return priority * 1000 / 127;
-}
-
-/*
- * Writes "ID-" + resource as an xs:ID (RFC 8048 §6.2). ASCII letters,
- * digits, '-' and '.' are kept; every other byte, '_' included, becomes
- * "_XX" (upper-case hex of the byte), which pidf_id_decode undoes.
- */
-void
-pidf_id_encode(struct strbuf *sb, const char *resource)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	strbuf_appends(sb, "ID-");
-	for (const unsigned char *p = (const unsigned char *)resource;
-	    *p != '\0'; p++) {
-		char e[3];
-
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.') {
-			strbuf_append(sb, (const char *)p, 1);
-			continue;
-		}
-		e[0] = '_';
-		e[1] = hex[*p >> 4];
-		e[2] = hex[*p & 0xf];
-		strbuf_append(sb, e, 3);
-	}
-}
-
-/*
- * Appends a PIDF document for entity with one tuple per XMPP resource
- * (RFC 8048 §6.2, Table 1). Shows are embedded in <status/> as the RFC
- * recommends and also given as RPID activities in a dm:person: those of
- * the most available open tuple (away/xa -> away, dnd -> busy), since
- * RFC 4479 has one person per entity. Returns -1 if a string is not
- * UTF-8 that XML can carry (sb is then unusable) or allocation failed.
- */
-int
-pidf_build(struct strbuf *sb, const char *entity,
-    const struct presence_tuple *tuples, size_t n)
-{
-	const struct presence_tuple *best = NULL;
-
-	strbuf_appends(sb, "<?xml version='1.0' encoding='UTF-8'?>\n"
-	    "<presence xmlns='" NS_PIDF "' xmlns:dm='" NS_DM "'"
-	    " xmlns:rpid='" NS_RPID "' entity='");
-	if (strbuf_append_xml_checked(sb, entity, strlen(entity), 1) != 0)
-		return -1;
-	strbuf_appends(sb, "'>\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct presence_tuple *t = &tuples[i];
-		const char *show = presence_show_name(t->show);
-		int q = pidf_priority_to_milli(t->priority);
-		char qs[16];
-
-		strbuf_appends(sb, " <tuple id='");
-		pidf_id_encode(sb, t->id != NULL ? t->id : "");
-		strbuf_appends(sb, "'>\n  <status><basic>");
-		strbuf_appends(sb, t->basic == PRESENCE_BASIC_OPEN ? "open" :
-		    "closed");
-		strbuf_appends(sb, "</basic>");
-		if (show != NULL) {
-			strbuf_appends(sb, "<show xmlns='" NS_JABBER "'>");
-			strbuf_appends(sb, show);
-			strbuf_appends(sb, "</show>");
-		}
-		strbuf_appends(sb, "</status>\n");
-		if (q >= 0) {
-			if (q == 1000)
-				snprintf(qs, sizeof(qs), "1");
-			else
-				snprintf(qs, sizeof(qs), "0.%03d", q);
-			strbuf_appends(sb, "  <contact priority='");
-			strbuf_appends(sb, qs);
-			strbuf_appends(sb, "'>");
-			if (strbuf_append_xml_checked(sb, entity,
-			    strlen(entity), 0) != 0)
-				return -1;
-			strbuf_appends(sb, "</contact>\n");
-		}
-		if (t->note != NULL) {
-			strbuf_appends(sb, "  <note");
-			if (t->note_lang != NULL) {
-				strbuf_appends(sb, " xml:lang='");
-				if (strbuf_append_xml_checked(sb, t->note_lang,
-				    strlen(t->note_lang), 1) != 0)
-					return -1;
-				strbuf_appends(sb, "'");
-			}
-			strbuf_appends(sb, ">");
-			if (strbuf_append_xml_checked(sb, t->note,
-			    strlen(t->note), 0) != 0)
-				return -1;
-			strbuf_appends(sb, "</note>\n");
-		}
-		strbuf_appends(sb, " </tuple>\n");
-		if (t->basic == PRESENCE_BASIC_OPEN && (best == NULL ||
-		    show_avail_rank(t->show) > show_avail_rank(best->show)))
-			best = t;
-	}
-	if (best != NULL && best->show != PRESENCE_SHOW_NONE &&
-	    best->show != PRESENCE_SHOW_CHAT) {
-		strbuf_appends(sb, " <dm:person id='p'><rpid:activities>");
-		strbuf_appends(sb, best->show == PRESENCE_SHOW_DND ?
-		    "<rpid:busy/>" : "<rpid:away/>");
-		strbuf_appends(sb, "</rpid:activities></dm:person>\n");
-	}
-	strbuf_appends(sb, "</presence>\n");
-	return sb->failed ? -1 : 0;
 }

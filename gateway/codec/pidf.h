@@ -79,18 +79,22 @@ struct pidf_xmpp {
 int pidf_parse(const char *body, size_t len, struct presence_doc *out,
     char **cause);
 void pidf_doc_free(struct presence_doc *doc);
-int pidf_to_xmpp(const struct presence_doc *doc, struct pidf_xmpp **out,
-    size_t *n);
-size_t pidf_pick_best(const struct pidf_xmpp *v, size_t n);
-int pidf_build(struct strbuf *sb, const char *entity,
-    const struct presence_tuple *tuples, size_t n);
-void pidf_id_encode(struct strbuf *sb, const char *resource);
 char *pidf_id_decode(const char *id);
-int pidf_priority_to_milli(int priority);
 int pidf_priority_parse(const char *q);
 const char *presence_show_name(enum presence_show show);
 int presence_show_from_name(const char *name, enum presence_show *show);
 int pidf_rpid_activity(const char *name, enum presence_show *show);
+
+/* pidf_xmpp.c */
+int pidf_to_xmpp(const struct presence_doc *doc, struct pidf_xmpp **out,
+    size_t *n);
+size_t pidf_pick_best(const struct pidf_xmpp *v, size_t n);
+
+/* pidf_build.c */
+int pidf_build(struct strbuf *sb, const char *entity,
+    const struct presence_tuple *tuples, size_t n);
+void pidf_id_encode(struct strbuf *sb, const char *resource);
+int pidf_priority_to_milli(int priority);
 
 /* pidf_pack.c */
 char *pidf_xmpp_pack(const struct pidf_xmpp *v, size_t n);
