@@ -20,6 +20,7 @@
 
 #include "alloc_fail.h"
 #include "log.h"
+#include "source_limit.h"
 #include "strbuf.h"
 #include "strmap.h"
 
@@ -80,6 +81,36 @@ sc_strmap(void)
 	return ret;
 }
 
+/*
+ * Sources come and go; a failed allocation refuses that source
+ * (SOURCE_NO_MEMORY) and leaves the table as it was.
+ */
+static int
+sc_source_limits(void)
+{
+	struct source_limits *sl = source_limits_new(10, 2, 1, 8);
+	char key[32];
+	unsigned retry;
+	int ret = 0;
+
+	if (sl == NULL)
+		return -1;
+	for (int i = 0; i < 20 && ret == 0; i++) {
+		enum source_verdict v;
+
+		snprintf(key, sizeof(key), "192.0.2.%d", i);
+		v = source_limits_request(sl, key, i * 1000LL, &retry);
+		if (v == SOURCE_NO_MEMORY)
+			ret = -1;
+		else if (v == SOURCE_OK &&
+		    source_limits_connect(sl, key, i * 1000LL) == SOURCE_OK)
+			source_limits_disconnect(sl, key);
+	}
+	assert_true(source_limits_count(sl) <= 8);
+	source_limits_free(sl);
+	return ret;
+}
+
 /* A line longer than the stack buffers: logged, or cut, never lost. */
 static int
 sc_log(void)
@@ -126,6 +157,7 @@ test_##fn(void **state)							\
 SCENARIO(sc_strbuf)
 SCENARIO(sc_strmap)
 SCENARIO(sc_log)
+SCENARIO(sc_source_limits)
 
 int
 main(void)
@@ -134,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_sc_strbuf),
 		cmocka_unit_test(test_sc_strmap),
 		cmocka_unit_test(test_sc_log),
+		cmocka_unit_test(test_sc_source_limits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
