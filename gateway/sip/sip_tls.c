@@ -95,6 +95,12 @@ ctx_common(SSL_CTX *ctx, const struct config *cfg, char *why, size_t size)
 		goto ssl;
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* OpenSSL 3 makes a close without close_notify an error, which
+	 * libevent does not take for the EOF it is (SIP ends no message
+	 * that way: framing is by Content-Length). */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (cfg->sip_tls_ca_file != NULL) {
 		if (SSL_CTX_load_verify_locations(ctx, cfg->sip_tls_ca_file,
