@@ -288,7 +288,7 @@ check_order(struct load *l, const char *section, const char *lo_key,
 }
 
 /* A tls: listener needs a certificate and its key; either needs the
- * other. */
+ * other; an outbound proxy over TLS needs a tls: listener. */
 static int
 check_tls(struct load *l)
 {
@@ -296,6 +296,8 @@ check_tls(struct load *l)
 	const struct config_option *cert, *key;
 	int have_cert = cfg->sip_tls_certificate != NULL;
 	int have_key = cfg->sip_tls_key != NULL;
+	int have_listener = 0;
+	const char *proxy;
 
 	cert = config_option_find("sip", "tls_certificate");
 	key = config_option_find("sip", "tls_key");
@@ -307,11 +309,26 @@ check_tls(struct load *l)
 		return -1;
 	}
 	for (int i = 0; i < cfg->n_listen; i++) {
-		if (cfg->listen[i].transport != CONFIG_PROTO_TLS || have_cert)
+		if (cfg->listen[i].transport != CONFIG_PROTO_TLS)
+			continue;
+		have_listener = 1;
+		if (have_cert)
 			continue;
 		load_error(l, l->key_line[config_option_find("sip",
 		    "listen") - config_options], "[sip] listen has a tls: "
 		    "address but no tls_certificate and tls_key are set");
+		return -1;
+	}
+	/* Requests over TLS name a tls: listener in Via and Contact (RFC
+	 * 3261 §18.1.1, §26.2.2): in-dialog requests come back to it. */
+	proxy = cfg->sip_outbound_proxy;
+	if (proxy != NULL && !have_listener &&
+	    (strncasecmp(proxy, "sips:", 5) == 0 ||
+	    strcasestr(proxy, ";transport=tls") != NULL)) {
+		load_error(l, l->key_line[config_option_find("sip",
+		    "outbound_proxy") - config_options], "[sip] "
+		    "outbound_proxy is reached over TLS but listen has no "
+		    "tls: address");
 		return -1;
 	}
 	return 0;

@@ -128,7 +128,8 @@ const struct config_option config_options[] = {
 		.help = "SIP proxy through which every request the gateway "
 		    "sends is routed, as sip:HOST[:PORT][;transport=udp|tcp|"
 		    "tls] or sips:HOST[:PORT] (TLS, port 5061 by default; the "
-		    "proxy's certificate must name HOST). "
+		    "proxy's certificate must name HOST, and listen needs a "
+		    "tls: address). "
 		    "Empty: requests go to the host of their Request-URI.",
 	},
 	{

@@ -888,6 +888,12 @@ test_cross_checks(void **state)
 	    "test.conf:2: [sip] tls_certificate is set but tls_key is not");
 	assert_load_error("[sip]\ntls_key = /k.pem\n" XMPP_OK,
 	    "test.conf:2: [sip] tls_key is set but tls_certificate is not");
+	assert_load_error("[sip]\noutbound_proxy = sips:proxy.example\n"
+	    XMPP_OK, "test.conf:2: [sip] outbound_proxy is reached over TLS "
+	    "but listen has no tls: address");
+	assert_load_error("[sip]\n\noutbound_proxy = sip:p.example;"
+	    "transport=TLS\n" XMPP_OK, "test.conf:3: [sip] outbound_proxy is "
+	    "reached over TLS but listen has no tls: address");
 }
 
 /* tls: listeners with their certificate; the options' defaults. */
@@ -910,6 +916,11 @@ test_tls(void **state)
 	assert_int_equal(cfg.sip_tls_verify_client, 1);
 	assert_int_equal(cfg.sip_tls_handshake_timeout_s, 10);
 	assert_int_equal(cfg.sip_keepalive_s, 90);
+	config_free(&cfg);
+	load_ok("[sip]\nlisten = tls:127.0.0.1:5061\ntls_certificate = /c\n"
+	    "tls_key = /k\noutbound_proxy = sips:proxy.example\n" XMPP_OK,
+	    &cfg);
+	assert_string_equal(cfg.sip_outbound_proxy, "sips:proxy.example");
 	config_free(&cfg);
 	/* No TLS at all: nothing to set. */
 	load_ok(XMPP_OK, &cfg);
