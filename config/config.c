@@ -341,6 +341,53 @@ read_secret(struct load *l)
 	return -1;
 }
 
+/* A tls: listener needs a certificate and its key; either needs the
+ * other; an outbound proxy over TLS needs a tls: listener. */
+static int
+check_tls(struct load *l)
+{
+	const struct config *cfg = l->cfg;
+	const struct config_option *cert, *key;
+	int have_cert = cfg->sip_tls_certificate != NULL;
+	int have_key = cfg->sip_tls_key != NULL;
+	int have_listener = 0;
+	const char *proxy;
+
+	cert = config_option_find("sip", "tls_certificate");
+	key = config_option_find("sip", "tls_key");
+	if (have_cert != have_key) {
+		load_error(l, l->key_line[(have_cert ? cert : key) -
+		    config_options], "[sip] %s is set but %s is not",
+		    have_cert ? "tls_certificate" : "tls_key",
+		    have_cert ? "tls_key" : "tls_certificate");
+		return -1;
+	}
+	for (int i = 0; i < cfg->n_listen; i++) {
+		if (cfg->listen[i].transport != CONFIG_PROTO_TLS)
+			continue;
+		have_listener = 1;
+		if (have_cert)
+			continue;
+		load_error(l, l->key_line[config_option_find("sip",
+		    "listen") - config_options], "[sip] listen has a tls: "
+		    "address but no tls_certificate and tls_key are set");
+		return -1;
+	}
+	/* Requests over TLS name a tls: listener in Via and Contact (RFC
+	 * 3261 §18.1.1, §26.2.2): in-dialog requests come back to it. */
+	proxy = cfg->sip_outbound_proxy;
+	if (proxy != NULL && !have_listener &&
+	    (strncasecmp(proxy, "sips:", 5) == 0 ||
+	    strcasestr(proxy, ";transport=tls") != NULL)) {
+		load_error(l, l->key_line[config_option_find("sip",
+		    "outbound_proxy") - config_options], "[sip] "
+		    "outbound_proxy is reached over TLS but listen has no "
+		    "tls: address");
+		return -1;
+	}
+	return 0;
+}
+
 /* The checks no single option can make: required keys, related values,
  * and relative paths. */
 static int
@@ -370,6 +417,8 @@ check_whole(struct load *l)
 	    cfg->xmpp_reconnect_min_ms, cfg->xmpp_reconnect_max_ms) < 0 ||
 	    check_order(l, "presence", "min_expires", "max_expires",
 	    cfg->presence_min_expires, cfg->presence_max_expires) < 0)
+		return -1;
+	if (check_tls(l) < 0)
 		return -1;
 	for (size_t i = 0; i < config_n_options; i++)
 		if (config_options[i].type == CONFIG_PATH &&

@@ -28,8 +28,15 @@ enum options_answer {
 
 #define CONFIG_MAX_LISTEN 16
 
+/*
+ * SIP over TLS (RFC 3261 §26) as a listen transport: TCP underneath, but
+ * not an IP protocol number, so a value no IPPROTO_* can take (they are
+ * 8 bits). sip_transport.h names it SIP_PROTO_TLS.
+ */
+#define CONFIG_PROTO_TLS	0x10000
+
 struct config_listen {
-	int transport;		/* IPPROTO_UDP or IPPROTO_TCP */
+	int transport;		/* IPPROTO_UDP, IPPROTO_TCP or CONFIG_PROTO_TLS */
 	char host[64];		/* numeric address, IPv6 without brackets */
 	int port;
 };
@@ -47,7 +54,8 @@ struct config {
 	/* [sip] */
 	struct config_listen listen[CONFIG_MAX_LISTEN];
 	int n_listen;
-	char *sip_outbound_proxy;	/* "sip:host[:port][;transport=tcp]" or NULL */
+	char *sip_outbound_proxy;	/* "sip:host[:port][;transport=tcp|tls]",
+					   "sips:host[:port]" or NULL */
 	char *sip_contact_host;		/* host for Via/Contact (IPv6 unbracketed);
 					   NULL: first listener */
 	int sip_t1_ms;			/* RFC 3261 T1; Timer F is 64 * T1 */
@@ -59,6 +67,12 @@ struct config {
 	int sip_tcp_message_timeout_s;	/* for a begun message to complete */
 	int sip_udp_receive_buffer;	/* SO_RCVBUF of the UDP sockets */
 	enum options_answer sip_options_answer;	/* health for dispatchers */
+	char *sip_tls_certificate;	/* PEM chain we present; NULL: none */
+	char *sip_tls_key;		/* its private key (PEM) */
+	char *sip_tls_ca_file;		/* PEM CAs we trust; NULL: system's */
+	int sip_tls_verify_client;	/* mutual TLS on tls: listeners */
+	int sip_tls_handshake_timeout_s;	/* for a handshake to finish */
+	int sip_keepalive_s;		/* RFC 5626 CRLFCRLF on our streams */
 
 	/* [xmpp] */
 	char *xmpp_host;		/* name or address, IPv6 unbracketed */
@@ -107,7 +121,7 @@ enum config_type {
 	CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 */
 	CONFIG_ENUM,		/* one of .names; stores the name's .value */
 	CONFIG_FLAGS,		/* comma list of .names; stores their OR */
-	CONFIG_LISTEN,		/* udp:HOST:PORT / tcp:HOST:PORT list */
+	CONFIG_LISTEN,		/* udp: / tcp: / tls:HOST:PORT list */
 	CONFIG_PATH,		/* file; relative to the config file's dir */
 };
 

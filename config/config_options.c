@@ -121,7 +121,9 @@ const struct config_option config_options[] = {
 		.example = "udp:127.0.0.1:5070 tcp:127.0.0.1:5070",
 		.arg = "addresses",
 		.help = "Addresses to receive SIP on: a list, separated by "
-		    "spaces or commas, of udp:HOST:PORT and tcp:HOST:PORT, "
+		    "spaces or commas, of udp:HOST:PORT, tcp:HOST:PORT and "
+		    "tls:HOST:PORT (SIP over TLS, RFC 3261 section 26; needs "
+		    "tls_certificate and tls_key), "
 		    "with a numeric HOST; an IPv6 address goes in brackets, "
 		    "as in udp:[::1]:5070. At most 16 addresses.",
 	},
@@ -131,7 +133,10 @@ const struct config_option config_options[] = {
 		.offset = OFF(sip_outbound_proxy), .arg = "uri",
 		.check = config_check_sip_proxy,
 		.help = "SIP proxy through which every request the gateway "
-		    "sends is routed, as sip:HOST[:PORT][;transport=udp|tcp]. "
+		    "sends is routed, as sip:HOST[:PORT][;transport=udp|tcp|"
+		    "tls] or sips:HOST[:PORT] (TLS, port 5061 by default; the "
+		    "proxy's certificate must name HOST, and listen needs a "
+		    "tls: address). "
 		    "Empty: requests go to the host of their Request-URI.",
 	},
 	{
@@ -218,6 +223,63 @@ const struct config_option config_options[] = {
 		    "per MiB. Larger absorbs longer bursts but lets requests "
 		    "queue longer under overload; the kernel caps it at "
 		    "net.core.rmem_max.",
+	},
+	{
+		.section = "sip", .key = "tls_certificate",
+		.type = CONFIG_PATH, .flags = CONFIG_OPTIONAL,
+		.offset = OFF(sip_tls_certificate), .arg = "file",
+		.help = "PEM file holding the certificate the gateway presents "
+		    "on TLS (its own first, then any intermediate CA "
+		    "certificates): to peers on tls: listeners, and to the "
+		    "next hops it connects to when they ask for one (mutual "
+		    "TLS). Required with a tls: listener. Its names should be "
+		    "those peers reach the gateway by (RFC 5922: "
+		    "subjectAltName DNS or sip:HOST). Read again on SIGHUP.",
+	},
+	{
+		.section = "sip", .key = "tls_key",
+		.type = CONFIG_PATH, .flags = CONFIG_OPTIONAL,
+		.offset = OFF(sip_tls_key), .arg = "file",
+		.help = "PEM file holding the private key of tls_certificate, "
+		    "unencrypted. Keep it readable by the gateway only. Read "
+		    "again on SIGHUP; a certificate and key that do not load "
+		    "or do not match are refused and the previous ones kept.",
+	},
+	{
+		.section = "sip", .key = "tls_ca_file",
+		.type = CONFIG_PATH, .flags = CONFIG_OPTIONAL,
+		.offset = OFF(sip_tls_ca_file), .arg = "file",
+		.help = "PEM file of the certificate authorities whose "
+		    "certificates the gateway accepts from TLS peers (next "
+		    "hops, and clients with tls_verify_client). Empty: the "
+		    "system's default CAs. Read again on SIGHUP.",
+	},
+	{
+		.section = "sip", .key = "tls_verify_client",
+		.type = CONFIG_BOOL, .offset = OFF(sip_tls_verify_client),
+		.def = "no", .arg = "yes|no",
+		.help = "Mutual TLS: with yes, a peer connecting to a tls: "
+		    "listener must present a certificate signed by a CA of "
+		    "tls_ca_file, or the handshake fails. With no, no "
+		    "certificate is asked for.",
+	},
+	{
+		.section = "sip", .key = "tls_handshake_timeout_s",
+		.type = CONFIG_INT, .offset = OFF(sip_tls_handshake_timeout_s),
+		.def = "10", .arg = "seconds", .min = 1, .max = 300,
+		.help = "A TLS connection, incoming or outgoing, whose "
+		    "handshake has not finished within this many seconds is "
+		    "closed (a peer that connects and says nothing holds a "
+		    "descriptor otherwise).",
+	},
+	{
+		.section = "sip", .key = "keepalive_s",
+		.type = CONFIG_INT, .offset = OFF(sip_keepalive_s),
+		.def = "90", .arg = "seconds", .min = 0, .max = 3600,
+		.help = "RFC 5626 keep-alive: on a TCP or TLS connection the "
+		    "gateway opened, a CRLFCRLF ping is sent after this many "
+		    "seconds without traffic (the peer answers CRLF). 0: no "
+		    "pings. Pings from peers are always answered.",
 	},
 
 	{

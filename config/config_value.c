@@ -169,8 +169,9 @@ config_check_domain(char *value, char **why)
 	return -1;
 }
 
-/* [sip] outbound_proxy: sip:HOST[:PORT][;transport=udp|tcp], nothing
- * more, so that what the SIP stack parses is exactly what we checked. */
+/* [sip] outbound_proxy: sip:HOST[:PORT][;transport=udp|tcp|tls] or
+ * sips:HOST[:PORT], nothing more, so that what the SIP stack parses is
+ * exactly what we checked. */
 int
 config_check_sip_proxy(char *value, char **why)
 {
@@ -178,9 +179,11 @@ config_check_sip_proxy(char *value, char **why)
 	char buf[256];
 	size_t n;
 
-	if (strncasecmp(p, "sip:", 4) != 0)
+	int sips = strncasecmp(p, "sips:", 5) == 0;
+
+	if (!sips && strncasecmp(p, "sip:", 4) != 0)
 		goto bad;
-	p += 4;
+	p += sips ? 5 : 4;
 	if (*p == '[') {
 		host = p + 1;
 		if ((end = strchr(host, ']')) == NULL)
@@ -211,16 +214,18 @@ config_check_sip_proxy(char *value, char **why)
 	}
 	if (*p == '\0')
 		return 0;
-	if (strcasecmp(p, ";transport=udp") == 0 ||
-	    strcasecmp(p, ";transport=tcp") == 0)
+	/* RFC 3261 §26.2.2: a sips: URI is TLS; UDP cannot carry it. */
+	if ((!sips && strcasecmp(p, ";transport=udp") == 0) ||
+	    strcasecmp(p, ";transport=tcp") == 0 ||
+	    strcasecmp(p, ";transport=tls") == 0)
 		return 0;
 bad:
-	config_set_cause(why,
-	    "expected sip:HOST[:PORT][;transport=udp|tcp]");
+	config_set_cause(why, "expected sip:HOST[:PORT][;transport=udp|tcp|"
+	    "tls] or sips:HOST[:PORT]");
 	return -1;
 }
 
-/* Parses one udp:HOST:PORT / tcp:HOST:PORT of n bytes into *l, with the
+/* Parses one udp: / tcp: / tls:HOST:PORT of n bytes into *l, with the
  * host in inet_ntop's canonical form so duplicates can be spotted. */
 static int
 parse_listen_one(struct config_listen *l, const char *tok, size_t n,
@@ -239,6 +244,8 @@ parse_listen_one(struct config_listen *l, const char *tok, size_t n,
 		l->transport = IPPROTO_UDP;
 	else if (strncasecmp(buf, "tcp:", 4) == 0)
 		l->transport = IPPROTO_TCP;
+	else if (strncasecmp(buf, "tls:", 4) == 0)
+		l->transport = CONFIG_PROTO_TLS;
 	else
 		goto bad;
 	host = buf + 4;
@@ -267,7 +274,7 @@ parse_listen_one(struct config_listen *l, const char *tok, size_t n,
 		goto bad;
 	return 0;
 bad:
-	config_set_cause(why, "'%.*s' is not udp:HOST:PORT or tcp:HOST:PORT "
+	config_set_cause(why, "'%.*s' is not udp:, tcp: or tls:HOST:PORT "
 	    "with a numeric HOST (IPv6 in brackets) and a PORT from 1 to "
 	    "65535", (int)(n > 64 ? 64 : n), tok);
 	return -1;
@@ -297,8 +304,11 @@ parse_listen(struct config *cfg, const char *value, char **why)
 		if (parse_listen_one(&tmp[n], p, len, why) < 0)
 			return -1;
 		for (int i = 0; i < n; i++) {
-			if (tmp[i].transport == tmp[n].transport &&
-			    tmp[i].port == tmp[n].port &&
+			/* tcp: and tls: share TCP's port space. */
+			int udp_i = tmp[i].transport == IPPROTO_UDP;
+			int udp_n = tmp[n].transport == IPPROTO_UDP;
+
+			if (udp_i == udp_n && tmp[i].port == tmp[n].port &&
 			    strcmp(tmp[i].host, tmp[n].host) == 0) {
 				config_set_cause(why, "'%.*s' is listed twice",
 				    (int)(len > 64 ? 64 : len), p);
@@ -310,7 +320,7 @@ parse_listen(struct config *cfg, const char *value, char **why)
 	}
 	if (n == 0) {
 		config_set_cause(why,
-		    "expected at least one udp:HOST:PORT or tcp:HOST:PORT");
+		    "expected at least one udp:, tcp: or tls:HOST:PORT");
 		return -1;
 	}
 	memset(cfg->listen, 0, sizeof(cfg->listen));
@@ -585,6 +595,7 @@ config_option_print(FILE *out, const struct config *cfg,
 			int v6 = strchr(l->host, ':') != NULL;
 
 			fprintf(out, "%s%s:%s%s%s:%d", i > 0 ? " " : "",
+			    l->transport == CONFIG_PROTO_TLS ? "tls" :
 			    l->transport == IPPROTO_TCP ? "tcp" : "udp",
 			    v6 ? "[" : "", l->host, v6 ? "]" : "", l->port);
 		}

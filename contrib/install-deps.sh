@@ -15,6 +15,7 @@ PACKAGES=(
 	libssl-dev
 	# interop tests and quickstart: real peers
 	prosody python3 python3-slixmpp sipsak kamailio kamailio-presence-modules
+	kamailio-tls-modules
 	# a real softphone (Linphone's command-line form)
 	linphone-cli
 	# man pages (man -l), procps for pgrep-free process checks

@@ -1,8 +1,8 @@
 /*
  * sipxmppd: a SIMPLE <-> XMPP gateway. Reads the configuration and the
  * mapping table, then runs one libevent loop for the SIP stack and the
- * XMPP component link. SIGHUP reloads the mapping table; SIGTERM drains
- * what is in flight and stops.
+ * XMPP component link. SIGHUP reloads the mapping table and the TLS
+ * certificates; SIGTERM drains what is in flight and stops.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -132,13 +132,15 @@ sigterm_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 /* SIGHUP: load the mapping table anew, between the loop's turns
- * (mapping_reload.c); the old one stays if the new one is bad. */
+ * (mapping_reload.c), and the TLS certificates; the old ones stay if the
+ * new ones are bad. */
 static void
 sighup_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
 	(void)what;
 	mapping_reload_start(arg);
+	sip_stack_tls_reload(gw.sip);
 }
 
 /* Warns when everyone may read the secret (sipxmppd.conf(5) secret). */

@@ -39,8 +39,10 @@ REFUSED = {
     "sip": ("strophe.h", "sqlite3.h"),
     "xmpp": ("osip2/", "osipparser2/", "sqlite3.h"),
     "store": ("event2/", "strophe.h", "osip2/", "osipparser2/") + SOCKETS,
-    "bridge": ("strophe.h", "sqlite3.h", "osip2/", "osipparser2/") + SOCKETS,
-    "daemon": ("strophe.h", "sqlite3.h", "osip2/", "osipparser2/"),
+    "bridge": ("strophe.h", "sqlite3.h", "osip2/", "osipparser2/",
+               "openssl/") + SOCKETS,
+    "daemon": ("strophe.h", "sqlite3.h", "osip2/", "osipparser2/",
+               "openssl/"),
     "mapping": ("event2/", "strophe.h", "osip2/", "osipparser2/",
                 "sqlite3.h", "libxml/") + SOCKETS,
     "config": ("event2/", "strophe.h", "osip2/", "osipparser2/",
@@ -52,7 +54,7 @@ REFUSED = {
 # out struct sip_msg (sip_msg.h), never libosip2's model, so libosip2 is
 # seen by gateway/sip/ alone, as libstrophe is by gateway/xmpp/.
 PUBLIC_REFUSED = {
-    "sip": ("osip2/", "osipparser2/"),
+    "sip": ("osip2/", "osipparser2/", "openssl/", "event2/"),
     "xmpp": ("strophe.h",),
 }
 

@@ -35,7 +35,32 @@ struct pending_send {
 	sip_response_cb cb;
 	void *arg;
 	int proto;
+	char name[SIP_PEER_NAME_MAX];	/* TLS: the name to check */
 };
+
+/*
+ * The transport a URI asks for (RFC 3261 §26.2.2, §19.1.2): sips: is TLS
+ * (transport=tcp on it means TLS over TCP too), else its transport
+ * parameter, UDP by default. *port is its default port (5061 for TLS).
+ */
+static int
+uri_proto(const osip_uri_t *u, int *port)
+{
+	osip_uri_param_t *tp = NULL;
+	int proto = IPPROTO_UDP;
+
+	if (osip_uri_uparam_get_byname((osip_uri_t *)u, "transport", &tp) ==
+	    0 && tp != NULL && tp->gvalue != NULL) {
+		if (osip_strcasecmp(tp->gvalue, "tcp") == 0)
+			proto = IPPROTO_TCP;
+		else if (osip_strcasecmp(tp->gvalue, "tls") == 0)
+			proto = SIP_PROTO_TLS;
+	}
+	if (u->scheme != NULL && osip_strcasecmp(u->scheme, "sips") == 0)
+		proto = SIP_PROTO_TLS;
+	*port = proto == SIP_PROTO_TLS ? 5061 : 5060;
+	return proto;
+}
 
 static void fail_later(struct sip_stack *s, sip_response_cb cb, void *arg,
     int status);
@@ -208,23 +233,20 @@ static int
 parse_proxy(struct sip_stack *s, const char *text)
 {
 	osip_uri_t *uri = NULL;
-	osip_uri_param_t *tp = NULL;
 	struct evutil_addrinfo hints, *res = NULL;
 	char portbuf[8];
-	int port, proto = IPPROTO_UDP, r = -1;
+	int port, proto, r = -1;
 
 	if (osip_uri_init(&uri) != 0 || osip_uri_parse(uri, text) != 0 ||
 	    uri->host == NULL)
 		goto out;
-	if (osip_uri_uparam_get_byname(uri, "transport", &tp) == 0 &&
-	    tp != NULL && tp->gvalue != NULL &&
-	    osip_strcasecmp(tp->gvalue, "tcp") == 0)
-		proto = IPPROTO_TCP;
-	port = uri->port != NULL ? atoi(uri->port) : 5060;
+	proto = uri_proto(uri, &port);
+	if (uri->port != NULL)
+		port = atoi(uri->port);
 	snprintf(portbuf, sizeof(portbuf), "%d", port);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	hints.ai_socktype = proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	/* Before the loop runs: a blocking look-up is fine here. */
 	if (evutil_getaddrinfo(uri->host, portbuf, &hints, &res) != 0 ||
 	    res == NULL)
@@ -233,6 +255,8 @@ parse_proxy(struct sip_stack *s, const char *text)
 	memcpy(&s->proxy.addr, res->ai_addr, res->ai_addrlen);
 	s->proxy.addrlen = res->ai_addrlen;
 	s->proxy.proto = proto;
+	/* RFC 5922 §7.3: its certificate must name the host we were given. */
+	snprintf(s->proxy.name, sizeof(s->proxy.name), "%s", uri->host);
 	s->have_proxy = 1;
 	s->proxy_port = port;
 	if ((s->proxy_host = strdup(uri->host)) == NULL)
@@ -243,6 +267,7 @@ parse_proxy(struct sip_stack *s, const char *text)
 		snprintf(route, sizeof(route), "<sip:%s%s%s:%d;lr%s>",
 		    strchr(uri->host, ':') ? "[" : "", uri->host,
 		    strchr(uri->host, ':') ? "]" : "", port,
+		    proto == SIP_PROTO_TLS ? ";transport=tls" :
 		    proto == IPPROTO_TCP ? ";transport=tcp" : "");
 		s->proxy_route = strdup(route);
 	}
@@ -408,6 +433,14 @@ sip_stack_stop_listening(struct sip_stack *s)
 		sip_transport_stop_listening(s->transport);
 }
 
+/* SIGHUP: the TLS certificates read again (the old kept if bad). */
+int
+sip_stack_tls_reload(struct sip_stack *s)
+{
+	return s->transport == NULL ? 0 :
+	    sip_transport_tls_reload(s->transport);
+}
+
 /* Frees everything, live transactions included. */
 void
 sip_stack_free(struct sip_stack *s)
@@ -445,24 +478,25 @@ sip_stack_free(struct sip_stack *s)
 static int
 ruri_hop(const osip_message_t *req, struct sip_peer *hop, char **name)
 {
-	osip_uri_param_t *tp = NULL;
 	osip_route_t *route = osip_list_get(&req->routes, 0);
 	const osip_uri_t *u = route != NULL && route->url != NULL ?
 	    route->url : req->req_uri;
-	int port = u->port != NULL ? atoi(u->port) : 5060;
-	int proto = IPPROTO_UDP;
+	int port, proto = uri_proto(u, &port);
 
-	if (osip_uri_uparam_get_byname((osip_uri_t *)u, "transport", &tp) == 0 &&
-	    tp != NULL && tp->gvalue != NULL &&
-	    osip_strcasecmp(tp->gvalue, "tcp") == 0)
-		proto = IPPROTO_TCP;
+	if (u->port != NULL)
+		port = atoi(u->port);
 	*name = NULL;
-	if (u->host == NULL || port <= 0 || port > 65535)
+	if (u->host == NULL || port <= 0 || port > 65535 ||
+	    strlen(u->host) >= sizeof(hop->name))
 		return -1;
-	if (sip_peer_from_host(hop, u->host, port, proto) == 0)
+	if (sip_peer_from_host(hop, u->host, port, proto) == 0) {
+		if (proto == SIP_PROTO_TLS)
+			strcpy(hop->name, u->host);
 		return 0;
+	}
 	memset(hop, 0, sizeof(*hop));
 	hop->proto = proto;
+	strcpy(hop->name, u->host);
 	((struct sockaddr_in *)&hop->addr)->sin_port = htons(port);
 	*name = u->host;
 	return 1;
@@ -524,6 +558,7 @@ resolved_cb(int err, struct evutil_addrinfo *res, void *arg)
 	memcpy(&hop.addr, res->ai_addr, res->ai_addrlen);
 	hop.addrlen = res->ai_addrlen;
 	hop.proto = ps->proto;
+	memcpy(hop.name, ps->name, sizeof(hop.name));
 	evutil_freeaddrinfo(res);
 	res = NULL;
 	if (sip_txn_client_start(s, ps->req, &hop, ps->cb, ps->arg) < 0)
@@ -586,6 +621,7 @@ send_parsed(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
 		ps->stack = s;
 		ps->req = req;
 		ps->proto = hop.proto;
+		memcpy(ps->name, hop.name, sizeof(ps->name));
 		ps->cb = cb;
 		ps->arg = arg;
 		snprintf(portbuf, sizeof(portbuf), "%d", ntohs(
@@ -636,7 +672,8 @@ sip_send_request_text(struct sip_stack *s, const char *method,
 
 /*
  * Our Contact URI (RFC 3261 §8.1.1.8) for dialogs: the listener of the
- * transport our requests leave by (the outbound proxy's, else UDP), or
+ * transport our requests leave by (the outbound proxy's, else UDP; over
+ * TLS it says transport=tls, RFC 3261 §26.2.2), or
  * [sip] contact_host. -1 if there is no such listener or out is short.
  */
 int
@@ -654,6 +691,7 @@ sip_stack_contact(const struct sip_stack *s, char *out, size_t size)
 		host = s->cfg->sip_contact_host;
 	n = snprintf(out, size, "sip:%s%s%s:%d%s", strchr(host, ':') ? "[" : "",
 	    host, strchr(host, ':') ? "]" : "", port,
+	    proto == SIP_PROTO_TLS ? ";transport=tls" :
 	    proto == IPPROTO_TCP ? ";transport=tcp" : "");
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
@@ -673,6 +711,9 @@ sip_stack_next_hop_is_udp(const struct sip_stack *s, const char *ruri)
 
 	if (s->have_proxy)
 		return s->proxy.proto == IPPROTO_UDP;
+	if (strncasecmp(ruri, "sips:", 5) == 0)
+		return 0;
 	t = strcasestr(ruri, ";transport=");
-	return t == NULL || strncasecmp(t + 11, "tcp", 3) != 0;
+	return t == NULL || (strncasecmp(t + 11, "tcp", 3) != 0 &&
+	    strncasecmp(t + 11, "tls", 3) != 0);
 }

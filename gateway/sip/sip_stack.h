@@ -67,6 +67,7 @@ struct sip_stack *sip_stack_new(struct event_base *base,
 int sip_stack_start(struct sip_stack *stack);
 void sip_stack_stop_listening(struct sip_stack *stack);
 void sip_stack_free(struct sip_stack *stack);
+int sip_stack_tls_reload(struct sip_stack *stack);
 int sip_respond(struct sip_stack *stack, struct sip_tx *tx,
     struct sip_msg *resp);
 int sip_respond_status(struct sip_stack *stack, struct sip_tx *tx,

@@ -1,5 +1,7 @@
 /*
- * SIP over TCP: listeners and connections on libevent bufferevents.
+ * SIP over TCP and TLS: listeners and connections on libevent bufferevents
+ * (a TLS one is a bufferevent_openssl that sip_tls.c makes; everything
+ * past the handshake is the same code, limits included).
  *
  * Every connection's input goes through a sip_stream (sip_stream.c), which
  * hands out whole messages. A peer is trusted with nothing:
@@ -17,8 +19,11 @@
  *   gateway needs for its own connections (to the proxy). An accept() that
  *   fails (EMFILE) disables the listeners for a growing pause instead of
  *   spinning: libevent would call us again at once, forever.
+ * - A TLS handshake must finish within tls_handshake_timeout_s.
  * Replies to a request go out on the connection it came in on (RFC 3261
- * §18.2.2); requests to a peer reuse an open connection to its address.
+ * §18.2.2); requests to a peer reuse an open connection to its address
+ * (over TLS: one opened for the same name). Connections we open send a
+ * CRLFCRLF ping when idle for keepalive_s (RFC 5626 §4.4.1).
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -29,6 +34,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -104,7 +110,7 @@ accept_retry_cb(evutil_socket_t fd, short what, void *arg)
 static void
 accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-	struct sip_transport *t = arg;
+	struct sip_transport *t = ((struct sip_listener *)arg)->t;
 	struct timeval tv;
 	int err = EVUTIL_SOCKET_ERROR();
 
@@ -178,6 +184,17 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	c->deadline_armed = 0;
+	if (c->handshaking) {
+		char who[80];
+
+		snprintf(why, sizeof(why), "tls handshake not finished after "
+		    "%d s", c->t->cfg->sip_tls_handshake_timeout_s);
+		sip_peer_format(&c->peer, who, sizeof(who));
+		log_warnx_limited("sip: %s: closing connection %llu: %s", who,
+		    (unsigned long long)c->peer.conn_id, why);
+		conn_close(c, why);
+		return;
+	}
 	if (c->throttled) {
 		char who[80];
 
@@ -318,8 +335,30 @@ conn_process(struct sip_conn *c)
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct sip_conn *c = arg;
+
 	(void)bev;
-	conn_process(arg);
+	c->active = 1;
+	conn_process(c);
+}
+
+/*
+ * RFC 5626 §4.4.1: a connection we opened and that carried nothing since
+ * the last tick gets a CRLFCRLF ping; the peer's CRLF pong (or anything
+ * else) counts as traffic, and the idle timeout ends a dead one.
+ */
+static void
+conn_keepalive_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sip_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->active || c->closing || c->handshaking) {
+		c->active = 0;
+		return;
+	}
+	bufferevent_write(c->bev, "\r\n\r\n", 4);
 }
 
 /* Closes a draining connection once its last reply has left. */
@@ -367,6 +406,29 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
 		set_nodelay(bufferevent_getfd(bev));
+		if (c->handshaking) {
+			char who[80];
+
+			c->handshaking = 0;
+			deadline_disarm(c);
+			sip_peer_format(&c->peer, who, sizeof(who));
+			log_trace(TRACE_SIP, "%s: connection %llu: tls "
+			    "established", who,
+			    (unsigned long long)c->peer.conn_id);
+			conn_process(c);	/* what came with the handshake */
+		}
+		return;
+	}
+	if (c->tls && (what & BEV_EVENT_ERROR)) {
+		char why[256], who[80];
+
+		sip_tls_failure(c, why, sizeof(why));
+		sip_peer_format(&c->peer, who, sizeof(who));
+		if (c->handshaking)
+			log_warnx_limited("sip: %s: connection %llu: tls "
+			    "handshake failed: %s", who,
+			    (unsigned long long)c->peer.conn_id, why);
+		conn_close(c, why);
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING))
@@ -380,12 +442,17 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		    EVUTIL_SOCKET_ERROR()));
 }
 
-/* Wraps a socket (accepted, or -1 to connect later) in a connection. */
+/*
+ * Wraps a socket (accepted, or -1 to connect later) in a connection; over
+ * TLS an outgoing one checks its peer's certificate against name.
+ */
 static struct sip_conn *
 conn_new(struct sip_transport *t, evutil_socket_t fd,
-    const struct sockaddr *sa, socklen_t salen, int outgoing)
+    const struct sockaddr *sa, socklen_t salen, int outgoing, int tls,
+    const char *name)
 {
 	struct timeval idle = { t->cfg->sip_tcp_idle_timeout_s, 0 };
+	struct timeval ka = { t->cfg->sip_keepalive_s, 0 };
 	struct sip_conn *c;
 
 	if (t->n_conns >= (size_t)t->cfg->sip_max_connections) {
@@ -395,25 +462,41 @@ conn_new(struct sip_transport *t, evutil_socket_t fd,
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	c->bev = bufferevent_socket_new(t->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->t = t;
+	c->outgoing = outgoing;
+	c->tls = c->handshaking = tls;
+	memcpy(&c->peer.addr, sa, salen);
+	c->peer.addrlen = salen;
+	c->peer.proto = tls ? SIP_PROTO_TLS : IPPROTO_TCP;
+	if (name != NULL)
+		snprintf(c->peer.name, sizeof(c->peer.name), "%s", name);
+	c->bev = tls ? sip_tls_bev_new(t, fd, c) :
+	    bufferevent_socket_new(t->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->ev_deadline = evtimer_new(t->base, conn_deadline_cb, c);
-	if (c->bev == NULL || c->ev_deadline == NULL) {
+	if (outgoing && ka.tv_sec > 0)
+		c->ev_keepalive = event_new(t->base, -1, EV_PERSIST,
+		    conn_keepalive_cb, c);
+	if (c->bev == NULL || c->ev_deadline == NULL ||
+	    (outgoing && ka.tv_sec > 0 && c->ev_keepalive == NULL)) {
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
+		if (c->ev_deadline != NULL)
+			event_free(c->ev_deadline);
+		if (c->ev_keepalive != NULL)
+			event_free(c->ev_keepalive);
 		free(c);
 		return NULL;
 	}
-	c->t = t;
-	c->outgoing = outgoing;
 	sip_stream_init(&c->stream, (size_t)t->cfg->sip_max_message_bytes);
-	memcpy(&c->peer.addr, sa, salen);
-	c->peer.addrlen = salen;
-	c->peer.proto = IPPROTO_TCP;
 	c->peer.conn_id = t->next_conn_id++;
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (tls)
+		deadline_arm(c, t->cfg->sip_tls_handshake_timeout_s);
+	if (c->ev_keepalive != NULL)
+		event_add(c->ev_keepalive, &ka);
 	TAILQ_INSERT_TAIL(&t->conns, c, entry);
 	t->n_conns++;
 	if (!outgoing) {
@@ -435,8 +518,12 @@ conn_close(struct sip_conn *c, const char *why)
 	    (unsigned long long)c->peer.conn_id, why);
 	TAILQ_REMOVE(&t->conns, c, entry);
 	t->n_conns--;
+	if (c->tls)
+		sip_tls_shutdown(c);
 	bufferevent_free(c->bev);
 	event_free(c->ev_deadline);
+	if (c->ev_keepalive != NULL)
+		event_free(c->ev_keepalive);
 	sip_stream_free(&c->stream);
 	if (!c->outgoing) {
 		t->n_incoming--;
@@ -445,12 +532,13 @@ conn_close(struct sip_conn *c, const char *why)
 	free(c);
 }
 
-/* Accepts a TCP connection. */
+/* Accepts a TCP connection (a TLS one from a tls: listener). */
 static void
 accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	struct sip_transport *t = arg;
+	struct sip_listener *l = arg;
+	struct sip_transport *t = l->t;
 	struct sip_conn *c;
 
 	(void)lev;
@@ -465,7 +553,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		return;
 	}
 	set_nodelay(fd);
-	if ((c = conn_new(t, fd, sa, (socklen_t)salen, 0)) == NULL) {
+	if ((c = conn_new(t, fd, sa, (socklen_t)salen, 0, l->tls,
+	    NULL)) == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -487,7 +576,7 @@ sip_tcp_init(struct sip_transport *t)
 	return t->ev_accept == NULL ? -1 : 0;
 }
 
-/* Opens a TCP listener on one configured address. */
+/* Opens a TCP or TLS listener on one configured address. */
 int
 sip_tcp_listen(struct sip_transport *t, const struct config_listen *l)
 {
@@ -498,12 +587,15 @@ sip_tcp_listen(struct sip_transport *t, const struct config_listen *l)
 		log_warnx("sip: bad listen address %s", l->host);
 		return -1;
 	}
-	s->lev = evconnlistener_new_bind(t->base, accept_cb, t,
+	s->t = t;
+	s->tls = l->transport == SIP_PROTO_TLS;
+	s->lev = evconnlistener_new_bind(t->base, accept_cb, s,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
 	    (p.addr.ss_family == AF_INET6 ? LEV_OPT_BIND_IPV6ONLY : 0), 128,
 	    (struct sockaddr *)&p.addr, (int)p.addrlen);
 	if (s->lev == NULL) {
-		log_warn("sip: bind tcp %s:%d", l->host, l->port);
+		log_warn("sip: bind %s %s:%d", s->tls ? "tls" : "tcp",
+		    l->host, l->port);
 		return -1;
 	}
 	evconnlistener_set_error_cb(s->lev, accept_error_cb);
@@ -511,7 +603,7 @@ sip_tcp_listen(struct sip_transport *t, const struct config_listen *l)
 	snprintf(s->host, sizeof(s->host), "%s", l->host);
 	s->port = l->port;
 	t->n_tcp++;
-	log_info("sip: listening on tcp %s%s%s:%d",
+	log_info("sip: listening on %s %s%s%s:%d", s->tls ? "tls" : "tcp",
 	    s->family == AF_INET6 ? "[" : "", l->host,
 	    s->family == AF_INET6 ? "]" : "", l->port);
 	return 0;
@@ -560,6 +652,21 @@ same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	return 0;
 }
 
+/*
+ * Whether an open connection may carry a message for to: the same
+ * transport, and over TLS a connection checked for the same name (RFC
+ * 5922 §7.3) or, for a peer named by address only, any.
+ */
+static int
+conn_fits(const struct sip_conn *c, const struct sip_peer *to)
+{
+	if (c->closing || c->peer.proto != to->proto ||
+	    !same_addr(&c->peer.addr, &to->addr))
+		return 0;
+	return !c->tls || to->name[0] == '\0' ||
+	    strcasecmp(c->peer.name, to->name) == 0;
+}
+
 /* Finds the connection to use for a peer, opening one if needed. */
 static struct sip_conn *
 conn_for(struct sip_transport *t, const struct sip_peer *to)
@@ -570,9 +677,10 @@ conn_for(struct sip_transport *t, const struct sip_peer *to)
 		if (to->conn_id != 0 && c->peer.conn_id == to->conn_id)
 			return c;
 	TAILQ_FOREACH(c, &t->conns, entry)
-		if (!c->closing && same_addr(&c->peer.addr, &to->addr))
+		if (conn_fits(c, to))
 			return c;
-	c = conn_new(t, -1, (const struct sockaddr *)&to->addr, to->addrlen, 1);
+	c = conn_new(t, -1, (const struct sockaddr *)&to->addr, to->addrlen, 1,
+	    to->proto == SIP_PROTO_TLS, to->name);
 	if (c == NULL)
 		return NULL;
 	if (bufferevent_socket_connect(c->bev,
@@ -596,6 +704,7 @@ sip_tcp_send(struct sip_transport *t, const struct sip_peer *to,
 
 	if (c == NULL)
 		return -1;
+	c->active = 1;
 	if (bufferevent_write(c->bev, buf, len) < 0)
 		return -1;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) >

@@ -2,7 +2,8 @@
  * SIP over UDP on libevent, and the transport's public calls.
  *
  * UDP: one non-blocking socket per configured address, read in batches.
- * TCP (listeners and connections) lives in sip_tcp.c.
+ * TCP and TLS (listeners and connections) live in sip_tcp.c, TLS's own
+ * part in sip_tls.c.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -30,6 +31,8 @@ void
 sip_peer_format(const struct sip_peer *peer, char *out, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
+	const char *proto = peer->proto == SIP_PROTO_TLS ? "tls" :
+	    peer->proto == IPPROTO_TCP ? "tcp" : "udp";
 	int port = 0;
 
 	if (peer->addr.ss_family == AF_INET) {
@@ -37,15 +40,13 @@ sip_peer_format(const struct sip_peer *peer, char *out, size_t len)
 
 		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
 		port = ntohs(sin->sin_port);
-		snprintf(out, len, "%s %s:%d",
-		    peer->proto == IPPROTO_TCP ? "tcp" : "udp", host, port);
+		snprintf(out, len, "%s %s:%d", proto, host, port);
 	} else if (peer->addr.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)&peer->addr;
 
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
 		port = ntohs(sin6->sin6_port);
-		snprintf(out, len, "%s [%s]:%d",
-		    peer->proto == IPPROTO_TCP ? "tcp" : "udp", host, port);
+		snprintf(out, len, "%s [%s]:%d", proto, host, port);
 	} else
 		snprintf(out, len, "?");
 }
@@ -182,10 +183,11 @@ sip_transport_new(struct event_base *base, const struct config *cfg,
 	t->recv_cb = recv_cb;
 	t->arg = arg;
 	t->next_conn_id = 1;
-	if (sip_tcp_init(t) < 0 ||
+	if (sip_tcp_init(t) < 0 || sip_tls_init(t) < 0 ||
 	    (t->ev_flush = event_new(base, -1, 0, udp_flush_cb, t)) == NULL) {
 		if (t->ev_accept != NULL)
 			event_free(t->ev_accept);
+		sip_tls_free(t);
 		free(t->rxbuf);
 		free(t);
 		return NULL;
@@ -369,6 +371,7 @@ sip_transport_free(struct sip_transport *t)
 	}
 	if (t->ev_flush != NULL)
 		event_free(t->ev_flush);
+	sip_tls_free(t);
 	free(t->rxbuf);
 	free(t);
 }
@@ -378,7 +381,7 @@ int
 sip_transport_send(struct sip_transport *t, const struct sip_peer *to,
     const char *buf, size_t len)
 {
-	if (to->proto == IPPROTO_TCP)
+	if (SIP_PROTO_IS_STREAM(to->proto))
 		return sip_tcp_send(t, to, buf, len);
 	for (int i = 0; i < t->n_udp; i++) {
 		if (t->udp[i].family != to->addr.ss_family)
@@ -406,8 +409,10 @@ sip_transport_local(const struct sip_transport *t, int proto, int family,
 				return 0;
 			}
 	} else {
+		/* TCP's and TLS's listeners share one array. */
 		for (int i = 0; i < t->n_tcp; i++)
-			if (family == AF_UNSPEC || t->tcp[i].family == family) {
+			if (t->tcp[i].tls == (proto == SIP_PROTO_TLS) &&
+			    (family == AF_UNSPEC || t->tcp[i].family == family)) {
 				*host = t->tcp[i].host;
 				*port = t->tcp[i].port;
 				return 0;

@@ -1,6 +1,6 @@
 /*
- * SIP transports: UDP sockets and TCP listeners/connections on libevent,
- * IPv4 and IPv6. Streams are reassembled by sip_stream.c; whole messages
+ * SIP transports: UDP sockets and TCP and TLS listeners/connections on
+ * libevent, IPv4 and IPv6. Streams are reassembled by sip_stream.c; whole messages
  * are handed up. Connections are named by a 64-bit id, never by pointer, so a
  * transaction can outlive its connection safely.
  */
@@ -15,12 +15,29 @@ struct event_base;
 struct config;
 struct sip_transport;
 
+/*
+ * SIP over TLS (RFC 3261 §26): a stream like TCP, but no IP protocol
+ * number; the same value as config.h's CONFIG_PROTO_TLS.
+ */
+#define SIP_PROTO_TLS	0x10000
+/* Whether a peer's transport is a stream (TCP or TLS): no retransmission
+ * of our own, responses on its connection (RFC 3261 §17.1.2.2, §18). */
+#define SIP_PROTO_IS_STREAM(p)	((p) != IPPROTO_UDP)
+
+/* Longest name a TLS next hop is checked against (a DNS name, RFC 1035). */
+#define SIP_PEER_NAME_MAX	256
+
 /* Where a message came from, or where one goes. */
 struct sip_peer {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	int proto;		/* IPPROTO_UDP or IPPROTO_TCP */
+	int proto;		/* IPPROTO_UDP, IPPROTO_TCP or SIP_PROTO_TLS */
 	uint64_t conn_id;	/* stream connection; 0 for UDP or "any" */
+	/*
+	 * TLS: the domain its certificate must name (RFC 5922 §7.3: that
+	 * of the URI we resolved, not the address); empty: the address.
+	 */
+	char name[SIP_PEER_NAME_MAX];
 };
 
 /*
@@ -45,6 +62,7 @@ void sip_peer_format(const struct sip_peer *peer, char *out, size_t len);
 int sip_peer_from_host(struct sip_peer *peer, const char *host, int port,
     int proto);
 size_t sip_transport_connections(const struct sip_transport *t);
+int sip_transport_tls_reload(struct sip_transport *t);
 
 /* sip_fdlimit.c */
 int sip_transport_fd_budget(struct config *cfg, char **cause);

@@ -123,6 +123,7 @@ format_via(struct sip_stack *s, int proto, int family, char *via,
 	if (sip_stack_local(s, proto, family, &host, &port) < 0 &&
 	    sip_stack_local(s, proto, AF_UNSPEC, &host, &port) < 0) {
 		log_warnx("sip: no %s listener to send from",
+		    proto == SIP_PROTO_TLS ? "tls" :
 		    proto == IPPROTO_TCP ? "tcp" : "udp");
 		return -1;
 	}
@@ -135,7 +136,9 @@ format_via(struct sip_stack *s, int proto, int family, char *via,
 	n = strlen(host);
 	if (size < n + 80 || port < 0 || port > 65535)
 		return -1;
-	memcpy(p, proto == IPPROTO_TCP ? "SIP/2.0/TCP " : "SIP/2.0/UDP ", 12);
+	/* RFC 3261 §26.2.1: TLS over TCP is "TLS" in Via. */
+	memcpy(p, proto == SIP_PROTO_TLS ? "SIP/2.0/TLS " :
+	    proto == IPPROTO_TCP ? "SIP/2.0/TCP " : "SIP/2.0/UDP ", 12);
 	p += 12;
 	if (ipv6)
 		*p++ = '[';

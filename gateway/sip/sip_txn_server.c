@@ -391,11 +391,12 @@ sip_tx_forget_request(struct sip_tx *tx)
 	tx->req = NULL;
 }
 
-/* Whether the request came over a stream (no 1300-byte concern). */
+/* Whether the request came over a stream, TCP or TLS (no 1300-byte
+ * concern). */
 int
 sip_tx_is_reliable(const struct sip_tx *tx)
 {
-	return tx->peer.proto == IPPROTO_TCP;
+	return SIP_PROTO_IS_STREAM(tx->peer.proto);
 }
 
 /* The To-tag our responses on this server transaction carry. */

@@ -302,7 +302,9 @@ test_structure_errors(void **state)
 	    "listen, outbound_proxy, contact_host, t1_ms, max_message_bytes, "
 	    "tcp_idle_timeout_s, max_connections, tcp_output_limit, "
 	    "tcp_write_timeout_s, tcp_message_timeout_s, "
-	    "udp_receive_buffer, options_answer)");
+	    "udp_receive_buffer, tls_certificate, tls_key, tls_ca_file, "
+	    "tls_verify_client, tls_handshake_timeout_s, keepalive_s, "
+	    "options_answer)");
 	assert_load_error("component = sip.example\n",
 	    "test.conf:1: key 'component' outside of any section");
 	assert_load_error(XMPP_OK "secret = again\n",
@@ -560,10 +562,10 @@ test_listen(void **state)
 
 #define LISTEN_ERR(v, why) assert_load_error("[sip]\nlisten = " v "\n", \
 	"test.conf:2: bad value '" v "' for [sip] listen: " why)
-#define NOT_ADDR(tok) "'" tok "' is not udp:HOST:PORT or tcp:HOST:PORT " \
+#define NOT_ADDR(tok) "'" tok "' is not udp:, tcp: or tls:HOST:PORT " \
 	"with a numeric HOST (IPv6 in brackets) and a PORT from 1 to 65535"
 	LISTEN_ERR("udp:localhost:5060", NOT_ADDR("udp:localhost:5060"));
-	LISTEN_ERR("tls:127.0.0.1:5061", NOT_ADDR("tls:127.0.0.1:5061"));
+	LISTEN_ERR("sctp:127.0.0.1:5061", NOT_ADDR("sctp:127.0.0.1:5061"));
 	LISTEN_ERR("udp:127.0.0.1", NOT_ADDR("udp:127.0.0.1"));
 	LISTEN_ERR("udp:127.0.0.1:", NOT_ADDR("udp:127.0.0.1:"));
 	LISTEN_ERR("udp:127.0.0.1:0", NOT_ADDR("udp:127.0.0.1:0"));
@@ -584,11 +586,14 @@ test_listen(void **state)
 	    "'udp:127.0.0.1:5060' is listed twice");
 	LISTEN_ERR("udp:[::1]:5060 udp:[0::1]:5060",
 	    "'udp:[0::1]:5060' is listed twice");
+	/* tcp: and tls: both take a TCP port. */
+	LISTEN_ERR("tcp:127.0.0.1:5061 tls:127.0.0.1:5061",
+	    "'tls:127.0.0.1:5061' is listed twice");
 	LISTEN_ERR(", ,",
-	    "expected at least one udp:HOST:PORT or tcp:HOST:PORT");
+	    "expected at least one udp:, tcp: or tls:HOST:PORT");
 	assert_load_error("[sip]\nlisten =\n",
 	    "test.conf:2: bad value '' for [sip] listen: expected at least "
-	    "one udp:HOST:PORT or tcp:HOST:PORT");
+	    "one udp:, tcp: or tls:HOST:PORT");
 
 	/* Same address, other transport or port: fine. 16 fit, 17 not. */
 	used = (size_t)snprintf(text, sizeof(text), "[sip]\nlisten =");
@@ -679,7 +684,8 @@ test_hosts(void **state)
 	}
 }
 
-/* outbound_proxy: sip:HOST[:PORT][;transport=udp|tcp] and nothing else. */
+/* outbound_proxy: sip:HOST[:PORT][;transport=udp|tcp|tls] or
+ * sips:HOST[:PORT], and nothing else. */
 static void
 test_outbound_proxy(void **state)
 {
@@ -689,17 +695,22 @@ test_outbound_proxy(void **state)
 		"sip:192.0.2.7;transport=udp",
 		"sip:[2001:db8::7]:5070;transport=tcp",
 		"SIP:proxy.example.net;TRANSPORT=TCP",
+		"sip:proxy.example.net;transport=tls",
+		"sips:proxy.example.net:5061;transport=tcp",
+		"sips:proxy.example.net",
 	};
 	static const char *const bad[] = {
 		"proxy.example.net",
-		"sips:proxy.example.net",
+		/* RFC 3261 §26.2.2: no UDP for SIPS. */
+		"sips:proxy.example.net;transport=udp",
+		"sips:",
 		"sip:",
 		"sip:user@proxy.example.net",
 		"sip:proxy.example.net:0",
 		"sip:proxy.example.net:70000",
 		"sip:proxy.example.net:",
 		"sip:proxy.example.net;lr",
-		"sip:proxy.example.net;transport=tls",
+		"sip:proxy.example.net;transport=sctp",
 		"sip:proxy.example.net;transport=tcp;lr",
 		"sip:[2001:db8::7",
 		"sip:[proxy]:5060",
@@ -724,8 +735,8 @@ test_outbound_proxy(void **state)
 
 		if (config_option_set(&cfg, o, bad[i], &why) == 0)
 			fail_msg("accepted %s", bad[i]);
-		assert_string_equal(why,
-		    "expected sip:HOST[:PORT][;transport=udp|tcp]");
+		assert_string_equal(why, "expected sip:HOST[:PORT][;transport="
+		    "udp|tcp|tls] or sips:HOST[:PORT]");
 		free(why);
 		/* A refused value leaves the previous one. */
 		assert_string_equal(cfg.sip_outbound_proxy,
@@ -1102,6 +1113,53 @@ test_cross_checks(void **state)
 	    "[presence]\nmin_expires = 600\nmax_expires = 300\n",
 	    "test.conf:6: [presence] max_expires (300) is smaller than "
 	    "min_expires (600)");
+	/* A tls: listener needs a certificate and its key. */
+	assert_load_error("[sip]\nlisten = tls:127.0.0.1:5061\n" XMPP_OK,
+	    "test.conf:2: [sip] listen has a tls: address but no "
+	    "tls_certificate and tls_key are set");
+	assert_load_error("[sip]\ntls_certificate = /c.pem\n" XMPP_OK,
+	    "test.conf:2: [sip] tls_certificate is set but tls_key is not");
+	assert_load_error("[sip]\ntls_key = /k.pem\n" XMPP_OK,
+	    "test.conf:2: [sip] tls_key is set but tls_certificate is not");
+	assert_load_error("[sip]\noutbound_proxy = sips:proxy.example\n"
+	    XMPP_OK, "test.conf:2: [sip] outbound_proxy is reached over TLS "
+	    "but listen has no tls: address");
+	assert_load_error("[sip]\n\noutbound_proxy = sip:p.example;"
+	    "transport=TLS\n" XMPP_OK, "test.conf:3: [sip] outbound_proxy is "
+	    "reached over TLS but listen has no tls: address");
+}
+
+/* tls: listeners with their certificate; the options' defaults. */
+static void
+test_tls(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	load_ok("[sip]\nlisten = tcp:127.0.0.1:5060 tls:127.0.0.1:5061 "
+	    "tls:[::1]:5061\ntls_certificate = /etc/c.pem\n"
+	    "tls_key = /etc/k.pem\ntls_verify_client = yes\n" XMPP_OK, &cfg);
+	assert_int_equal(cfg.n_listen, 3);
+	assert_int_equal(cfg.listen[1].transport, CONFIG_PROTO_TLS);
+	assert_int_equal(cfg.listen[2].transport, CONFIG_PROTO_TLS);
+	assert_string_equal(cfg.listen[2].host, "::1");
+	assert_string_equal(cfg.sip_tls_certificate, "/etc/c.pem");
+	assert_string_equal(cfg.sip_tls_key, "/etc/k.pem");
+	assert_null(cfg.sip_tls_ca_file);
+	assert_int_equal(cfg.sip_tls_verify_client, 1);
+	assert_int_equal(cfg.sip_tls_handshake_timeout_s, 10);
+	assert_int_equal(cfg.sip_keepalive_s, 90);
+	config_free(&cfg);
+	load_ok("[sip]\nlisten = tls:127.0.0.1:5061\ntls_certificate = /c\n"
+	    "tls_key = /k\noutbound_proxy = sips:proxy.example\n" XMPP_OK,
+	    &cfg);
+	assert_string_equal(cfg.sip_outbound_proxy, "sips:proxy.example");
+	config_free(&cfg);
+	/* No TLS at all: nothing to set. */
+	load_ok(XMPP_OK, &cfg);
+	assert_null(cfg.sip_tls_certificate);
+	assert_int_equal(cfg.sip_tls_verify_client, 0);
+	config_free(&cfg);
 }
 
 /* mapping_file is relative to the config file's directory, and made
@@ -1379,6 +1437,7 @@ main(void)
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_file_encodings),
 		cmocka_unit_test(test_cross_checks),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_mapping_path),
 		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_example_loads),

@@ -1,7 +1,8 @@
 /*
- * Inside the SIP transport: what sip_transport.c (UDP, the public calls)
- * and sip_tcp.c (TCP listeners and connections) share. Nothing else
- * includes this (sip/private/).
+ * Inside the SIP transport: what sip_transport.c (UDP, the public calls),
+ * sip_tcp.c (TCP and TLS listeners and connections) and sip_tls.c (the
+ * OpenSSL contexts, a connection's TLS) share. Nothing else includes this
+ * (sip/private/).
  *
  * The two call each other, knowingly: sip_transport.c is the one face of
  * both transports and hands TCP work to sip_tcp.c (sip_tcp_send() and the
@@ -17,6 +18,7 @@
 #include <stdint.h>
 
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include "config.h"
 #include "sip_stream.h"
@@ -55,6 +57,8 @@ struct sip_udp {
 
 struct sip_listener {
 	struct evconnlistener *lev;
+	struct sip_transport *t;
+	int tls;			/* a tls: listener */
 	int family;
 	char host[64];
 	int port;
@@ -66,8 +70,12 @@ struct sip_conn {
 	struct bufferevent *bev;
 	struct sip_peer peer;
 	struct sip_stream stream;	/* what arrived, framed */
-	struct event *ev_deadline;	/* message or write deadline */
+	struct event *ev_deadline;	/* handshake, message or write deadline */
+	struct event *ev_keepalive;	/* outgoing: RFC 5626 pings */
 	int outgoing;
+	int tls;
+	int handshaking;	/* TLS: handshake not finished */
+	int active;		/* traffic since the last keep-alive tick */
 	int closing;	/* draining its last reply: no new use */
 	int throttled;	/* output over the limit: not reading */
 	int deadline_armed;
@@ -101,6 +109,8 @@ struct sip_transport {
 	struct iovec rx_iov[UDP_BATCH];
 	struct sockaddr_storage rx_from[UDP_BATCH];
 	struct event *ev_flush;		/* end of a turn that sent datagrams */
+	SSL_CTX *tls_client;		/* our outgoing TLS connections */
+	SSL_CTX *tls_server;		/* tls: listeners; NULL: no certificate */
 };
 
 /* sip_tcp.c */
@@ -111,5 +121,13 @@ void sip_tcp_free(struct sip_transport *t);
 int sip_tcp_send(struct sip_transport *t, const struct sip_peer *to,
     const char *buf, size_t len);
 size_t sip_tcp_incoming_limit(const struct config *cfg);
+
+/* sip_tls.c */
+int sip_tls_init(struct sip_transport *t);
+void sip_tls_free(struct sip_transport *t);
+struct bufferevent *sip_tls_bev_new(struct sip_transport *t,
+    evutil_socket_t fd, struct sip_conn *c);
+void sip_tls_failure(struct sip_conn *c, char *why, size_t size);
+void sip_tls_shutdown(struct sip_conn *c);
 
 #endif

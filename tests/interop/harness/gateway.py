@@ -53,13 +53,16 @@ class Gateway:
     def __init__(self, workdir, xmpp_port, component="sip.test",
                  secret="s3cr3t", outbound_proxy=None, mapping=None,
                  transports=("udp", "tcp"), options=None, sip_port=None,
-                 xmpp_host="127.0.0.1", nofile=None, trace="all"):
+                 xmpp_host="127.0.0.1", nofile=None, trace="all",
+                 tls_port=None):
         """outbound_proxy: (host, port[, transport]) or a sip: URI string.
         options: {section: {key: value}} merged over the defaults; a value
         of None removes that key. nofile: the daemon's open-file limit
         (soft and hard), as `ulimit -n` would set it. trace: the -T
         categories (None: no -T); the tests read the trace lines of
-        every state change, NOTIFY and message, so all are on."""
+        every state change, NOTIFY and message, so all are on.
+        tls_port: the port of a "tls" transport (TCP's port space is
+        shared, so it cannot be sip_port); one is picked if needed."""
         self.workdir = workdir
         os.makedirs(workdir, exist_ok=True)
         self.xmpp_port = xmpp_port
@@ -71,6 +74,8 @@ class Gateway:
         self.transports = transports
         self.options = options or {}
         self.sip_port = sip_port or util.free_port()
+        self.tls_port = tls_port or (util.free_port()
+                                     if "tls" in transports else None)
         self.config_path = os.path.join(workdir, "sipxmppd.conf")
         self.mapping_path = os.path.join(workdir, "mapping.table")
         self.log_path = os.path.join(workdir, "sipxmppd.log")
@@ -83,6 +88,10 @@ class Gateway:
     def sip_addr(self):
         """(host, port) to send SIP requests to."""
         return ("127.0.0.1", self.sip_port)
+
+    def port_of(self, transport):
+        """The port a transport listens on."""
+        return self.tls_port if transport == "tls" else self.sip_port
 
     # ---- files ---------------------------------------------------------
 
@@ -99,7 +108,7 @@ class Gateway:
                 "mapping_file": os.path.basename(self.mapping_path),
             },
             "sip": {
-                "listen": " ".join("%s:127.0.0.1:%d" % (t, self.sip_port)
+                "listen": " ".join("%s:127.0.0.1:%d" % (t, self.port_of(t))
                                    for t in self.transports),
                 "outbound_proxy": proxy,
             },
@@ -186,7 +195,7 @@ class Gateway:
         for t in self.transports:
             util.wait_for_log_line(
                 self.log_path,
-                r"sip: listening on %s 127\.0\.0\.1:%d" % (t, self.sip_port),
+                r"sip: listening on %s 127\.0\.0\.1:%d" % (t, self.port_of(t)),
                 timeout, start=start, proc=self.proc)
         if wait_link:
             self.wait_link_up(timeout, start=start)
@@ -227,7 +236,7 @@ class Gateway:
         return self.proc is not None and self.proc.poll() is None
 
     def reload(self):
-        """SIGHUP: reload the mapping table."""
+        """SIGHUP: reload the mapping table (and the TLS certificates)."""
         os.kill(self.proc.pid, signal.SIGHUP)
 
     def check_sanitizers(self):

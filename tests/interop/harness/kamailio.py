@@ -74,8 +74,35 @@ class Kamailio:
         self.run_dir = os.path.join(workdir, "run")
         self.log_path = os.path.join(workdir, "kamailio.log")
         self.proc = None
+        self.tls_port = None      # enable_tls()
+        self.tls_config_path = os.path.join(workdir, "tls.cfg")
         if presence:
             self.enable_presence()
+
+    def enable_tls(self, cert, key, ca, verify_clients=True, port=None):
+        """Listen for SIP over TLS too (module tls, Debian package
+        kamailio-tls-modules), presenting cert/key to clients and, as the
+        client certificate, to the TLS peers it connects to (mutual TLS);
+        peers' certificates are checked against ca both ways."""
+        self.tls_port = port or util.free_port()
+        self.add_module("tls")
+        self.modparams.append(("tls", "config", self.tls_config_path))
+        self.tls = {"cert": cert, "key": key, "ca": ca,
+                    "verify": "yes" if verify_clients else "no"}
+
+    def render_tls(self):
+        """The tls module's own file: one server and one client profile."""
+        t = self.tls
+        out = []
+        for role, verify in (("server", t["verify"]), ("client", "yes")):
+            out += ["[%s:default]" % role,
+                    "method = TLSv1.2+",
+                    "verify_certificate = %s" % verify,
+                    "require_certificate = %s" % verify,
+                    "private_key = %s" % t["key"],
+                    "certificate = %s" % t["cert"],
+                    "ca_list = %s" % t["ca"], ""]
+        return "\n".join(out)
 
     def enable_presence(self):
         """Make this Kamailio the presence server of its domain."""
@@ -136,6 +163,11 @@ class Kamailio:
             "auto_aliases=no",
             "listen=udp:127.0.0.1:%d" % self.port,
             "listen=tcp:127.0.0.1:%d" % self.port,
+        ]
+        if self.tls_port:
+            out += ["enable_tls=yes",
+                    "listen=tls:127.0.0.1:%d" % self.tls_port]
+        out += [
             'alias="%s"' % self.domain,
             'mpath="%s/"' % module_dir(),
             "tcp_connection_lifetime=3605",
@@ -182,6 +214,9 @@ class Kamailio:
                                 os.path.join(self.db_dir, t))
         with open(self.config_path, "w") as f:
             f.write(self.render())
+        if self.tls_port:
+            with open(self.tls_config_path, "w") as f:
+                f.write(self.render_tls())
 
     def check_config(self):
         """kamailio -c: raise with its output if the config is bad."""
