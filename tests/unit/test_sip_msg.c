@@ -2,7 +2,8 @@
  * struct sip_msg (gateway/sip/sip_msg.h), the only face of a SIP message
  * the bridges see: every reader against the messages of RFC 3856 §4 and
  * RFC 3261 §24 as they come off the wire, and every builder read back
- * after libosip2 printed and parsed the result again.
+ * after libosip2 printed and parsed the result again. Parsing and set-up
+ * are the dialog tests' (sip_dialog_fixtures.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "sip_dialog_fixtures.h"
 #include "sip_msg.h"
 #include "sip_osip.h"
 
@@ -69,16 +71,6 @@
 	"Contact: <sip:bob@new.example.com>\r\n" \
 	"Content-Length: 0\r\n\r\n"
 
-static struct sip_msg *
-parse(const char *text)
-{
-	struct sip_msg *m = sip_msg_parse(text, strlen(text));
-
-	if (m == NULL)
-		fail_msg("libosip2 refused the test message");
-	return m;
-}
-
 /* m printed by libosip2 and parsed back, as the peer would read it. */
 static struct sip_msg *
 round_trip(const struct sip_msg *m)
@@ -92,13 +84,6 @@ round_trip(const struct sip_msg *m)
 	osip_free(text);
 	assert_non_null(back);
 	return back;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return parser_init() == 0 ? 0 : -1;
 }
 
 /* The request's fields, each as sent; compact names are found too. */
