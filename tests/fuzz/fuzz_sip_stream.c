@@ -1,5 +1,6 @@
 /*
- * SIP stream reassembly (sip_stream.c) as TCP drives it: the input is cut
+ * SIP stream reassembly (sip_stream.c) as TCP and TLS drive it (one reader
+ * for both, sip_tcp.c): the input is cut
  * into reads at points the fuzzer chooses, fed read by read, and every
  * message handed out must be framed exactly: the very bytes at that
  * offset of the stream, framed the same by the one-shot sip_frame_stream()
