@@ -28,6 +28,22 @@ enum options_answer {
 
 #define CONFIG_MAX_LISTEN 16
 
+/* [sip] trusted_peers, parsed (config_trust.c). */
+#define CONFIG_TRUST_MAX	64
+#define CONFIG_TRUST_NAME_MAX	254	/* a DNS name and its NUL */
+
+struct config_trust_entry {
+	int family;		/* AF_INET, AF_INET6; 0: a TLS peer name */
+	unsigned char addr[16];	/* network order, host bits zero */
+	int prefix;		/* bits of addr that must match */
+	char name[CONFIG_TRUST_NAME_MAX];	/* tls:NAME */
+};
+
+struct config_trust {
+	struct config_trust_entry e[CONFIG_TRUST_MAX];
+	int n;			/* 0: "none", nobody is trusted */
+};
+
 struct config_listen {
 	int transport;		/* IPPROTO_UDP or IPPROTO_TCP */
 	char host[64];		/* numeric address, IPv6 without brackets */
@@ -59,6 +75,7 @@ struct config {
 	int sip_tcp_message_timeout_s;	/* for a begun message to complete */
 	int sip_udp_receive_buffer;	/* SO_RCVBUF of the UDP sockets */
 	enum options_answer sip_options_answer;	/* health for dispatchers */
+	char *sip_trusted_peers;	/* RFC 3325 trust domain (config_trust.c) */
 
 	/* [xmpp] */
 	char *xmpp_host;		/* name or address, IPv6 unbracketed */
@@ -158,6 +175,14 @@ extern const size_t config_n_options;
 extern const char *const config_sections[];
 const struct config_option *config_option_find(const char *section,
     const char *key);
+
+/* config_trust.c */
+struct sockaddr;
+int config_trust_parse(const char *text, struct config_trust *out,
+    char **why);
+int config_trust_match(const struct config_trust *t,
+    const struct sockaddr *sa, const char *const *names);
+int config_check_trusted_peers(char *value, char **why);
 
 /* config_value.c */
 int config_option_set(struct config *cfg, const struct config_option *o,

@@ -302,7 +302,7 @@ test_structure_errors(void **state)
 	    "listen, outbound_proxy, contact_host, t1_ms, max_message_bytes, "
 	    "tcp_idle_timeout_s, max_connections, tcp_output_limit, "
 	    "tcp_write_timeout_s, tcp_message_timeout_s, "
-	    "udp_receive_buffer, options_answer)");
+	    "udp_receive_buffer, options_answer, trusted_peers)");
 	assert_load_error("component = sip.example\n",
 	    "test.conf:1: key 'component' outside of any section");
 	assert_load_error(XMPP_OK "secret = again\n",
