@@ -70,7 +70,8 @@ skip(const char *p, const char *e, enum char_class cls)
  * Past a plain SIP URI at p: "sip:" or "sips:", an optional user of
  * unescaped characters and '@', a host name, an optional port and
  * ";name" or ";name=value" parameters. NULL if it is anything else (an
- * escape, a password, headers, an IPv6 reference, another scheme).
+ * escape, a password, headers, an IPv6 reference, another scheme, a
+ * parameter libosip2 drops when it prints the URI).
  */
 static const char *
 scan_uri(const char *p, const char *e, int params)
@@ -103,6 +104,9 @@ scan_uri(const char *p, const char *e, int params)
 	while (params && p < e && *p == ';') {
 		p++;
 		if ((q = skip(p, e, C_URI)) == p)
+			return NULL;
+		/* libosip2 never prints an "x-obp" parameter (eXosip's own). */
+		if (q - p == 5 && strncasecmp(p, "x-obp", 5) == 0)
 			return NULL;
 		p = q;
 		if (p < e && *p == '=') {

@@ -192,6 +192,10 @@ test_left_to_libosip2(void **state)
 		    "CSeq: 1 MESSAGE\r\n",
 		/* multipart: libosip2 splits the body into parts. */
 		PLAIN_TOP "Content-Type: multipart/mixed;boundary=b\r\n",
+		/* A parameter libosip2 leaves out when it prints the URI. */
+		"Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKo\r\n"
+		    "From: <sip:a@b.c;x-obp=1>;tag=1\r\nTo: <sip:x@y.z>\r\n"
+		    "Call-ID: c\r\nCSeq: 1 MESSAGE\r\n",
 		/* A tel: URI. */
 		"Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK9\r\n"
 		    "From: <tel:+4930123>;tag=1\r\nTo: <sip:x@y.z>\r\n"
