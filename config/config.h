@@ -177,11 +177,10 @@ const struct config_option *config_option_find(const char *section,
     const char *key);
 
 /* config_trust.c */
-struct sockaddr;
 int config_trust_parse(const char *text, struct config_trust *out,
     char **why);
-int config_trust_match(const struct config_trust *t,
-    const struct sockaddr *sa, const char *const *names);
+int config_trust_match(const struct config_trust *t, int family,
+    const void *addr, const char *const *names);
 int config_check_trusted_peers(char *value, char **why);
 
 /* config_value.c */

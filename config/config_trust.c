@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include "config.h"
 
@@ -197,26 +196,26 @@ prefix_equal(const unsigned char *a, const unsigned char *b, int prefix)
 }
 
 /*
- * Whether a request from sa (and, over TLS, a connection whose verified
- * certificate names are names, NULL-terminated; NULL otherwise) comes
- * from a trusted peer. An IPv4 source the kernel shows as an IPv4-mapped
- * IPv6 address (a dual-stack listener) is matched as IPv4 too.
+ * Whether a request from the address addr of family (AF_INET: 4 bytes,
+ * AF_INET6: 16, network order) and, over TLS, a connection whose
+ * verified certificate names are names (NULL-terminated; NULL otherwise)
+ * comes from a trusted peer. An IPv4 source a dual-stack listener shows
+ * as an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is matched as IPv4 too.
  */
 int
-config_trust_match(const struct config_trust *t, const struct sockaddr *sa,
-    const char *const *names)
+config_trust_match(const struct config_trust *t, int family,
+    const void *addr, const char *const *names)
 {
+	static const unsigned char mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
 	const unsigned char *v4 = NULL, *v6 = NULL;
 
-	if (sa != NULL && sa->sa_family == AF_INET)
-		v4 = (const unsigned char *)
-		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	else if (sa != NULL && sa->sa_family == AF_INET6) {
-		const struct in6_addr *a =
-		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-
-		v6 = (const unsigned char *)a;
-		if (IN6_IS_ADDR_V4MAPPED(a))
+	if (addr != NULL && family == AF_INET)
+		v4 = addr;
+	else if (addr != NULL && family == AF_INET6) {
+		v6 = addr;
+		if (memcmp(v6, mapped, sizeof(mapped)) == 0)
 			v4 = v6 + 12;
 	}
 	for (int i = 0; i < t->n; i++) {

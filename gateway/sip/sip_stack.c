@@ -291,13 +291,20 @@ trust_init(struct sip_stack *s)
 int
 sip_stack_trusts(const struct sip_stack *s, const struct sip_peer *from)
 {
-	const struct sockaddr *sa = (const struct sockaddr *)&from->addr;
+	int family = from->addr.ss_family;
+	const void *addr = NULL;
 
-	if (config_trust_match(&s->trust, sa, NULL))
+	if (family == AF_INET)
+		addr = &((const struct sockaddr_in *)(const void *)
+		    &from->addr)->sin_addr;
+	else if (family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)(const void *)
+		    &from->addr)->sin6_addr;
+	if (config_trust_match(&s->trust, family, addr, NULL))
 		return 1;
 	if (!s->trust_names || s->transport == NULL || from->conn_id == 0)
 		return 0;
-	return config_trust_match(&s->trust, sa,
+	return config_trust_match(&s->trust, family, addr,
 	    sip_transport_peer_names(s->transport, from));
 }
 
