@@ -34,6 +34,21 @@ enum options_answer {
  * 8 bits). sip_transport.h names it SIP_PROTO_TLS.
  */
 #define CONFIG_PROTO_TLS	0x10000
+/* [sip] trusted_peers, parsed (config_trust.c). */
+#define CONFIG_TRUST_MAX	64
+#define CONFIG_TRUST_NAME_MAX	254	/* a DNS name and its NUL */
+
+struct config_trust_entry {
+	int family;		/* AF_INET, AF_INET6; 0: a TLS peer name */
+	unsigned char addr[16];	/* network order, host bits zero */
+	int prefix;		/* bits of addr that must match */
+	char name[CONFIG_TRUST_NAME_MAX];	/* tls:NAME */
+};
+
+struct config_trust {
+	struct config_trust_entry e[CONFIG_TRUST_MAX];
+	int n;			/* 0: "none", nobody is trusted */
+};
 
 struct config_listen {
 	int transport;		/* IPPROTO_UDP, IPPROTO_TCP or CONFIG_PROTO_TLS */
@@ -73,6 +88,7 @@ struct config {
 	int sip_tls_verify_client;	/* mutual TLS on tls: listeners */
 	int sip_tls_handshake_timeout_s;	/* for a handshake to finish */
 	int sip_keepalive_s;		/* RFC 5626 CRLFCRLF on our streams */
+	char *sip_trusted_peers;	/* RFC 3325 trust domain (config_trust.c) */
 
 	/* [xmpp] */
 	char *xmpp_host;		/* name or address, IPv6 unbracketed */
@@ -172,6 +188,13 @@ extern const size_t config_n_options;
 extern const char *const config_sections[];
 const struct config_option *config_option_find(const char *section,
     const char *key);
+
+/* config_trust.c */
+int config_trust_parse(const char *text, struct config_trust *out,
+    char **why);
+int config_trust_match(const struct config_trust *t, int family,
+    const void *addr, const char *const *names);
+int config_check_trusted_peers(char *value, char **why);
 
 /* config_value.c */
 int config_option_set(struct config *cfg, const struct config_option *o,

@@ -294,6 +294,24 @@ const struct config_option config_options[] = {
 		    "traffic goes to a gateway that can deliver it; always, "
 		    "200 whatever the link.",
 	},
+	{
+		.section = "sip", .key = "trusted_peers",
+		.type = CONFIG_STRING, .offset = OFF(sip_trusted_peers),
+		.def = "127.0.0.0/8 ::1", .example = "127.0.0.0/8 ::1",
+		.arg = "peers", .check = config_check_trusted_peers,
+		.help = "The SIP proxies the gateway trusts (RFC 3325 trust "
+		    "domain): only requests from them may carry messages and "
+		    "subscriptions (MESSAGE, SUBSCRIBE, NOTIFY, PUBLISH from "
+		    "anyone else are answered 403 and never reach XMPP; "
+		    "OPTIONS is answered to all), and only their "
+		    "P-Asserted-Identity names the sender. A list, separated "
+		    "by spaces or commas, of IPv4 or IPv6 addresses, "
+		    "networks as ADDRESS/BITS (10.1.2.0/24, fd00::/8), and "
+		    "tls:NAME for a peer whose verified TLS certificate names "
+		    "NAME; or none. THE DEFAULT TRUSTS LOOPBACK ONLY: a proxy "
+		    "on another host must be listed here, and every user of "
+		    "this host can send as anyone.",
+	},
 
 	/* [xmpp] */
 	{

@@ -43,6 +43,40 @@ answer_options(struct gateway *gw, struct sip_tx *tx)
 	sip_respond(gw->sip, tx, resp);
 }
 
+/*
+ * Whether a request carries a message or a subscription, which only a
+ * member of our trust domain may hand us ([sip] trusted_peers).
+ */
+static int
+needs_trust(const char *method)
+{
+	return strcmp(method, "MESSAGE") == 0 ||
+	    strcmp(method, "SUBSCRIBE") == 0 ||
+	    strcmp(method, "NOTIFY") == 0 || strcmp(method, "PUBLISH") == 0;
+}
+
+/*
+ * Refuses a request that needs trust from a source outside the trust
+ * domain (RFC 3325 §2.3): anyone who can reach our port could otherwise
+ * write to any Jabber user as any SIP user, or read presence as any
+ * watcher. 403 (RFC 3261 §21.4.4), logged at most about once a second.
+ * 1 if refused.
+ */
+static int
+refuse_untrusted(struct gateway *gw, struct sip_tx *tx, const char *method,
+    const char *from)
+{
+	char source[80];
+
+	if (sip_tx_trusted(tx))
+		return 0;
+	sip_tx_source(tx, source, sizeof(source));
+	log_warnx_limited("sip: %s from %s (%s) refused: not a trusted peer",
+	    method, source, from != NULL ? from : "?");
+	gateway_answer(gw, tx, 403, "Not a trusted peer", NULL);
+	return 1;
+}
+
 /* Every new SIP request but MESSAGE. */
 void
 router_sip_request(void *arg, struct sip_tx *tx, const struct sip_msg *req)
@@ -53,6 +87,14 @@ router_sip_request(void *arg, struct sip_tx *tx, const struct sip_msg *req)
 	if (gw->shutting_down) {
 		gateway_answer(gw, tx, 503, "Gateway shutting down", NULL);
 		return;
+	}
+	if (needs_trust(method)) {
+		char *from = sip_msg_from_uri(req);
+		int refused = refuse_untrusted(gw, tx, method, from);
+
+		free(from);
+		if (refused)
+			return;
 	}
 	if (strcmp(method, "SUBSCRIBE") == 0 ||
 	    strcmp(method, "NOTIFY") == 0)
@@ -87,6 +129,8 @@ router_sip_message(void *arg, struct sip_tx *tx,
 		gateway_answer(gw, tx, 503, "Gateway shutting down", NULL);
 		return;
 	}
+	if (refuse_untrusted(gw, tx, "MESSAGE", fields->from_uri))
+		return;
 	bridge_message_from_sip(gw->messages, tx, fields);
 }
 

@@ -279,7 +279,11 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	struct im_message m = { 0 };
 	struct pending_in *p = NULL;
 	struct sender_share *share = NULL;
-	const char *ruri = req->ruri, *from_uri = req->from_uri;
+	/*
+	 * The sender is who the stack says sent it (RFC 3325 §9.1): the
+	 * P-Asserted-Identity of a trusted peer, else the From.
+	 */
+	const char *ruri = req->ruri, *from_uri = req->sender_uri;
 	const char *to_uri = req->to_uri;
 	char *to_jid = NULL, *from_jid = NULL, *cause = NULL;
 	char id[48], domain[1024];

@@ -387,7 +387,8 @@ map_subscribe(struct bridge_presence *bp, struct sip_tx *tx,
 {
 	const char *domain = bp->gw->cfg->xmpp_component;
 	char *ruri = sip_msg_request_uri(req);
-	char *from = sip_msg_from_uri(req);
+	/* The watcher: a trusted peer's asserted identity, else From. */
+	char *from = sip_tx_sender_uri(tx);
 	char *cause = NULL;
 	int r, ok = -1;
 
@@ -442,7 +443,7 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 	struct presence_pair *p;
 	char *w_jid = NULL, *c_jid = NULL;
 	time_t now = time(NULL);
-	int fetch = expires == 0;
+	int fetch = expires == 0, remembered;
 
 	if (map_subscribe(bp, tx, req, &w_jid, &c_jid) < 0)
 		return;
@@ -459,7 +460,7 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 		goto out;
 	}
 	if (p->contact_sip == NULL)
-		p->contact_sip = sip_msg_from_uri(req);
+		p->contact_sip = sip_tx_sender_uri(tx);
 	if (p->user_sip == NULL)
 		p->user_sip = sip_msg_request_uri(req);
 	if (sip_dialog_uas_init(&w->dlg, req, sip_tx_to_tag(tx)) < 0) {
@@ -498,13 +499,21 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 	 * until then its NOTIFYs carry none (RFC 6665 §4.2.2).
 	 */
 	w->awaiting = 1;
+	/*
+	 * And W's remembered "yes" to C lets the subscription go active at
+	 * once only for a request from our trust domain (RFC 3325 §2.3):
+	 * the router refuses any other, but should that ever change, a
+	 * spoofed SUBSCRIBE must not turn a remembered authorization into
+	 * NOTIFYs to the spoofer's Contact. It starts pending and asks.
+	 */
+	remembered = p->authorized == 1 && sip_tx_trusted(tx);
 	answer_ok(bp, tx, expires);
 	if (fetch && p->authorized == 0)
 		fetch_finish(bp, w, 0);	/* she said no: nothing to say */
 	else if (fetch)		/* §7: ask her server */
 		presence_send_simple(bp, c_jid, w_jid, "probe");
 	else
-		s2x_event(bp, w, p->authorized == 1 ?
+		s2x_event(bp, w, remembered ?
 		    S2X_EV_SUBSCRIBE_NEW_AUTHORIZED : S2X_EV_SUBSCRIBE_NEW);
 out:
 	free(w_jid);

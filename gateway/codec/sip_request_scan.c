@@ -70,7 +70,8 @@ skip(const char *p, const char *e, enum char_class cls)
  * Past a plain SIP URI at p: "sip:" or "sips:", an optional user of
  * unescaped characters and '@', a host name, an optional port and
  * ";name" or ";name=value" parameters. NULL if it is anything else (an
- * escape, a password, headers, an IPv6 reference, another scheme).
+ * escape, a password, headers, an IPv6 reference, another scheme, a
+ * parameter libosip2 drops when it prints the URI).
  */
 static const char *
 scan_uri(const char *p, const char *e, int params)
@@ -103,6 +104,9 @@ scan_uri(const char *p, const char *e, int params)
 	while (params && p < e && *p == ';') {
 		p++;
 		if ((q = skip(p, e, C_URI)) == p)
+			return NULL;
+		/* libosip2 never prints an "x-obp" parameter (eXosip's own). */
+		if (q - p == 5 && strncasecmp(p, "x-obp", 5) == 0)
 			return NULL;
 		p = q;
 		if (p < e && *p == '=') {
@@ -307,6 +311,8 @@ enum header_kind {
 	H_VIA, H_FROM, H_TO, H_CALL_ID, H_CSEQ, H_CONTENT_TYPE,
 	H_CONTENT_LENGTH, H_CONTENT_ENCODING, H_SUBJECT, H_SUBJECT_COMPACT,
 	H_CONTENT_LANGUAGE,
+	H_ASSERTED_IDENTITY,	/* RFC 3325 §9.1; kept as name and value */
+	H_PRIVACY,		/* RFC 3323 §4.2; kept as name and value */
 	H_PARSED,	/* read by libosip2 into a structure of its own */
 };
 
@@ -328,6 +334,8 @@ static const struct {
 	N("content-length", H_CONTENT_LENGTH),
 	N("content-encoding", H_CONTENT_ENCODING),
 	N("subject", H_SUBJECT), N("content-language", H_CONTENT_LANGUAGE),
+	N("p-asserted-identity", H_ASSERTED_IDENTITY),
+	N("privacy", H_PRIVACY),
 	N("user-agent", H_KEEPS_COMMA), N("server", H_KEEPS_COMMA),
 	N("date", H_KEEPS_COMMA), N("organization", H_KEEPS_COMMA),
 	N("accept", H_PARSED), N("accept-encoding", H_PARSED),
@@ -434,6 +442,20 @@ scan_header(struct sip_request_scan *r, const char *name, size_t n,
 	case H_CONTENT_ENCODING:
 		return skip(v, e, C_TOKEN) != e ? -1 :
 		    set_once(&r->content_encoding, v, e);
+	case H_ASSERTED_IDENTITY:
+		/* One line of one sip:/sips: value; libosip2 keeps it as text. */
+		if (r->asserted_uri.p != NULL ||
+		    memchr(v, ',', (size_t)(e - v)) != NULL ||
+		    scan_name_addr(v, e, &r->asserted_uri, &tagged) < 0)
+			return -1;
+		r->n_other++;
+		return 0;
+	case H_PRIVACY:
+		if (!text_plain(v, e) || memchr(v, ',', (size_t)(e - v)) ||
+		    set_once(&r->privacy, v, e) < 0)
+			return -1;
+		r->n_other++;
+		return 0;
 	case H_PARSED:
 		return -1;
 	default:

@@ -37,6 +37,14 @@ struct sip_request_scan {
 	struct sip_span call_id;
 	struct sip_span content_type, content_encoding;
 	struct sip_span content_language, subject;
+	/*
+	 * RFC 3325 §9.1: the URI of the one P-Asserted-Identity line (a plain
+	 * sip:/sips: name-addr or addr-spec; a tel: URI, a second value or
+	 * line leaves the request to libosip2), and the one Privacy line's
+	 * value (RFC 3323 §4.2). Read from anyone; the stack decides whether
+	 * they count (only from a trusted peer, RFC 3325 §8).
+	 */
+	struct sip_span asserted_uri, privacy;
 	struct sip_span body;
 	int n_other;		/* headers libosip2 keeps as name and value */
 };

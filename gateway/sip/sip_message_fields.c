@@ -18,7 +18,7 @@
 
 enum field {
 	F_RURI, F_FROM, F_TO, F_CALL_ID, F_TYPE, F_ENCODING, F_LANGUAGE,
-	F_SUBJECT, F_COUNT
+	F_SUBJECT, F_ASSERTED, F_PRIVACY, F_COUNT
 };
 
 /* Where each field starts in sb, or -1: pointers are set once sb is full. */
@@ -46,13 +46,17 @@ finish(const struct strbuf *sb, const struct offsets *o,
 	const char **dst[F_COUNT] = {
 		&out->ruri, &out->from_uri, &out->to_uri, &out->call_id,
 		&out->content_type, &out->content_encoding,
-		&out->content_language, &out->subject,
+		&out->content_language, &out->subject, &out->asserted_uri,
+		&out->privacy,
 	};
 
 	if (sb->failed)
 		return -1;
 	for (int f = 0; f < F_COUNT; f++)
 		*dst[f] = o->at[f] < 0 ? NULL : sb->buf + o->at[f];
+	/* Until the stack applies its peer's trust: nobody's is believed. */
+	out->trusted = 0;
+	out->sender_uri = out->from_uri;
 	return 0;
 }
 
@@ -107,6 +111,8 @@ sip_message_fields_from_osip(const osip_message_t *req, struct strbuf *sb,
 	put_text(sb, &o, F_LANGUAGE,
 	    sip_header_value(req, "content-language", NULL));
 	put_text(sb, &o, F_SUBJECT, sip_header_value(req, "subject", "s"));
+	put_printed(sb, &o, F_ASSERTED, sip_asserted_uri(req));
+	put_text(sb, &o, F_PRIVACY, sip_header_value(req, "privacy", NULL));
 	osip_message_get_body(req, 0, &body);
 	out->body = body != NULL ? body->body : NULL;
 	out->body_len = body != NULL ? body->length : 0;
@@ -121,7 +127,8 @@ sip_message_fields_from_scan(const struct sip_request_scan *scan,
 	const struct sip_span *span[F_COUNT] = {
 		&scan->ruri, &scan->from_uri, &scan->to_uri, &scan->call_id,
 		&scan->content_type, &scan->content_encoding,
-		&scan->content_language, &scan->subject,
+		&scan->content_language, &scan->subject, &scan->asserted_uri,
+		&scan->privacy,
 	};
 	struct offsets o;
 

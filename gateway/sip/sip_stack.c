@@ -279,6 +279,60 @@ out:
 	return r;
 }
 
+/*
+ * Reads [sip] trusted_peers (checked when the file was loaded). A
+ * configuration built without the table's defaults trusts nobody.
+ */
+static int
+trust_init(struct sip_stack *s)
+{
+	const char *text = s->cfg->sip_trusted_peers;
+	char *why = NULL;
+
+	if (text == NULL) {
+		memset(&s->trust, 0, sizeof(s->trust));
+		return 0;
+	}
+	if (config_trust_parse(text, &s->trust, &why) < 0) {
+		log_error("sip: trusted_peers: %s", why != NULL ? why :
+		    "out of memory");
+		free(why);
+		return -1;
+	}
+	for (int i = 0; i < s->trust.n; i++)
+		if (s->trust.e[i].family == 0)
+			s->trust_names = 1;
+	log_info("sip: trusted peers (messages, subscriptions, "
+	    "P-Asserted-Identity): %s", text);
+	return 0;
+}
+
+/*
+ * Whether a request from `from` comes from a member of our trust domain
+ * (RFC 3325 §2.3): by its source address, or over TLS by the name its
+ * verified certificate proves. The names are only looked up when a
+ * tls: entry could use them.
+ */
+int
+sip_stack_trusts(const struct sip_stack *s, const struct sip_peer *from)
+{
+	int family = from->addr.ss_family;
+	const void *addr = NULL;
+
+	if (family == AF_INET)
+		addr = &((const struct sockaddr_in *)(const void *)
+		    &from->addr)->sin_addr;
+	else if (family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)(const void *)
+		    &from->addr)->sin6_addr;
+	if (config_trust_match(&s->trust, family, addr, NULL))
+		return 1;
+	if (!s->trust_names || s->transport == NULL || from->conn_id == 0)
+		return 0;
+	return config_trust_match(&s->trust, family, addr,
+	    sip_transport_peer_names(s->transport, from));
+}
+
 /* Makes the stack; with a send hook it has no resolver (tests only). */
 static struct sip_stack *
 stack_new(struct event_base *base, const struct config *cfg,
@@ -318,6 +372,8 @@ stack_new(struct event_base *base, const struct config *cfg,
 	    SIP_COMPLETED_TTL_MS);
 	if ((send == NULL && s->transport == NULL) || s->reap_ev == NULL ||
 	    s->housekeeping == NULL || s->completed == NULL)
+		goto fail;
+	if (trust_init(s) < 0)
 		goto fail;
 	if (cfg->sip_outbound_proxy != NULL && cfg->sip_outbound_proxy[0] &&
 	    parse_proxy(s, cfg->sip_outbound_proxy) < 0) {

@@ -31,6 +31,20 @@ struct sip_message_fields {
 	const char *ruri, *from_uri, *to_uri, *call_id;
 	const char *content_type, *content_encoding;
 	const char *content_language, *subject;
+	/*
+	 * The first sip:/sips: URI of P-Asserted-Identity and the Privacy
+	 * value, as read; NULL when absent, and asserted_uri is always NULL
+	 * for a request from an untrusted peer (RFC 3325 §8: not used in
+	 * any way). The bridge reads neither: it takes sender_uri.
+	 */
+	const char *asserted_uri, *privacy;
+	/*
+	 * Who sent it (sip_identity.c): asserted_uri when the request came
+	 * from a trusted peer and did not ask for Privacy: id, else
+	 * from_uri.
+	 */
+	const char *sender_uri;
+	int trusted;		/* from a [sip] trusted_peers member */
 	const char *body;
 	size_t body_len;
 };
@@ -80,6 +94,7 @@ const struct sip_msg *sip_tx_request(const struct sip_tx *tx);
 void sip_tx_forget_request(struct sip_tx *tx);
 const char *sip_tx_to_tag(const struct sip_tx *tx);
 int sip_tx_is_reliable(const struct sip_tx *tx);
+int sip_tx_trusted(const struct sip_tx *tx);
 int sip_send_request(struct sip_stack *stack, struct sip_msg *req,
     sip_response_cb cb, void *arg);
 int sip_send_request_text(struct sip_stack *stack, const char *method,
@@ -112,6 +127,11 @@ int sip_stack_next_hop_is_udp(const struct sip_stack *stack,
 int sip_message_fields_from_scan(const struct sip_request_scan *scan,
     struct strbuf *sb, struct sip_message_fields *out);
 void sip_random_token(char *out, size_t len);
+
+/* sip_identity.c: who sent a request (RFC 3325) */
+char *sip_tx_sender_uri(const struct sip_tx *tx);
+void sip_tx_source(const struct sip_tx *tx, char *out, size_t len);
+int sip_privacy_id(const char *privacy);
 
 /* sip_library_log.c: libosip2's own traces into our log (log.c). */
 void sip_route_library_log(void);

@@ -427,3 +427,21 @@ sip_transport_connections(const struct sip_transport *t)
 {
 	return t->n_conns;
 }
+
+/*
+ * The identities the verified certificate of the TLS connection peer
+ * came over proves (RFC 5922 §7.1: SAN URI and DNS names, CN only
+ * without SAN), NULL-terminated, for the tls:NAME entries of [sip]
+ * trusted_peers; NULL when peer is not on a TLS connection or its
+ * certificate was not verified. There is no SIP over TLS yet, so it is
+ * always NULL: the TLS transport fills it in from the connection that
+ * peer->conn_id names.
+ */
+const char *const *
+sip_transport_peer_names(const struct sip_transport *t,
+    const struct sip_peer *peer)
+{
+	(void)t;
+	(void)peer;
+	return NULL;
+}

@@ -222,6 +222,7 @@ server_open(struct sip_stack *s, int invite, char *key,
 	if ((tx->hdr = malloc(tx->hdr_len)) != NULL)
 		memcpy(tx->hdr, raw, tx->hdr_len);
 	tx->peer = *from;
+	tx->trusted = sip_stack_trusts(s, from);
 	tx->reply_to = *reply_to;
 	sip_random_token(tx->to_tag, sizeof(tx->to_tag));
 	if (key != NULL && sip_txn_index(tx, key) < 0) {
@@ -240,8 +241,10 @@ server_open(struct sip_stack *s, int invite, char *key,
  */
 static void
 message_to_bridge(struct sip_stack *s, struct sip_tx *tx,
-    const struct sip_message_fields *fields)
+    struct sip_message_fields *fields)
 {
+	/* Its sender, as the trust of its source lets us name it. */
+	sip_message_fields_trust(fields, tx->trusted);
 	s->handlers.message_cb(s->arg, tx, fields);
 	if (!tx->responded && !tx->dead)
 		sip_tx_forget_request(tx);

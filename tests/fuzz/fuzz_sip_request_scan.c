@@ -11,6 +11,10 @@
  * - the bridge's fields: Request-URI, From and To URIs, Call-ID,
  *   Content-Encoding, Content-Language, Subject and the body as libosip2
  *   prints them, and the Content-Type as content_to_text() reads it;
+ * - the sender's identity as RFC 3325 gives it: the P-Asserted-Identity
+ *   URI and the Privacy value (sip_identity.c reads the parsed request),
+ *   and the sender each reading names once a trusted peer's rule is
+ *   applied;
  * - the number of headers libosip2 keeps as plain name and value (a
  *   header it reads into a structure of its own may not pass unseen).
  * A difference aborts: a request would mean one thing to the fast path
@@ -30,6 +34,7 @@
 #include "sip_osip.h"
 #include "sip_request_scan.h"
 #include "sip_stack.h"
+#include "sip_stack_int.h"
 #include "stanza.h"
 
 #define SOURCE_IP	"192.0.2.7"
@@ -126,6 +131,16 @@ compare(const struct sip_request_scan *scan, osip_message_t *m)
 	    same(fa.content_encoding, fb.content_encoding) &&
 	    same(fa.content_language, fb.content_language) &&
 	    same(fa.subject, fb.subject));
+	must(same(fa.asserted_uri, fb.asserted_uri) &&
+	    same(fa.privacy, fb.privacy));
+	sip_message_fields_trust(&fa, 1);
+	sip_message_fields_trust(&fb, 1);
+	must(same(fa.sender_uri, fb.sender_uri) && fa.sender_uri != NULL);
+	sip_message_fields_trust(&fa, 0);
+	sip_message_fields_trust(&fb, 0);
+	must(fa.asserted_uri == NULL && fb.asserted_uri == NULL &&
+	    same(fa.sender_uri, fa.from_uri) &&
+	    same(fb.sender_uri, fb.from_uri));
 	must(fa.body_len == fb.body_len && (fa.body_len == 0 ||
 	    memcmp(fa.body, fb.body, fa.body_len) == 0));
 	must((fa.content_type == NULL) == (fb.content_type == NULL));

@@ -68,6 +68,7 @@
 	"log_level = error\n"						\
 	"[sip]\n"							\
 	"listen = udp:192.0.2.1:5060 tcp:192.0.2.1:5060\n"		\
+	"trusted_peers = 192.0.2.0/24 2001:db8::/32\n"			\
 	"[xmpp]\n"							\
 	"host = 127.0.0.1\n"						\
 	"component = sip.test\n"					\

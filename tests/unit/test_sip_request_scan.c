@@ -13,9 +13,13 @@
 
 #include <cmocka.h>
 
+#include <osipparser2/osip_parser.h>
+
 #include "sip_completed.h"
 #include "sip_request_scan.h"
+#include "sip_osip.h"
 #include "sip_stack.h"
+#include "sip_stack_int.h"
 #include "stanza.h"
 
 /* RFC 3428 §4, the MESSAGE example, with CRLFs. */
@@ -188,6 +192,10 @@ test_left_to_libosip2(void **state)
 		    "CSeq: 1 MESSAGE\r\n",
 		/* multipart: libosip2 splits the body into parts. */
 		PLAIN_TOP "Content-Type: multipart/mixed;boundary=b\r\n",
+		/* A parameter libosip2 leaves out when it prints the URI. */
+		"Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKo\r\n"
+		    "From: <sip:a@b.c;x-obp=1>;tag=1\r\nTo: <sip:x@y.z>\r\n"
+		    "Call-ID: c\r\nCSeq: 1 MESSAGE\r\n",
 		/* A tel: URI. */
 		"Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK9\r\n"
 		    "From: <tel:+4930123>;tag=1\r\nTo: <sip:x@y.z>\r\n"
@@ -227,6 +235,106 @@ test_length_must_match(void **state)
 	assert_int_equal(sip_request_scan(buf, sizeof(buf) - 1, &r), -1);
 }
 
+/* The scan's fields for a plain MESSAGE with extra header lines. */
+static void
+fields_of(const char *headers, struct sip_request_scan *r, struct strbuf *sb,
+    struct sip_message_fields *f)
+{
+	if (scan_with(headers, "", r) != 0)
+		fail_msg("not scanned: %s", headers);
+	assert_int_equal(sip_message_fields_from_scan(r, sb, f), 0);
+}
+
+/*
+ * RFC 3325 §9.1: the P-Asserted-Identity is read on the fast path, kept
+ * as libosip2 keeps it (a name and a value), and names the sender only
+ * once the stack says the request came from a trusted peer (§8) and did
+ * not ask for Privacy: id (§7, §9.3).
+ */
+static void
+test_asserted_identity(void **state)
+{
+	struct sip_request_scan r;
+	struct sip_message_fields f;
+	struct strbuf sb;
+
+	(void)state;
+	strbuf_init(&sb);
+	fields_of(PLAIN_TOP "P-Asserted-Identity: \"Alice\" "
+	    "<sip:alice@corp.example>\r\n", &r, &sb, &f);
+	assert_int_equal(r.n_other, 1);
+	assert_string_equal(f.asserted_uri, "sip:alice@corp.example");
+	assert_null(f.privacy);
+	/* Read, but nobody's until the stack applies the source's trust. */
+	assert_false(f.trusted);
+	assert_string_equal(f.sender_uri, "sip:a@sip.example");
+	sip_message_fields_trust(&f, 1);
+	assert_true(f.trusted);
+	assert_string_equal(f.sender_uri, "sip:alice@corp.example");
+	/* From an untrusted source it is not used in any way (§8). */
+	fields_of(PLAIN_TOP "P-Asserted-Identity: <sip:alice@corp.example>"
+	    "\r\n", &r, &sb, &f);
+	sip_message_fields_trust(&f, 0);
+	assert_null(f.asserted_uri);
+	assert_string_equal(f.sender_uri, "sip:a@sip.example");
+	/* addr-spec form; Privacy: none keeps it, id hides it. */
+	fields_of(PLAIN_TOP "p-asserted-identity: sips:bob@corp.example\r\n"
+	    "Privacy: none\r\n", &r, &sb, &f);
+	assert_int_equal(r.n_other, 2);
+	assert_string_equal(f.asserted_uri, "sips:bob@corp.example");
+	assert_string_equal(f.privacy, "none");
+	sip_message_fields_trust(&f, 1);
+	assert_string_equal(f.sender_uri, "sips:bob@corp.example");
+	fields_of(PLAIN_TOP "P-Asserted-Identity: <sip:bob@corp.example>\r\n"
+	    "Privacy: user;ID\r\n", &r, &sb, &f);
+	sip_message_fields_trust(&f, 1);
+	assert_string_equal(f.sender_uri, "sip:a@sip.example");
+	strbuf_free(&sb);
+}
+
+/* What the scan leaves to libosip2, which reads every value. */
+static void
+test_asserted_identity_parsed(void **state)
+{
+	static const char *const refused[] = {
+		PLAIN_TOP "P-Asserted-Identity: <tel:+15551234>\r\n",
+		PLAIN_TOP "P-Asserted-Identity: <tel:+15551234>, "
+		    "<sip:carol@corp.example>\r\n",
+		PLAIN_TOP "P-Asserted-Identity: <sip:carol@corp.example>\r\n"
+		    "P-Asserted-Identity: <tel:+15551234>\r\n",
+		PLAIN_TOP "Privacy: id\r\nPrivacy: none\r\n",
+	};
+	static const char msg[] = "MESSAGE sip:x@xmpp.example SIP/2.0\r\n"
+	    PLAIN_TOP "P-Asserted-Identity: <tel:+15551234>\r\n"
+	    "P-Asserted-Identity: \"Carol\" <sip:carol@corp.example>\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	struct sip_request_scan r;
+	struct sip_message_fields f;
+	osip_message_t *m = NULL;
+	struct strbuf sb;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (scan_with(refused[i], "", &r) != -1)
+			fail_msg("accepted: %s", refused[i]);
+	/* §9.1: a tel: and a sip: value; the sip: one names the sender. */
+	parser_init();
+	assert_int_equal(osip_message_init(&m), 0);
+	assert_int_equal(osip_message_parse(m, msg, sizeof(msg) - 1), 0);
+	strbuf_init(&sb);
+	assert_int_equal(sip_message_fields_from_osip(m, &sb, &f), 0);
+	assert_string_equal(f.asserted_uri, "sip:carol@corp.example");
+	sip_message_fields_trust(&f, 1);
+	assert_string_equal(f.sender_uri, "sip:carol@corp.example");
+	strbuf_free(&sb);
+	osip_message_free(m);
+	assert_true(sip_privacy_id("id"));
+	assert_true(sip_privacy_id("header; id"));
+	assert_false(sip_privacy_id("none"));
+	assert_false(sip_privacy_id("idx;user"));
+	assert_false(sip_privacy_id(NULL));
+}
+
 int
 main(void)
 {
@@ -236,6 +344,8 @@ main(void)
 		cmocka_unit_test(test_subject_and_language),
 		cmocka_unit_test(test_left_to_libosip2),
 		cmocka_unit_test(test_length_must_match),
+		cmocka_unit_test(test_asserted_identity),
+		cmocka_unit_test(test_asserted_identity_parsed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,6 +44,9 @@ const char *sip_message_from_tag(const osip_message_t *msg);
 const char *sip_message_to_tag(const osip_message_t *msg);
 unsigned long sip_message_cseq(const osip_message_t *msg);
 
+/* sip_identity.c */
+char *sip_asserted_uri(const osip_message_t *m);
+
 /* sip_message_fields.c */
 int sip_message_fields_from_osip(const osip_message_t *req,
     struct strbuf *sb, struct sip_message_fields *out);

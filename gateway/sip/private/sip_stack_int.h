@@ -19,6 +19,7 @@
 #include <event2/event_struct.h>
 #include <osipparser2/osip_message.h>
 
+#include "config.h"
 #include "sip_osip.h"
 #include "sip_stack.h"
 #include "sip_transport.h"
@@ -69,6 +70,8 @@ struct sip_stack {
 	struct strbuf scratch_vias;
 	struct strbuf scratch_recipe;
 	struct strbuf scratch_fields;	/* a MESSAGE's fields for the bridge */
+	struct config_trust trust;	/* [sip] trusted_peers, parsed */
+	int trust_names;		/* it has tls:NAME entries */
 	/* sip_stack_new_detached(): tests only, NULL in the daemon. */
 	sip_stack_send_hook send_hook;
 	void *send_arg;
@@ -95,6 +98,7 @@ struct sip_tx {
 	size_t hdr_len;
 	char *vias;			/* server: Via lines, once req is gone */
 	int to_tagged;			/* server: the request's To has a tag */
+	int trusted;			/* server: from a trusted peer (RFC 3325) */
 	struct sip_peer peer;		/* server: the request's source; client: next hop */
 	struct sip_peer reply_to;	/* server: where responses go (§18.2.2) */
 	char *wire;			/* last message sent, for retransmissions */
@@ -122,6 +126,12 @@ int sip_stack_send(struct sip_stack *s, const struct sip_peer *to,
     const char *buf, size_t len);
 int sip_stack_local(const struct sip_stack *s, int proto, int family,
     const char **host, int *port);
+int sip_stack_trusts(const struct sip_stack *s, const struct sip_peer *from);
+
+/* sip_identity.c */
+const char *sip_sender_choose(int trusted, const char *asserted,
+    const char *privacy, const char *from);
+void sip_message_fields_trust(struct sip_message_fields *f, int trusted);
 
 /* sip_txn.c: what both kinds share */
 long long sip_now_ms(void);

@@ -719,7 +719,10 @@ class SipUA:
         with self._tcp_lock:
             conn = self._tcp_conns.get(target)
             if conn is None:
-                conn = socket.create_connection(target, timeout=5)
+                # From our own address, as our UDP socket sends: a UA on
+                # 127.0.0.3 is seen as 127.0.0.3 over TCP too.
+                conn = socket.create_connection(
+                    target, timeout=5, source_address=(self.host, 0))
                 conn.settimeout(None)
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 self._tcp_conns[target] = conn
