@@ -329,8 +329,12 @@ sip_stack_trusts(const struct sip_stack *s, const struct sip_peer *from)
 		return 1;
 	if (!s->trust_names || s->transport == NULL || from->conn_id == 0)
 		return 0;
-	return config_trust_match(&s->trust, family, addr,
-	    sip_transport_peer_names(s->transport, from));
+	for (int i = 0; i < s->trust.n; i++)
+		if (s->trust.e[i].family == 0 &&
+		    sip_transport_peer_proves(s->transport, from,
+		    s->trust.e[i].name))
+			return 1;
+	return 0;
 }
 
 /* Makes the stack; with a send hook it has no resolver (tests only). */

@@ -335,3 +335,23 @@ sip_tls_shutdown(struct sip_conn *c)
 	}
 	ERR_clear_error();
 }
+
+/*
+ * Whether c's peer proved name with its certificate (RFC 5922 §7.1-7.2).
+ * The handshake has checked the chain: a next hop's always, a client's
+ * only under tls_verify_client, without which a client sends none (and
+ * OpenSSL's verdict, X509_V_OK by default, would mean nothing).
+ */
+int
+sip_tls_peer_proves(const struct sip_conn *c, const char *name)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	X509 *cert;
+
+	if (ssl == NULL || (!c->outgoing && !c->t->cfg->sip_tls_verify_client))
+		return 0;
+	if ((cert = SSL_get0_peer_certificate(ssl)) == NULL ||
+	    SSL_get_verify_result(ssl) != X509_V_OK)
+		return 0;
+	return sip_tls_name_matches(cert, name);
+}

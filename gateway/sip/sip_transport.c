@@ -429,19 +429,22 @@ sip_transport_connections(const struct sip_transport *t)
 }
 
 /*
- * The identities the verified certificate of the TLS connection peer
- * came over proves (RFC 5922 §7.1: SAN URI and DNS names, CN only
- * without SAN), NULL-terminated, for the tls:NAME entries of [sip]
- * trusted_peers; NULL when peer is not on a TLS connection or its
- * certificate was not verified. There is no SIP over TLS yet, so it is
- * always NULL: the TLS transport fills it in from the connection that
- * peer->conn_id names.
+ * Whether the TLS connection peer came over proves name, for the tls:NAME
+ * entries of [sip] trusted_peers: its certificate was verified (ours to a
+ * next hop always; a client's with tls_verify_client) and names it as RFC
+ * 5922 §7.1-7.2 say. 0 for UDP, TCP, or a connection that is gone.
  */
-const char *const *
-sip_transport_peer_names(const struct sip_transport *t,
-    const struct sip_peer *peer)
+int
+sip_transport_peer_proves(const struct sip_transport *t,
+    const struct sip_peer *peer, const char *name)
 {
-	(void)t;
-	(void)peer;
-	return NULL;
+	const struct sip_conn *c;
+
+	if (peer->conn_id == 0)
+		return 0;
+	TAILQ_FOREACH(c, &t->conns, entry)
+		if (c->peer.conn_id == peer->conn_id)
+			return c->tls && !c->handshaking &&
+			    sip_tls_peer_proves(c, name);
+	return 0;
 }

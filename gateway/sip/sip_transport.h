@@ -63,8 +63,8 @@ int sip_peer_from_host(struct sip_peer *peer, const char *host, int port,
     int proto);
 size_t sip_transport_connections(const struct sip_transport *t);
 int sip_transport_tls_reload(struct sip_transport *t);
-const char *const *sip_transport_peer_names(const struct sip_transport *t,
-    const struct sip_peer *peer);
+int sip_transport_peer_proves(const struct sip_transport *t,
+    const struct sip_peer *peer, const char *name);
 
 /* sip_fdlimit.c */
 int sip_transport_fd_budget(struct config *cfg, char **cause);

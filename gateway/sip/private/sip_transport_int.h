@@ -129,5 +129,6 @@ struct bufferevent *sip_tls_bev_new(struct sip_transport *t,
     evutil_socket_t fd, struct sip_conn *c);
 void sip_tls_failure(struct sip_conn *c, char *why, size_t size);
 void sip_tls_shutdown(struct sip_conn *c);
+int sip_tls_peer_proves(const struct sip_conn *c, const char *name);
 
 #endif
