@@ -189,8 +189,12 @@ sip_dns_new(struct event_base *base, const char *server)
 	opts.sock_state_cb_data = dns;
 	opts.timeout = DNS_TIMEOUT_MS;
 	opts.tries = DNS_TRIES;
+	/* SIP hosts are fully qualified: no search list (RFC 3263 §4). */
+	opts.domains = NULL;
+	opts.ndomains = 0;
 	if ((r = ares_init_options(&dns->channel, &opts,
-	    ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES)) !=
+	    ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	    ARES_OPT_DOMAINS)) !=
 	    ARES_SUCCESS) {
 		log_error("sip: dns: cannot start the resolver: %s",
 		    ares_strerror(r));
@@ -236,11 +240,11 @@ sip_dns_free(struct sip_dns *dns)
 
 	if (dns == NULL)
 		return;
+	dns->destroying = 1;		/* no new question from a callback */
 	if (dns->channel_ok) {
 		ares_destroy(dns->channel);
 		dns->channel_ok = 0;
 	}
-	dns->destroying = 1;
 	for (int i = 0; i < DNS_SOCKETS; i++)
 		if (dns->sockets[i].fd != ARES_SOCKET_BAD)
 			event_del(&dns->sockets[i].ev);

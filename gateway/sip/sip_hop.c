@@ -87,7 +87,7 @@ hop_supported(const struct sip_stack *s)
 	return SIP_LOCATE_UDP | SIP_LOCATE_TCP;
 }
 
-/* Says once per request that a TLS target was passed over. */
+/* Says that a TLS service or target the peer named was passed over. */
 static void
 hop_skip_tls(struct sip_hop *h, const char *what)
 {
@@ -282,7 +282,8 @@ hop_naptr_cb(void *arg, enum sip_dns_status status, const unsigned char *msg,
 	/* §4.1: no (usable) NAPTR: one SRV query per transport. */
 	if (h->n_names == 0)
 		h->n_names = sip_locate_srv_names(h->host, h->sips,
-		    h->plan.transports, h->names, HOP_NAMES_MAX);
+		    h->plan.transports & hop_supported(h->s), h->names,
+		    HOP_NAMES_MAX);
 	h->next_name = 0;
 	hop_next_name(h);
 }
@@ -489,7 +490,8 @@ sip_hop_send(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
 		break;
 	case SIP_LOCATE_STEP_SRV:
 		h->n_names = sip_locate_srv_names(h->host, h->sips,
-		    plan.transports, h->names, HOP_NAMES_MAX);
+		    plan.transports & hop_supported(s), h->names,
+		    HOP_NAMES_MAX);
 		hop_next_name(h);
 		break;
 	case SIP_LOCATE_STEP_ADDRESS:
