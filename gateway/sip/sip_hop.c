@@ -301,10 +301,13 @@ hop_addr_cb(void *arg, enum sip_dns_status status,
 	}
 	if (status == SIP_DNS_FAILED)
 		h->dns_failed = 1;
+	if (status != SIP_DNS_OK || addrs == NULL)
+		n = 0;
 	if (n > SIP_DNS_ADDRS_MAX)
 		n = SIP_DNS_ADDRS_MAX;
-	memcpy(h->addrs, addrs, n * sizeof(*addrs));
-	h->n_addrs = status == SIP_DNS_OK ? n : 0;
+	if (n > 0)
+		memcpy(h->addrs, addrs, n * sizeof(*addrs));
+	h->n_addrs = n;
 	h->next_addr = 0;
 	log_trace(TRACE_SIP, "%s: %s: %zu address(es)", h->host,
 	    h->current.name, h->n_addrs);
