@@ -16,6 +16,8 @@ it ([sip] dns_server) for every XMPP -> SIP MESSAGE:
   Timer F the MESSAGE goes to the second, over TCP.
 - nowhere.test: no records at all: juliet gets remote-server-not-found,
   never silence.
+- A host with a port, and a numeric host: no NAPTR or SRV question
+  (RFC 3263 §4.1, §4.2).
 """
 
 import os
@@ -37,6 +39,9 @@ MAPPING = [
     "user sip:dave@failover.test dave@sip.test",
     "user sip:erin@deadtcp.test erin@sip.test",
     "user sip:carol@nowhere.test carol@sip.test",
+    # Any SIP address, ports and numeric hosts included, as
+    # local\40host\3aport@sip.test (XEP-0106 escapes).
+    "embed gw.invalid sip.test allow_ports allow_ip_literals allow_private",
 ]
 
 
@@ -64,10 +69,11 @@ class Dnsmasq:
         return os.path.exists(self.log) and "started" in open(self.log).read()
 
     def queries(self, qtype, name):
-        """How many times it was asked for name's qtype records."""
+        """How many times it was asked for name's qtype records (""
+        and "": every question)."""
+        want = "query[%s] %s " % (qtype, name) if qtype else "query["
         with open(self.log) as f:
-            return sum(1 for line in f
-                       if "query[%s] %s " % (qtype, name) in line)
+            return sum(1 for line in f if want in line)
 
     def stop(self):
         util.processes.stop(self.proc)
@@ -185,6 +191,36 @@ def check_unresolvable(d, env):
     d.gateway.wait_log(r"nowhere\.test: no SIP server found", 5)
 
 
+def check_explicit_port(d, env):
+    """sip:gina@sip1.partner.test:PORT: only its address is looked up."""
+    dns, bob = env["dns"], env["bob"]
+    body = util.unique("port")
+    mid = d.juliet.send_message(
+        "gina\\40sip1.partner.test\\3a%d@sip.test" % bob.port, body)
+    req = expect_message(bob, body)
+    check(uri_of(req.uri) == "sip:gina@sip1.partner.test:%d" % bob.port,
+          "Request-URI %r", req.uri)
+    no_error_for(d, mid, 0.5)
+    for qtype, name in (("NAPTR", "sip1.partner.test"),
+                        ("SRV", "_sip._udp.sip1.partner.test"),
+                        ("SRV", "_sip._tcp.sip1.partner.test")):
+        check(dns.queries(qtype, name) == 0, "asked %s %s", qtype, name)
+
+
+def check_numeric_host(d, env):
+    """sip:frank@127.0.0.1:PORT: DNS is not asked anything."""
+    dns, bob = env["dns"], env["bob"]
+    before = dns.queries("", "")
+    body = util.unique("numeric")
+    mid = d.juliet.send_message(
+        "frank\\40127.0.0.1\\3a%d@sip.test" % bob.port, body)
+    req = expect_message(bob, body)
+    check(uri_of(req.uri) == "sip:frank@127.0.0.1:%d" % bob.port,
+          "Request-URI %r", req.uri)
+    no_error_for(d, mid, 0.5)
+    check(dns.queries("", "") == before, "DNS asked for a numeric host")
+
+
 def check_clean_shutdown(d, env):
     """SIGTERM: exit 0, no sanitizer report."""
     d.stop()
@@ -214,7 +250,8 @@ def main():
         t.finish()
     start = time.monotonic()
     for f in (check_naptr_srv, check_cache, check_failover_503,
-              check_failover_dead, check_unresolvable):
+              check_failover_dead, check_unresolvable, check_explicit_port,
+              check_numeric_host):
         t.run(f, d, env)
     t.run(check_clean_shutdown, d, env)
     for ua in ("bob", "busy", "spare", "alive"):
