@@ -73,6 +73,8 @@ struct config {
 					   "sips:host[:port]" or NULL */
 	char *sip_contact_host;		/* host for Via/Contact (IPv6 unbracketed);
 					   NULL: first listener */
+	char *sip_dns_server;		/* "addr[:port]" for RFC 3263 look-ups;
+					   NULL: /etc/resolv.conf */
 	int sip_t1_ms;			/* RFC 3261 T1; Timer F is 64 * T1 */
 	int sip_max_message_bytes;	/* cap on one SIP message on a stream */
 	int sip_tcp_idle_timeout_s;
@@ -208,6 +210,8 @@ int config_check_log_target(char *value, char **why);
 int config_check_host(char *value, char **why);
 int config_check_domain(char *value, char **why);
 int config_check_sip_proxy(char *value, char **why);
+/* config_dns.c */
+int config_check_dns_server(char *value, char **why);
 void config_set_cause(char **cause, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -150,6 +150,16 @@ const struct config_option config_options[] = {
 		    "wildcard listeners). Empty: the listener's address.",
 	},
 	{
+		.section = "sip", .key = "dns_server",
+		.type = CONFIG_STRING, .flags = CONFIG_OPTIONAL,
+		.offset = OFF(sip_dns_server), .arg = "addr[:port]",
+		.check = config_check_dns_server,
+		.help = "Name server asked for the NAPTR, SRV and address "
+		    "records that locate a SIP next hop (RFC 3263) when there "
+		    "is no outbound proxy, as ADDR, ADDR:PORT or [IPV6]:PORT. "
+		    "Empty: the servers in /etc/resolv.conf.",
+	},
+	{
 		.section = "sip", .key = "t1_ms",
 		.type = CONFIG_INT, .offset = OFF(sip_t1_ms),
 		.def = "500", .arg = "milliseconds", .min = 100, .max = 2000,

@@ -9,6 +9,8 @@ PACKAGES=(
 	build-essential cmake pkg-config
 	libosip2-dev libstrophe-dev libxml2-dev libevent-dev libinih-dev
 	libsqlite3-dev
+	# RFC 3263 next hops: NAPTR and SRV look-ups (gateway/sip/sip_dns.c)
+	libc-ares-dev
 	# unit tests, sanitizers, fuzzing, memcheck
 	libcmocka-dev clang libclang-rt-14-dev valgrind
 	# the benchmark's XEP-0114 handshake (SHA-1), contrib/bench
@@ -16,6 +18,8 @@ PACKAGES=(
 	# interop tests and quickstart: real peers
 	prosody python3 python3-slixmpp sipsak kamailio kamailio-presence-modules
 	kamailio-tls-modules
+	# a name server serving NAPTR/SRV for tests/interop/test_dns.py
+	dnsmasq-base
 	# a real softphone (Linphone's command-line form)
 	linphone-cli
 	# man pages (man -l), procps for pgrep-free process checks

@@ -122,8 +122,14 @@ sip_answered_cb(void *arg, int status, const struct sip_msg *resp)
 	}
 	if ((cond = errors_sip_to_xmpp(status)) == NULL)
 		cond = errors_sip_to_xmpp(500);
+	/* The stack's 404 without a response: the SIP domain has no
+	 * server (RFC 3263), RFC 7247 Table 2's remote-server-not-found. */
+	if (status == 404 && resp == NULL)
+		cond = errors_xmpp_condition_lookup("remote-server-not-found");
 	if (resp != NULL)
 		text = sip_msg_reason(resp);
+	else if (status == 404)
+		text = "No SIP server found for that domain";
 	else if (bm->gw->shutting_down)
 		text = "Gateway shut down before the SIP side answered";
 	else if (status == 408)

@@ -1,9 +1,9 @@
 /*
  * The SIP stack: datagrams and stream frames in, parsed by libosip2, handed
- * to our transactions (sip_txn.c); requests out to their next hop (RFC
- * 3263 without SRV: the outbound proxy for every request if there is one,
- * else a route set or the Request-URI host, resolved without blocking the
- * loop).
+ * to our transactions (sip_txn.c); requests out to their next hop: the
+ * outbound proxy for every request if there is one, else the servers the
+ * route set's or the Request-URI's host publishes (RFC 3263, sip_hop.c),
+ * found without blocking the loop.
  */
 #include <sys/queue.h>
 
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/util.h>
 #include <osipparser2/osip_parser.h>
@@ -21,22 +20,13 @@
 #include "config.h"
 #include "log.h"
 #include "sip_completed.h"
+#include "sip_dns.h"
 #include "sip_frame.h"
 #include "sip_request_scan.h"
 #include "sip_stack_int.h"
 #include "sip_transport.h"
 
 #define HOUSEKEEPING_MS 1000
-
-/* A request waiting for its next hop's address to resolve. */
-struct pending_send {
-	struct sip_stack *stack;
-	osip_message_t *req;
-	sip_response_cb cb;
-	void *arg;
-	int proto;
-	char name[SIP_PEER_NAME_MAX];	/* TLS: the name to check */
-};
 
 /*
  * The transport a URI asks for (RFC 3261 §26.2.2, §19.1.2): sips: is TLS
@@ -62,8 +52,6 @@ uri_proto(const osip_uri_t *u, int *port)
 	return proto;
 }
 
-static void fail_later(struct sip_stack *s, sip_response_cb cb, void *arg,
-    int status);
 static int send_parsed(struct sip_stack *s, osip_message_t *req,
     sip_response_cb cb, void *arg);
 
@@ -364,14 +352,12 @@ stack_new(struct event_base *base, const struct config *cfg,
 	strbuf_init(&s->scratch_fields);
 	TAILQ_INIT(&s->live);
 	TAILQ_INIT(&s->dead);
+	TAILQ_INIT(&s->hops);
 	/* A detached stack has no transport: its bytes go to the hook. */
 	if (send == NULL)
 		s->transport = sip_transport_new(base, cfg, recv_cb, s);
 	s->reap_ev = event_new(base, -1, 0, reap_cb, s);
 	s->housekeeping = event_new(base, -1, EV_PERSIST, housekeeping_cb, s);
-	if (send == NULL)
-		s->dns = evdns_base_new(base,
-		    EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	s->completed = sip_completed_new(SIP_COMPLETED_MAX_BYTES,
 	    SIP_COMPLETED_TTL_MS);
 	if ((send == NULL && s->transport == NULL) || s->reap_ev == NULL ||
@@ -385,6 +371,10 @@ stack_new(struct event_base *base, const struct config *cfg,
 		    cfg->sip_outbound_proxy);
 		goto fail;
 	}
+	/* Without a proxy, next hops come from DNS (RFC 3263, sip_hop.c). */
+	if (send == NULL && !s->have_proxy &&
+	    (s->dns = sip_dns_new(base, cfg->sip_dns_server)) == NULL)
+		goto fail;
 	return s;
 fail:
 	sip_stack_free(s);
@@ -507,12 +497,13 @@ sip_stack_free(struct sip_stack *s)
 {
 	if (s == NULL)
 		return;
-	if (s->dns != NULL) {
-		evdns_base_free(s->dns, 1);
-		s->dns = NULL;
-	}
+	/* Requesters hear 503 once each: no next hop is tried from here. */
+	s->freeing = 1;
 	if (s->reap_ev != NULL)
 		sip_txn_free_all(s);
+	sip_dns_free(s->dns);
+	s->dns = NULL;
+	sip_hop_free_all(s);
 	sip_transport_free(s->transport);
 	if (s->reap_ev != NULL)
 		event_free(s->reap_ev);
@@ -531,119 +522,13 @@ sip_stack_free(struct sip_stack *s)
 }
 
 /*
- * Works out the next hop (RFC 3263 without SRV): the first Route of an
- * in-dialog request's route set (loose routing, RFC 3261 §12.2.1.1), else
- * the Request-URI.
- */
-static int
-ruri_hop(const osip_message_t *req, struct sip_peer *hop, char **name)
-{
-	osip_route_t *route = osip_list_get(&req->routes, 0);
-	const osip_uri_t *u = route != NULL && route->url != NULL ?
-	    route->url : req->req_uri;
-	int port, proto = uri_proto(u, &port);
-
-	if (u->port != NULL)
-		port = atoi(u->port);
-	*name = NULL;
-	if (u->host == NULL || port <= 0 || port > 65535 ||
-	    strlen(u->host) >= sizeof(hop->name))
-		return -1;
-	if (sip_peer_from_host(hop, u->host, port, proto) == 0) {
-		if (proto == SIP_PROTO_TLS)
-			strcpy(hop->name, u->host);
-		return 0;
-	}
-	memset(hop, 0, sizeof(*hop));
-	hop->proto = proto;
-	strcpy(hop->name, u->host);
-	((struct sockaddr_in *)&hop->addr)->sin_port = htons(port);
-	*name = u->host;
-	return 1;
-}
-
-/* A callback deferred to the next loop turn, so it never runs re-entrantly. */
-struct deferred_cb {
-	sip_response_cb cb;
-	void *arg;
-	int status;
-};
-
-static void
-deferred_cb_fire(evutil_socket_t fd, short what, void *arg)
-{
-	struct deferred_cb *d = arg;
-
-	(void)fd;
-	(void)what;
-	d->cb(d->arg, d->status, NULL);
-	free(d);
-}
-
-/* Reports a failure to a requester from the next loop turn. */
-static void
-fail_later(struct sip_stack *s, sip_response_cb cb, void *arg, int status)
-{
-	struct deferred_cb *d = malloc(sizeof(*d));
-	struct timeval now = { 0, 0 };
-
-	if (d == NULL) {
-		log_error("sip: out of memory reporting a failed request");
-		return;
-	}
-	d->cb = cb;
-	d->arg = arg;
-	d->status = status;
-	if (event_base_once(s->base, -1, EV_TIMEOUT, deferred_cb_fire, d,
-	    &now) != 0) {
-		log_error("sip: cannot schedule a failure report");
-		free(d);
-	}
-}
-
-/* evdns answered for a Request-URI host name. */
-static void
-resolved_cb(int err, struct evutil_addrinfo *res, void *arg)
-{
-	struct pending_send *ps = arg;
-	struct sip_stack *s = ps->stack;
-	struct sip_peer hop;
-
-	if (err != 0 || res == NULL) {
-		log_warnx("sip: cannot resolve next hop: %s",
-		    evutil_gai_strerror(err));
-		goto fail;
-	}
-	memset(&hop, 0, sizeof(hop));
-	memcpy(&hop.addr, res->ai_addr, res->ai_addrlen);
-	hop.addrlen = res->ai_addrlen;
-	hop.proto = ps->proto;
-	memcpy(hop.name, ps->name, sizeof(hop.name));
-	evutil_freeaddrinfo(res);
-	res = NULL;
-	if (sip_txn_client_start(s, ps->req, &hop, ps->cb, ps->arg) < 0)
-		fail_later(s, ps->cb, ps->arg, 503);
-	free(ps);
-	return;
-fail:
-	if (res != NULL)
-		evutil_freeaddrinfo(res);
-	if (err == EVUTIL_EAI_CANCEL)
-		ps->cb(ps->arg, 503, NULL);	/* stack shutting down */
-	else
-		fail_later(s, ps->cb, ps->arg, 503);
-	osip_message_free(ps->req);
-	free(ps);
-}
-
-/*
  * Sends a request built by sip_msg_request_new() or sip_dialog_request(),
  * taking ownership of it. With an outbound proxy, every request goes to
  * the proxy, in-dialog ones too (RFC 3261 §8.1.2: the proxy's URI heads
  * the route set, sip_txn_client_start puts it there): a peer's Contact or
  * Record-Route never makes us send, or connect, anywhere else. Without
- * one: to the first Route if it has a route set, else to the Request-URI
- * host. On 0, cb runs exactly once, from a later loop turn (or while the
+ * one: to the servers that the first Route, if it has a route set, else
+ * the Request-URI names (RFC 3263, sip_hop.c). On 0, cb runs exactly once, from a later loop turn (or while the
  * stack is being freed); on -1 nothing was sent and cb never runs.
  */
 int
@@ -658,41 +543,9 @@ static int
 send_parsed(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
     void *arg)
 {
-	struct sip_peer hop;
-	char *name = NULL;
-	int r;
-
 	if (s->have_proxy)
-		hop = s->proxy;
-	else if ((r = ruri_hop(req, &hop, &name)) < 0) {
-		osip_message_free(req);
-		return -1;
-	} else if (r == 1) {
-		/* A host name: resolve it without blocking the loop. */
-		struct pending_send *ps = calloc(1, sizeof(*ps));
-		struct evutil_addrinfo hints;
-		char portbuf[8];
-
-		if (ps == NULL || s->dns == NULL) {
-			free(ps);
-			osip_message_free(req);
-			return -1;
-		}
-		ps->stack = s;
-		ps->req = req;
-		ps->proto = hop.proto;
-		memcpy(ps->name, hop.name, sizeof(ps->name));
-		ps->cb = cb;
-		ps->arg = arg;
-		snprintf(portbuf, sizeof(portbuf), "%d", ntohs(
-		    ((struct sockaddr_in *)&hop.addr)->sin_port));
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_DGRAM;
-		evdns_getaddrinfo(s->dns, name, portbuf, &hints, resolved_cb, ps);
-		return 0;
-	}
-	return sip_txn_client_start(s, req, &hop, cb, arg);
+		return sip_txn_client_start(s, req, &s->proxy, cb, arg);
+	return sip_hop_send(s, req, cb, arg);
 }
 
 /*

@@ -69,7 +69,8 @@ struct sip_stack_handlers {
 
 /*
  * The final response to a request we sent: status 200..699 with resp, or
- * 408 (Timer F) / 503 (transport failure) with resp == NULL.
+ * 408 (Timer F) / 503 (transport failure, or DNS did not answer) / 404
+ * (the domain has no SIP server or address, RFC 3263) with resp == NULL.
  */
 typedef void (*sip_response_cb)(void *arg, int status,
     const struct sip_msg *resp);

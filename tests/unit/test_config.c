@@ -299,9 +299,9 @@ test_structure_errors(void **state)
 	    "test.conf:1: text after section header");
 	assert_load_error("\n\n[sip]\nlisten_on = udp:127.0.0.1:1\n",
 	    "test.conf:4: unknown key 'listen_on' in section [sip] (known: "
-	    "listen, outbound_proxy, contact_host, t1_ms, max_message_bytes, "
-	    "tcp_idle_timeout_s, max_connections, tcp_output_limit, "
-	    "tcp_write_timeout_s, tcp_message_timeout_s, "
+	    "listen, outbound_proxy, contact_host, dns_server, t1_ms, "
+	    "max_message_bytes, tcp_idle_timeout_s, max_connections, "
+	    "tcp_output_limit, tcp_write_timeout_s, tcp_message_timeout_s, "
 	    "udp_receive_buffer, tls_certificate, tls_key, tls_ca_file, "
 	    "tls_verify_client, tls_handshake_timeout_s, keepalive_s, "
 	    "options_answer, trusted_peers)");
@@ -741,6 +741,42 @@ test_outbound_proxy(void **state)
 		/* A refused value leaves the previous one. */
 		assert_string_equal(cfg.sip_outbound_proxy,
 		    good[sizeof(good) / sizeof(good[0]) - 1]);
+	}
+	config_free(&cfg);
+}
+
+/* [sip] dns_server: numeric ADDR[:PORT] or [IPV6]:PORT, nothing else. */
+static void
+test_dns_server(void **state)
+{
+	static const char *const good[] = {
+		"127.0.0.1", "127.0.0.1:5353", "::1", "[2001:db8::53]:53",
+	};
+	static const char *const bad[] = {
+		"ns.example.net", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000",
+		"[::1]", "[::1]:", "[127.0.0.1]:53", "127.0.0.1 x", "[::1:53",
+	};
+	const struct config_option *o = config_option_find("sip",
+	    "dns_server");
+	struct config cfg;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *why = NULL;
+
+		if (config_option_set(&cfg, o, good[i], &why) != 0)
+			fail_msg("%s: %s", good[i], why);
+		assert_string_equal(cfg.sip_dns_server, good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *why = NULL;
+
+		if (config_option_set(&cfg, o, bad[i], &why) == 0)
+			fail_msg("accepted %s", bad[i]);
+		assert_string_equal(why,
+		    "expected ADDR[:PORT] or [IPV6]:PORT, numeric");
+		free(why);
 	}
 	config_free(&cfg);
 }
@@ -1433,6 +1469,7 @@ main(void)
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_outbound_proxy),
+		cmocka_unit_test(test_dns_server),
 		cmocka_unit_test(test_secret_and_values),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_file_encodings),

@@ -40,7 +40,8 @@
 #define SIP_REFUSALS_MAX	4096
 
 struct sip_completed;
-struct evdns_base;
+struct sip_dns;
+struct sip_hop;
 
 struct sip_stack {
 	struct event_base *base;
@@ -48,7 +49,9 @@ struct sip_stack {
 	struct sip_stack_handlers handlers;
 	void *arg;
 	struct sip_transport *transport;
-	struct evdns_base *dns;
+	struct sip_dns *dns;		/* RFC 3263 look-ups; NULL with a proxy */
+	TAILQ_HEAD(, sip_hop) hops;	/* requests looking for a next hop */
+	int freeing;			/* sip_stack_free() is under way */
 	/* Server transactions that may see their request again, by key. */
 	struct strmap servers;
 	/* Our client transactions, by the branch of the Via we added. */
@@ -132,6 +135,11 @@ int sip_stack_trusts(const struct sip_stack *s, const struct sip_peer *from);
 const char *sip_sender_choose(int trusted, const char *asserted,
     const char *privacy, const char *from);
 void sip_message_fields_trust(struct sip_message_fields *f, int trusted);
+
+/* sip_hop.c: RFC 3263 next hops without an outbound proxy */
+int sip_hop_send(struct sip_stack *s, osip_message_t *req,
+    sip_response_cb cb, void *arg);
+void sip_hop_free_all(struct sip_stack *s);
 
 /* sip_txn.c: what both kinds share */
 long long sip_now_ms(void);
