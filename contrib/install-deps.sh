@@ -16,8 +16,8 @@ PACKAGES=(
 	# interop tests and quickstart: real peers
 	prosody python3 python3-slixmpp sipsak kamailio kamailio-presence-modules
 	kamailio-tls-modules
-	# a real softphone (Linphone's command-line form)
-	linphone-cli
+	# real softphones: Linphone's command-line form; baresip (over TLS)
+	linphone-cli baresip
 	# man pages (man -l), procps for pgrep-free process checks
 	man-db procps
 )
