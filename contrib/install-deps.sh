@@ -20,8 +20,8 @@ PACKAGES=(
 	kamailio-tls-modules
 	# a name server serving NAPTR/SRV for tests/interop/test_dns.py
 	dnsmasq-base
-	# a real softphone (Linphone's command-line form)
-	linphone-cli
+	# real softphones: Linphone's command-line form; baresip (over TLS)
+	linphone-cli baresip
 	# man pages (man -l), procps for pgrep-free process checks
 	man-db procps
 )
