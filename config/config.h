@@ -91,6 +91,9 @@ struct config {
 	int sip_tls_handshake_timeout_s;	/* for a handshake to finish */
 	int sip_keepalive_s;		/* RFC 5626 CRLFCRLF on our streams */
 	char *sip_trusted_peers;	/* RFC 3325 trust domain (config_trust.c) */
+	int sip_source_requests_per_s;	/* per untrusted source; 0: no limit */
+	int sip_source_request_burst;
+	int sip_source_max_connections;	/* per untrusted source; 0: none */
 
 	/* [xmpp] */
 	char *xmpp_host;		/* name or address, IPv6 unbracketed */

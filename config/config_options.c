@@ -322,6 +322,37 @@ const struct config_option config_options[] = {
 		    "on another host must be listed here, and every user of "
 		    "this host can send as anyone.",
 	},
+	{
+		.section = "sip", .key = "source_requests_per_s",
+		.type = CONFIG_INT, .offset = OFF(sip_source_requests_per_s),
+		.def = "50", .arg = "requests", .min = 0, .max = 1000000,
+		.help = "Requests a second one source that is not a trusted "
+		    "peer may send (a token bucket per IPv4 address or IPv6 "
+		    "/64, refilled at this rate, holding "
+		    "source_request_burst); past it the source is answered "
+		    "503 with Retry-After, logged once a second, while "
+		    "every other source is served. 0: no limit. Trusted "
+		    "peers are not limited: they carry every user's "
+		    "traffic (limit users at the proxy).",
+	},
+	{
+		.section = "sip", .key = "source_request_burst",
+		.type = CONFIG_INT, .offset = OFF(sip_source_request_burst),
+		.def = "100", .arg = "requests", .min = 1, .max = 1000000,
+		.help = "How many requests a source that is not a trusted "
+		    "peer may send at once, after a quiet while, before "
+		    "source_requests_per_s applies.",
+	},
+	{
+		.section = "sip", .key = "source_max_connections",
+		.type = CONFIG_INT, .offset = OFF(sip_source_max_connections),
+		.def = "8", .arg = "connections", .min = 0, .max = 100000,
+		.help = "TCP and TLS connections one source (an IPv4 address "
+		    "or IPv6 /64) that is not a trusted peer by address may "
+		    "hold open to the gateway, beside max_connections for "
+		    "all: one more is closed at once, logged once a second. "
+		    "0: no limit.",
+	},
 
 	/* [xmpp] */
 	{

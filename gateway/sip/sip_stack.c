@@ -76,6 +76,39 @@ reply_stateless(struct sip_stack *s, const osip_message_t *req,
 	osip_message_free(resp);
 }
 
+/*
+ * A request from a source over its rate (sip_source.c): 503 with
+ * Retry-After (RFC 3261 §21.5.4), statelessly, and nothing more of it.
+ * An ACK, or what does not parse, gets no answer.
+ */
+static void
+refuse_over_rate(struct sip_stack *s, const char *buf, size_t len,
+    const struct sip_peer *from, unsigned retry_after_s)
+{
+	osip_message_t *req = NULL, *resp = NULL;
+	char num[16], *out = NULL;
+	size_t out_len = 0;
+
+	if (osip_message_init(&req) != 0)
+		return;
+	if (osip_message_parse(req, buf, len) != 0 || !MSG_IS_REQUEST(req) ||
+	    MSG_IS_ACK(req) || osip_list_size(&req->vias) <= 0 ||
+	    req->from == NULL || req->to == NULL || req->call_id == NULL ||
+	    req->cseq == NULL ||
+	    (resp = sip_response_new(req, 503, "Too many requests from your "
+	    "address", NULL)) == NULL)
+		goto out;
+	snprintf(num, sizeof(num), "%u", retry_after_s);
+	if (osip_message_set_header(resp, "Retry-After", num) == 0 &&
+	    osip_message_to_str(resp, &out, &out_len) == 0) {
+		sip_stack_send(s, from, out, out_len);
+		osip_free(out);
+	}
+out:
+	osip_message_free(resp);
+	osip_message_free(req);
+}
+
 /* Checks the headers every transaction needs (RFC 3261 §8.1.1). */
 static const char *
 missing_mandatory(const osip_message_t *m)
@@ -147,11 +180,19 @@ recv_cb(void *arg, const char *buf, size_t len, const struct sip_peer *from,
 	struct sip_request_scan scan;
 	const char *why;
 	char who[80];
+	unsigned retry;
 
 	if (frame == SIP_FRAME_OK && len > 9 &&
 	    memcmp(buf, "SIP/2.0 2", 9) == 0 &&
 	    sip_txn_response_quick(s, buf, len))
 		return;
+	/* A source that is no trusted peer has its share of requests. */
+	if (s->limit_requests && (len < 8 || memcmp(buf, "SIP/2.0 ", 8)) &&
+	    sip_transport_admit_request(s->transport, from,
+	    sip_stack_trusts(s, from), sip_now_ms(), &retry) < 0) {
+		refuse_over_rate(s, buf, len, from, retry);
+		return;
+	}
 	/* A plain MESSAGE needs no message model (sip_request_scan.h). */
 	if (frame == SIP_FRAME_OK && len > 8 && buf[0] == 'M' &&
 	    sip_request_scan(buf, len, &scan) == 0) {
@@ -214,6 +255,8 @@ housekeeping_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	sip_completed_expire(s->completed, sip_now_ms());
+	if (s->transport != NULL)
+		sip_transport_sweep_sources(s->transport, sip_now_ms());
 }
 
 /* Parses "sip:host[:port][;transport=x]" into a next hop. */
@@ -365,6 +408,11 @@ stack_new(struct event_base *base, const struct config *cfg,
 		goto fail;
 	if (trust_init(s) < 0)
 		goto fail;
+	if (s->transport != NULL &&
+	    sip_transport_set_source_limits(s->transport, &s->trust) < 0)
+		goto fail;
+	s->limit_requests = s->transport != NULL &&
+	    cfg->sip_source_requests_per_s > 0;
 	if (cfg->sip_outbound_proxy != NULL && cfg->sip_outbound_proxy[0] &&
 	    parse_proxy(s, cfg->sip_outbound_proxy) < 0) {
 		log_error("sip: cannot use outbound proxy %s",

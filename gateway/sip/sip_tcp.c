@@ -525,6 +525,7 @@ conn_close(struct sip_conn *c, const char *why)
 	if (c->ev_keepalive != NULL)
 		event_free(c->ev_keepalive);
 	sip_stream_free(&c->stream);
+	sip_source_release_connection(c);
 	if (!c->outgoing) {
 		t->n_incoming--;
 		incoming_update(t);
@@ -556,6 +557,10 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	if ((c = conn_new(t, fd, sa, (socklen_t)salen, 0, l->tls,
 	    NULL)) == NULL) {
 		evutil_closesocket(fd);
+		return;
+	}
+	if (sip_source_admit_connection(c) < 0) {
+		conn_close(c, "its source holds its share of connections");
 		return;
 	}
 	if (log_verbosity >= LOG_DEBUG) {

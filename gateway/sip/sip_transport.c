@@ -24,6 +24,7 @@
 #include "config.h"
 #include "log.h"
 #include "sip_frame.h"
+#include "source_limit.h"
 #include "sip_transport_int.h"
 
 /* Formats a peer as "udp 192.0.2.1:5060" for log lines. */
@@ -372,6 +373,7 @@ sip_transport_free(struct sip_transport *t)
 	if (t->ev_flush != NULL)
 		event_free(t->ev_flush);
 	sip_tls_free(t);
+	source_limits_free(t->sources);	/* every connection gave its share */
 	free(t->rxbuf);
 	free(t);
 }

@@ -63,6 +63,13 @@ int sip_peer_from_host(struct sip_peer *peer, const char *host, int port,
     int proto);
 size_t sip_transport_connections(const struct sip_transport *t);
 int sip_transport_tls_reload(struct sip_transport *t);
+struct config_trust;
+int sip_transport_set_source_limits(struct sip_transport *t,
+    const struct config_trust *trust);
+int sip_transport_admit_request(struct sip_transport *t,
+    const struct sip_peer *from, int trusted, long long now_ms,
+    unsigned *retry_after_s);
+void sip_transport_sweep_sources(struct sip_transport *t, long long now_ms);
 int sip_transport_peer_proves(const struct sip_transport *t,
     const struct sip_peer *peer, const char *name);
 

@@ -304,7 +304,8 @@ test_structure_errors(void **state)
 	    "tcp_output_limit, tcp_write_timeout_s, tcp_message_timeout_s, "
 	    "udp_receive_buffer, tls_certificate, tls_key, tls_ca_file, "
 	    "tls_verify_client, tls_handshake_timeout_s, keepalive_s, "
-	    "options_answer, trusted_peers)");
+	    "options_answer, trusted_peers, source_requests_per_s, "
+	    "source_request_burst, source_max_connections)");
 	assert_load_error("component = sip.example\n",
 	    "test.conf:1: key 'component' outside of any section");
 	assert_load_error(XMPP_OK "secret = again\n",

@@ -75,6 +75,7 @@ struct sip_stack {
 	struct strbuf scratch_fields;	/* a MESSAGE's fields for the bridge */
 	struct config_trust trust;	/* [sip] trusted_peers, parsed */
 	int trust_names;		/* it has tls:NAME entries */
+	int limit_requests;		/* per-source request rates (sip_source.c) */
 	/* sip_stack_new_detached(): tests only, NULL in the daemon. */
 	sip_stack_send_hook send_hook;
 	void *send_arg;

@@ -80,6 +80,8 @@ struct sip_conn {
 	int throttled;	/* output over the limit: not reading */
 	int deadline_armed;
 	int throttle_logged;
+	int source_counted;	/* counted against its source's share */
+	char source[64];	/* sip_source_key() of the peer */
 };
 
 /* Why the listeners are not accepting (any bit set: disabled). */
@@ -111,6 +113,8 @@ struct sip_transport {
 	struct event *ev_flush;		/* end of a turn that sent datagrams */
 	SSL_CTX *tls_client;		/* our outgoing TLS connections */
 	SSL_CTX *tls_server;		/* tls: listeners; NULL: no certificate */
+	struct source_limits *sources;	/* per-source limits; NULL: none */
+	const struct config_trust *trust;	/* the stack's, for exemptions */
 };
 
 /* sip_tcp.c */
@@ -121,6 +125,11 @@ void sip_tcp_free(struct sip_transport *t);
 int sip_tcp_send(struct sip_transport *t, const struct sip_peer *to,
     const char *buf, size_t len);
 size_t sip_tcp_incoming_limit(const struct config *cfg);
+
+/* sip_source.c */
+void sip_source_key(const struct sip_peer *peer, char *out, size_t size);
+int sip_source_admit_connection(struct sip_conn *c);
+void sip_source_release_connection(struct sip_conn *c);
 
 /* sip_tls.c */
 int sip_tls_init(struct sip_transport *t);
