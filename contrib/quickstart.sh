@@ -275,6 +275,7 @@ xmpp_type = normal
 # Subscriptions survive a restart of the gateway in this file.
 state_file = presence.db
 EOF
+	chmod 600 "$DIR/sipxmppd.conf"	# it holds the component secret
 	# A MESSAGE for sipsak -f. No newline after the body: sipsak sends the
 	# file as it is and Kamailio checks Content-Length exactly.
 	local body="Hello Juliet, this is romeo via sipsak."
