@@ -1,8 +1,8 @@
 /*
  * Allocation-failure pass over the configuration loader (issue 11 item 5;
  * the shim and the loop are in alloc_fail.c): a full file and a refused
- * one are loaded as the config tests load them (config_fixtures.c), with allocation n failing
- * for n = 1, 2, ... until a run completes. Each run must end in -1 (a
+ * one are loaded as the config tests load them (config_fixtures.c), with
+ * allocation n failing for n = 1, 2, ... until a run completes. Each run must end in -1 (a
  * cause that speaks of memory, if any) or the right result, with no leak
  * and no crash; config_free is safe after either.
  */
