@@ -24,6 +24,9 @@ it ([sip] dns_server) for every XMPP -> SIP MESSAGE:
   handshake, the MESSAGE goes to the second, whose certificate names
   badtls.test. onlybad.test has only such a server: juliet gets an
   error stanza, nothing reaches it.
+- A numeric next hop with transport=tls (a watcher's Contact): the
+  NOTIFY goes over TLS, the certificate checked for that address (it
+  went as plain TCP before).
 - nowhere.test: no records at all: juliet gets remote-server-not-found,
   never silence.
 - A host with a port, and a numeric host: no NAPTR or SRV question
@@ -103,6 +106,7 @@ def make_pki(base):
     p.cert("badtls", "ca", dns=["badtls.test"])
     p.cert("srvonly", "ca", dns=["sips1.badtls.test"],
            cn="sips1.badtls.test")
+    p.cert("ip", "ca", ips=["127.0.0.1"])
     return p
 
 
@@ -287,6 +291,26 @@ def check_tls_only_wrong_name(d, env):
     check(len(bad.requests) == before, "a request got through")
 
 
+def check_tls_numeric_host(d, env):
+    """A SUBSCRIBE whose Contact is sip:...@127.0.0.1:PORT;transport=tls:
+    the gateway's NOTIFY reaches that address over TLS (RFC 3261
+    §26.2.2), not as plain TCP, its certificate checked for 127.0.0.1."""
+    srv = env["tls_ip"]
+    contact = "<sip:watcher@127.0.0.1:%d;transport=tls>" % srv.port
+    r = env["bob"].send_request(
+        "SUBSCRIBE", "sip:juliet@xmpp.test", from_uri="sip:bob@partner.test",
+        target=d.gateway.sip_addr, timeout=10,
+        headers=[("Contact", contact), ("Event", "presence"),
+                 ("Accept", "application/pidf+xml"), ("Expires", "60")])
+    check(r is not None and r.status in (200, 202), "SUBSCRIBE: %r", r)
+    util.wait_for(lambda: any(q.method == "NOTIFY" for q in srv.requests),
+                  10, what="the NOTIFY at the TLS watcher")
+    n = [q for q in srv.requests if q.method == "NOTIFY"][0]
+    check(n.get("via", "").startswith("SIP/2.0/TLS "), "Via %r",
+          n.get("via"))
+    check(not srv.failures, "handshake failures: %r", srv.failures)
+
+
 def check_unresolvable(d, env):
     """No records at all: an error stanza, remote-server-not-found."""
     mid = d.juliet.send_message("carol@sip.test", util.unique("nowhere"))
@@ -345,6 +369,7 @@ def main():
                                        pki.path("srvonly", "key"))
         env["tls_bad_ok"] = TlsServer(pki.path("badtls"),
                                       pki.path("badtls", "key"))
+        env["tls_ip"] = TlsServer(pki.path("ip"), pki.path("ip", "key"))
         env["bob"] = SipUA(user="bob", domain="partner.test")
         env["busy"] = SipUA(user="dave", domain="failover.test")
         env["busy"].message_status = 503
@@ -370,11 +395,11 @@ def main():
     for f in (check_naptr_srv, check_cache, check_failover_503,
               check_failover_dead, check_tls_by_naptr,
               check_tls_srv_target_name_refused, check_tls_only_wrong_name,
-              check_unresolvable, check_explicit_port, check_numeric_host):
+              check_tls_numeric_host, check_unresolvable, check_explicit_port, check_numeric_host):
         t.run(f, d, env)
     t.run(check_clean_shutdown, d, env)
     for ua in ("bob", "busy", "spare", "alive", "tls_good", "tls_srvonly",
-               "tls_bad_ok"):
+               "tls_bad_ok", "tls_ip"):
         env[ua].close()
     print("took %.1fs" % (time.monotonic() - start))
     t.finish()
