@@ -16,6 +16,9 @@ that (PROMPT_S), which shows the transport error answered, not Timer F.
   without answering: juliet gets an error stanza promptly.
 - UDP is unchanged: a UDP target that never answers still waits for
   Timer F (no error stanza within PROMPT_S).
+- The other way: a MESSAGE over TCP whose sender closes the connection
+  before the answer: juliet gets it, the answer has nowhere to go, and
+  nothing is left behind (valgrind and ASan runs check the exit).
 """
 
 import os
@@ -175,6 +178,24 @@ def check_udp_unchanged(d, env):
     check(not errs, "an error before Timer F over UDP: %r", errs)
 
 
+def check_server_conn_gone(d, env):
+    """A SIP sender writes a MESSAGE over TCP and closes at once: the
+    message reaches juliet; the gateway's answer finds no connection,
+    and the daemon keeps serving."""
+    body = util.unique("gone")
+    data, _ = env["alive"].build_request(
+        "MESSAGE", "sip:juliet@xmpp.test", from_uri="sip:ann@deadonly.test",
+        body=body, transport="tcp")
+    s = socket.create_connection(d.gateway.sip_addr, timeout=5)
+    s.sendall(data)
+    s.close()
+    m = d.juliet.wait_for_message(5, lambda m: m.body and body in m.body)
+    check(m is not None, "juliet got nothing")
+    r = env["alive"].send_request("OPTIONS", "sip:%s:%d" % d.gateway.sip_addr,
+                                  target=d.gateway.sip_addr, timeout=5)
+    check(r is not None and r.status == 200, "OPTIONS afterwards: %r", r)
+
+
 def check_clean_shutdown(d, env):
     """SIGTERM: exit 0, no sanitizer report, nothing leaked."""
     d.stop()
@@ -200,7 +221,7 @@ def main():
         t.finish()
     start = time.monotonic()
     for f in (check_refused, check_failover, check_reset_before_answer,
-              check_udp_unchanged):
+              check_udp_unchanged, check_server_conn_gone):
         t.run(f, d, env)
     t.run(check_clean_shutdown, d, env)
     env["alive"].close()
