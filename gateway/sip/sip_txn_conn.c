@@ -96,6 +96,9 @@ sip_txn_conn_closed(void *arg, const struct sip_peer *peer, const char *why)
 	char key[17], who[80];
 	size_t n = 0;
 
+	/* Most connections that close (incoming ones) carried none of ours. */
+	if (s->by_conn.n == 0)
+		return;
 	conn_key(peer->conn_id, key);
 	if ((w = (struct sip_txn_conn *)strmap_find(&s->by_conn, key)) == NULL)
 		return;
