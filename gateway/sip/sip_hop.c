@@ -344,6 +344,14 @@ hop_next_target(struct sip_hop *h)
 	hop_next_name(h);
 }
 
+/* The transport a SIP_LOCATE_* choice sends on. */
+static int
+hop_proto(int transport)
+{
+	return transport == SIP_LOCATE_UDP ? IPPROTO_UDP :
+	    transport == SIP_LOCATE_TLS ? SIP_PROTO_TLS : IPPROTO_TCP;
+}
+
 /* The transaction's next hop for one address of h->current. */
 static void
 hop_peer(const struct sip_hop *h, const struct sockaddr_storage *a,
@@ -360,9 +368,7 @@ hop_peer(const struct sip_hop *h, const struct sockaddr_storage *a,
 		((struct sockaddr_in *)&p->addr)->sin_port =
 		    htons((uint16_t)h->current.port);
 	}
-	p->proto = h->current.transport == SIP_LOCATE_UDP ? IPPROTO_UDP :
-	    h->current.transport == SIP_LOCATE_TLS ? SIP_PROTO_TLS :
-	    IPPROTO_TCP;
+	p->proto = hop_proto(h->current.transport);
 	/*
 	 * RFC 5922 §4.1: the certificate must name the domain of the URI
 	 * we were given, not the SRV target it led to (a partner's DNS is
@@ -476,10 +482,14 @@ sip_hop_send(struct sip_stack *s, osip_message_t *req, sip_response_cb cb,
 		    lu.transport ? sip_locate_transport_name(lu.transport) : "");
 		goto refuse;
 	}
-	/* A numeric host is its own single next hop: no search to keep. */
+	/*
+	 * A numeric host is its own single next hop: no search to keep.
+	 * sips: or transport=tls on it is TLS (RFC 3261 §26.2.2), checked
+	 * against that address (sip_tls_name.c); it went as plain TCP.
+	 */
 	if (plan.step == SIP_LOCATE_STEP_ADDRESS &&
-	    sip_peer_from_host(&p, lu.host, plan.port, plan.transport ==
-	    SIP_LOCATE_UDP ? IPPROTO_UDP : IPPROTO_TCP) == 0)
+	    sip_peer_from_host(&p, lu.host, plan.port,
+	    hop_proto(plan.transport)) == 0)
 		return sip_txn_client_start(s, req, &p, cb, arg);
 	if (s->dns == NULL || (h = calloc(1, sizeof(*h))) == NULL)
 		goto refuse;

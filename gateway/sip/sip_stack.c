@@ -389,6 +389,7 @@ stack_new(struct event_base *base, const struct config *cfg,
 	parser_init();
 	strmap_init(&s->servers);
 	strmap_init(&s->clients);
+	strmap_init(&s->by_conn);
 	strbuf_init(&s->scratch);
 	strbuf_init(&s->scratch_vias);
 	strbuf_init(&s->scratch_recipe);
@@ -397,8 +398,9 @@ stack_new(struct event_base *base, const struct config *cfg,
 	TAILQ_INIT(&s->dead);
 	TAILQ_INIT(&s->hops);
 	/* A detached stack has no transport: its bytes go to the hook. */
-	if (send == NULL)
-		s->transport = sip_transport_new(base, cfg, recv_cb, s);
+	if (send == NULL &&
+	    (s->transport = sip_transport_new(base, cfg, recv_cb, s)) != NULL)
+		sip_transport_set_closed_cb(s->transport, sip_txn_conn_closed);
 	s->reap_ev = event_new(base, -1, 0, reap_cb, s);
 	s->housekeeping = event_new(base, -1, EV_PERSIST, housekeeping_cb, s);
 	s->completed = sip_completed_new(SIP_COMPLETED_MAX_BYTES,
@@ -490,11 +492,24 @@ int
 sip_stack_send(struct sip_stack *s, const struct sip_peer *to,
     const char *buf, size_t len)
 {
+	return sip_stack_send_conn(s, to, buf, len, NULL);
+}
+
+/*
+ * sip_stack_send(), telling conn_id (if not NULL) which stream connection
+ * the bytes went on (0 over UDP; to's own conn_id through a test's hook).
+ */
+int
+sip_stack_send_conn(struct sip_stack *s, const struct sip_peer *to,
+    const char *buf, size_t len, uint64_t *conn_id)
+{
 	if (s->send_hook != NULL) {
+		if (conn_id != NULL)
+			*conn_id = to->conn_id;
 		s->send_hook(s->send_arg, to, buf, len);
 		return 0;
 	}
-	return sip_transport_send(s->transport, to, buf, len);
+	return sip_transport_send(s->transport, to, buf, len, conn_id);
 }
 
 /* The address our Via and Contact name (sip_transport_local()). */
@@ -559,6 +574,7 @@ sip_stack_free(struct sip_stack *s)
 		event_free(s->housekeeping);
 	strmap_free(&s->servers);
 	strmap_free(&s->clients);
+	strmap_free(&s->by_conn);	/* emptied as its transactions ended */
 	strbuf_free(&s->scratch);
 	strbuf_free(&s->scratch_vias);
 	strbuf_free(&s->scratch_recipe);

@@ -516,6 +516,14 @@ conn_close(struct sip_conn *c, const char *why)
 	sip_peer_format(&c->peer, who, sizeof(who));
 	log_trace(TRACE_SIP, "%s: connection %llu closed: %s", who,
 	    (unsigned long long)c->peer.conn_id, why);
+	/*
+	 * RFC 3261 §17.1.4: the requests this connection carried, or held
+	 * while connecting, will get no answer on it; their transactions
+	 * hear of it now rather than at Timer F (the stack only arms timers
+	 * here, so c and t are still ours to free below).
+	 */
+	if (t->closed_cb != NULL)
+		t->closed_cb(t->arg, &c->peer, why);
 	TAILQ_REMOVE(&t->conns, c, entry);
 	t->n_conns--;
 	if (c->tls)
@@ -628,6 +636,8 @@ sip_tcp_free(struct sip_transport *t)
 {
 	struct sip_conn *c;
 
+	/* The stack has ended its transactions itself: nobody to tell. */
+	t->closed_cb = NULL;
 	while ((c = TAILQ_FIRST(&t->conns)) != NULL)
 		conn_close(c, "shutdown");
 	for (int i = 0; i < t->n_tcp; i++)
@@ -697,18 +707,20 @@ conn_for(struct sip_transport *t, const struct sip_peer *to)
 }
 
 /*
- * Queues one message on the peer's connection. Past the output limit the
- * connection stops being read, whatever wrote to it: our own requests
- * (NOTIFYs) pile up as answers do.
+ * Queues one message on the peer's connection, whose id goes to conn_id
+ * (if not NULL). Past the output limit the connection stops being read,
+ * whatever wrote to it: our own requests (NOTIFYs) pile up as answers do.
  */
 int
 sip_tcp_send(struct sip_transport *t, const struct sip_peer *to,
-    const char *buf, size_t len)
+    const char *buf, size_t len, uint64_t *conn_id)
 {
 	struct sip_conn *c = conn_for(t, to);
 
 	if (c == NULL)
 		return -1;
+	if (conn_id != NULL)
+		*conn_id = c->peer.conn_id;
 	c->active = 1;
 	if (bufferevent_write(c->bev, buf, len) < 0)
 		return -1;

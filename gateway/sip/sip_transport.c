@@ -378,13 +378,27 @@ sip_transport_free(struct sip_transport *t)
 	free(t);
 }
 
-/* Sends one serialized message; 0 if handed to the kernel or a buffer. */
+/* Tells cb (with the receive callback's arg) of every connection closed. */
+void
+sip_transport_set_closed_cb(struct sip_transport *t,
+    sip_transport_closed_cb cb)
+{
+	t->closed_cb = cb;
+}
+
+/*
+ * Sends one serialized message; 0 if handed to the kernel or a buffer.
+ * conn_id (if not NULL) gets the stream connection it was queued on (0
+ * for UDP), so that its closing can be told to whoever waits on it.
+ */
 int
 sip_transport_send(struct sip_transport *t, const struct sip_peer *to,
-    const char *buf, size_t len)
+    const char *buf, size_t len, uint64_t *conn_id)
 {
+	if (conn_id != NULL)
+		*conn_id = 0;
 	if (SIP_PROTO_IS_STREAM(to->proto))
-		return sip_tcp_send(t, to, buf, len);
+		return sip_tcp_send(t, to, buf, len, conn_id);
 	for (int i = 0; i < t->n_udp; i++) {
 		if (t->udp[i].family != to->addr.ss_family)
 			continue;

@@ -47,6 +47,15 @@ struct sip_peer {
  */
 typedef void (*sip_transport_recv_cb)(void *arg, const char *buf,
     size_t len, const struct sip_peer *from, int frame);
+/*
+ * A stream connection closed (connect refused, TLS handshake failed,
+ * reset, EOF, a deadline): peer names it by conn_id, why says what
+ * happened. Called from inside the transport, so the receiver must only
+ * take note (arm a timer) and free nothing the transport uses. Never
+ * called at shutdown (sip_transport_free).
+ */
+typedef void (*sip_transport_closed_cb)(void *arg,
+    const struct sip_peer *peer, const char *why);
 
 /* sip_transport.c */
 struct sip_transport *sip_transport_new(struct event_base *base,
@@ -54,8 +63,10 @@ struct sip_transport *sip_transport_new(struct event_base *base,
 int sip_transport_listen(struct sip_transport *t);
 void sip_transport_stop_listening(struct sip_transport *t);
 void sip_transport_free(struct sip_transport *t);
+void sip_transport_set_closed_cb(struct sip_transport *t,
+    sip_transport_closed_cb cb);
 int sip_transport_send(struct sip_transport *t, const struct sip_peer *to,
-    const char *buf, size_t len);
+    const char *buf, size_t len, uint64_t *conn_id);
 int sip_transport_local(const struct sip_transport *t, int proto, int family,
     const char **host, int *port);
 void sip_peer_format(const struct sip_peer *peer, char *out, size_t len);

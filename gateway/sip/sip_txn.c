@@ -101,6 +101,7 @@ sip_txn_kill(struct sip_tx *tx)
 	if (tx->timer_added)
 		evtimer_del(&tx->timer);
 	tx->timer_added = 0;
+	sip_txn_conn_detach(tx);
 	TAILQ_REMOVE(&s->live, tx, entry);
 	s->n_live--;
 	TAILQ_INSERT_TAIL(&s->dead, tx, entry);

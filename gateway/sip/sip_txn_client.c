@@ -20,7 +20,12 @@
 void
 sip_txn_client_timer(struct sip_tx *tx, long long left)
 {
-	if (tx->wire == NULL) {		/* the first send failed */
+	/*
+	 * The first send failed, or the connection it went on closed before
+	 * the answer (sip_txn_conn.c): RFC 3261 §17.1.4, a transport error
+	 * is a 503 for the TU, now rather than at Timer F.
+	 */
+	if (tx->wire == NULL || tx->transport_failed) {
 		sip_txn_client_finish(tx, 503, NULL);
 		return;
 	}
@@ -167,6 +172,7 @@ client_launch(struct sip_stack *s, const struct sip_peer *hop,
     sip_response_cb cb, void *arg, struct sip_tx **out)
 {
 	struct sip_tx *tx;
+	uint64_t conn_id = 0;
 	char *key;
 
 	if (strlen(method) >= sizeof(tx->method) ||
@@ -193,11 +199,19 @@ client_launch(struct sip_stack *s, const struct sip_peer *hop,
 	}
 	tx->deadline_ms = sip_now_ms() + SIP_TIMER_F_MS(s);
 	tx->interval_ms = SIP_T1_MS(s);
-	if (sip_stack_send(s, hop, wire, len) < 0) {
+	if (sip_stack_send_conn(s, hop, wire, len, &conn_id) < 0) {
 		log_warnx("sip: cannot send a %s request", tx->method);
 		free(wire);
 		sip_txn_arm(tx, 0);			/* 503 from the loop */
 		return 0;
+	}
+	/* Over TCP/TLS: if that connection closes first, 503 at once. */
+	if (conn_id != 0) {
+		tx->peer.conn_id = conn_id;
+		if (sip_txn_conn_attach(tx, conn_id) < 0)
+			log_warnx_limited("sip: no memory to watch connection "
+			    "%llu for a %s request: Timer F will end it",
+			    (unsigned long long)conn_id, tx->method);
 	}
 	tx->wire = wire;
 	tx->wire_len = len;

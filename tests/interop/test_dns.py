@@ -12,8 +12,21 @@ it ([sip] dns_server) for every XMPP -> SIP MESSAGE:
 - failover.test: no NAPTR; two _sip._udp SRV targets, the first
   (priority 10) answers 503: RFC 3263 §4.3, the same MESSAGE goes to the
   second (priority 20) as a new transaction (another Via branch).
-- deadtcp.test: _sip._tcp SRV, the first target has no listener: after
-  Timer F the MESSAGE goes to the second, over TCP.
+- deadtcp.test: _sip._tcp SRV, the first target has no listener: the
+  refused connection fails the transaction at once (RFC 3261 §17.1.4)
+  and the MESSAGE goes to the second, over TCP
+  (test_transport_failure.py shows it does not wait for Timer F).
+- tls.test: NAPTR SIPS+D2T -> _sips._tcp -> a TLS server (the test's)
+  whose certificate names tls.test, the URI's domain (RFC 5922 §4.1):
+  the MESSAGE arrives over TLS (the gateway has a tls: listener).
+- badtls.test: only _sips._tcp SRV; the first target's certificate
+  names that target (sips1.badtls.test), not the domain: refused at the
+  handshake, the MESSAGE goes to the second, whose certificate names
+  badtls.test. onlybad.test has only such a server: juliet gets an
+  error stanza, nothing reaches it.
+- A numeric next hop with transport=tls (a watcher's Contact): the
+  NOTIFY goes over TLS, the certificate checked for that address (it
+  went as plain TCP before).
 - nowhere.test: no records at all: juliet gets remote-server-not-found,
   never silence.
 - A host with a port, and a numeric host: no NAPTR or SRV question
@@ -29,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import util                          # noqa: E402
 from harness.gateway import Deployment            # noqa: E402
 from harness.sip_ua import SipUA, header_param, uri_of  # noqa: E402
+from harness.tls import Pki, TlsServer            # noqa: E402
 from harness.util import check                    # noqa: E402
 
 DNSMASQ = "/usr/sbin/dnsmasq"
@@ -39,6 +53,9 @@ MAPPING = [
     "user sip:dave@failover.test dave@sip.test",
     "user sip:erin@deadtcp.test erin@sip.test",
     "user sip:carol@nowhere.test carol@sip.test",
+    "user sip:tina@tls.test tina@sip.test",
+    "user sip:bill@badtls.test bill@sip.test",
+    "user sip:olga@onlybad.test olga@sip.test",
     # Any SIP address, ports and numeric hosts included, as
     # local\40host\3aport@sip.test (XEP-0106 escapes).
     "embed gw.invalid sip.test allow_ports allow_ip_literals allow_private",
@@ -77,6 +94,39 @@ class Dnsmasq:
 
     def stop(self):
         util.processes.stop(self.proc)
+
+
+def make_pki(base):
+    """A test CA; the gateway's certificate; the partners' servers': one
+    for the URI's domain, one naming only an SRV target."""
+    p = Pki(os.path.join(base, "pki"))
+    p.ca("ca")
+    p.cert("gateway", "ca", dns=["localhost"], ips=["127.0.0.1"])
+    p.cert("tls", "ca", dns=["tls.test"])
+    p.cert("badtls", "ca", dns=["badtls.test"])
+    p.cert("srvonly", "ca", dns=["sips1.badtls.test"],
+           cn="sips1.badtls.test")
+    p.cert("ip", "ca", ips=["127.0.0.1"])
+    return p
+
+
+def tls_records(env):
+    """The TLS partners: SIPS+D2T NAPTR, or _sips._tcp SRV only."""
+    return [
+        "--naptr-record=tls.test,10,50,s,SIPS+D2T,,_sips._tcp.tls.test",
+        "--srv-host=_sips._tcp.tls.test,sips1.tls.test,%d,10,10"
+        % env["tls_good"].port,
+        "--host-record=sips1.tls.test,127.0.0.1",
+        "--srv-host=_sips._tcp.badtls.test,sips1.badtls.test,%d,10,10"
+        % env["tls_srvonly"].port,
+        "--srv-host=_sips._tcp.badtls.test,sips2.badtls.test,%d,20,10"
+        % env["tls_bad_ok"].port,
+        "--host-record=sips1.badtls.test,127.0.0.1",
+        "--host-record=sips2.badtls.test,127.0.0.1",
+        "--srv-host=_sips._tcp.onlybad.test,sips1.onlybad.test,%d,10,10"
+        % env["tls_srvonly"].port,
+        "--host-record=sips1.onlybad.test,127.0.0.1",
+    ]
 
 
 def records(ua_bob, ua_503, ua_second, ua_tcp, dead_port):
@@ -171,13 +221,94 @@ def check_failover_503(d, env):
 
 
 def check_failover_dead(d, env):
-    """Nothing listens at the first target: after Timer F, the second."""
+    """Nothing listens at the first target: the refused connection is a
+    transport error (RFC 3261 §17.1.4), the second target gets it."""
     body = util.unique("deadtcp")
     mid = d.juliet.send_message("erin@sip.test", body)
     req = expect_message(env["alive"], body, timeout=20)
     check(req.transport == "tcp", "came over %s, not the SRV's TCP",
           req.transport)
     no_error_for(d, mid)
+
+
+def tls_request(srv, marker, timeout=10.0):
+    """The request holding marker that srv (a TlsServer) decrypted."""
+    util.wait_for(lambda: any(marker in r.text for r in srv.requests),
+                  timeout, what="the MESSAGE at the TLS server")
+    return [r for r in srv.requests if marker in r.text][0]
+
+
+def check_tls_by_naptr(d, env):
+    """NAPTR SIPS+D2T -> _sips._tcp SRV -> a server whose certificate
+    names tls.test, the domain of the URI: the MESSAGE goes over TLS."""
+    srv = env["tls_good"]
+    body = util.unique("tls-naptr")
+    mid = d.juliet.send_message("tina@sip.test", body)
+    req = tls_request(srv, body)
+    check(uri_of(req.uri) == "sip:tina@tls.test", "Request-URI %r", req.uri)
+    via = req.get("via", "")
+    check(via.startswith("SIP/2.0/TLS 127.0.0.1:%d" % d.gateway.tls_port),
+          "Via %r does not name our tls: listener", via)
+    check(srv.handshakes >= 1, "no TLS handshake at the server")
+    no_error_for(d, mid)
+    d.gateway.wait_log(r"tls\.test: trying sips1\.tls\.test \([^)]*\) "
+                       r"over tls", 5)
+
+
+def check_tls_srv_target_name_refused(d, env):
+    """RFC 5922 §4.1: a certificate naming only the SRV target
+    (sips1.badtls.test) does not prove badtls.test: refused at the
+    handshake, nothing reaches it, and the MESSAGE goes to the next
+    target, whose certificate names the domain."""
+    bad, good = env["tls_srvonly"], env["tls_bad_ok"]
+    mark = d.gateway.log_mark()
+    before, failures = len(bad.requests), len(bad.failures)
+    body = util.unique("tls-srvname")
+    mid = d.juliet.send_message("bill@sip.test", body)
+    req = tls_request(good, body)
+    check("SIP/2.0/TLS" in req.get("via", ""), "Via %r", req.get("via"))
+    d.gateway.wait_log(r"tls handshake failed: certificate refused: "
+                       r"hostname mismatch for badtls\.test", 5, start=mark)
+    util.wait_for(lambda: len(bad.failures) > failures, 5,
+                  what="the wrong-name server to see the handshake fail")
+    check(len(bad.requests) == before, "a request reached the server "
+          "whose certificate names only the SRV target")
+    no_error_for(d, mid)
+
+
+def check_tls_only_wrong_name(d, env):
+    """The domain's only server proves another name: an error stanza,
+    nothing sent to it."""
+    bad = env["tls_srvonly"]
+    before = len(bad.requests)
+    mark = d.gateway.log_mark()
+    body = util.unique("tls-onlybad")
+    mid = d.juliet.send_message("olga@sip.test", body)
+    e = d.juliet.wait_for_message(10, lambda m: m.is_error and m.id == mid)
+    check(e is not None, "no error stanza")
+    d.gateway.wait_log(r"hostname mismatch for onlybad\.test", 5,
+                       start=mark)
+    check(len(bad.requests) == before, "a request got through")
+
+
+def check_tls_numeric_host(d, env):
+    """A SUBSCRIBE whose Contact is sip:...@127.0.0.1:PORT;transport=tls:
+    the gateway's NOTIFY reaches that address over TLS (RFC 3261
+    §26.2.2), not as plain TCP, its certificate checked for 127.0.0.1."""
+    srv = env["tls_ip"]
+    contact = "<sip:watcher@127.0.0.1:%d;transport=tls>" % srv.port
+    r = env["bob"].send_request(
+        "SUBSCRIBE", "sip:juliet@xmpp.test", from_uri="sip:bob@partner.test",
+        target=d.gateway.sip_addr, timeout=10,
+        headers=[("Contact", contact), ("Event", "presence"),
+                 ("Accept", "application/pidf+xml"), ("Expires", "60")])
+    check(r is not None and r.status in (200, 202), "SUBSCRIBE: %r", r)
+    util.wait_for(lambda: any(q.method == "NOTIFY" for q in srv.requests),
+                  10, what="the NOTIFY at the TLS watcher")
+    n = [q for q in srv.requests if q.method == "NOTIFY"][0]
+    check(n.get("via", "").startswith("SIP/2.0/TLS "), "Via %r",
+          n.get("via"))
+    check(not srv.failures, "handshake failures: %r", srv.failures)
 
 
 def check_unresolvable(d, env):
@@ -228,9 +359,17 @@ def check_clean_shutdown(d, env):
 
 def main():
     t = util.TestRunner("dns")
-    d = Deployment("dns", outbound_proxy=None, mapping=MAPPING)
+    d = Deployment("dns", outbound_proxy=None, mapping=MAPPING,
+                   gateway_transports=("udp", "tcp", "tls"))
     env = {}
     try:
+        pki = make_pki(d.dir)
+        env["tls_good"] = TlsServer(pki.path("tls"), pki.path("tls", "key"))
+        env["tls_srvonly"] = TlsServer(pki.path("srvonly"),
+                                       pki.path("srvonly", "key"))
+        env["tls_bad_ok"] = TlsServer(pki.path("badtls"),
+                                      pki.path("badtls", "key"))
+        env["tls_ip"] = TlsServer(pki.path("ip"), pki.path("ip", "key"))
         env["bob"] = SipUA(user="bob", domain="partner.test")
         env["busy"] = SipUA(user="dave", domain="failover.test")
         env["busy"].message_status = 503
@@ -239,10 +378,14 @@ def main():
         dead_port = util.free_port()
         env["dns"] = Dnsmasq(os.path.join(d.dir, "dns"),
                              records(env["bob"], env["busy"], env["spare"],
-                                     env["alive"], dead_port))
+                                     env["alive"], dead_port) +
+                             tls_records(env))
         d.gateway_options = {"sip": {
             "dns_server": "127.0.0.1:%d" % env["dns"].port,
-            # Timer F (64 * T1) in 6.4 s for the dead target.
+            "tls_certificate": pki.path("gateway"),
+            "tls_key": pki.path("gateway", "key"),
+            "tls_ca_file": pki.path("ca"),
+            # Timer F (64 * T1) in 6.4 s should a target not answer.
             "t1_ms": "100"}}
         d.start()
     except Exception:
@@ -250,11 +393,13 @@ def main():
         t.finish()
     start = time.monotonic()
     for f in (check_naptr_srv, check_cache, check_failover_503,
-              check_failover_dead, check_unresolvable, check_explicit_port,
-              check_numeric_host):
+              check_failover_dead, check_tls_by_naptr,
+              check_tls_srv_target_name_refused, check_tls_only_wrong_name,
+              check_tls_numeric_host, check_unresolvable, check_explicit_port, check_numeric_host):
         t.run(f, d, env)
     t.run(check_clean_shutdown, d, env)
-    for ua in ("bob", "busy", "spare", "alive"):
+    for ua in ("bob", "busy", "spare", "alive", "tls_good", "tls_srvonly",
+               "tls_bad_ok", "tls_ip"):
         env[ua].close()
     print("took %.1fs" % (time.monotonic() - start))
     t.finish()

@@ -42,6 +42,7 @@
 struct sip_completed;
 struct sip_dns;
 struct sip_hop;
+struct sip_txn_conn;
 
 struct sip_stack {
 	struct event_base *base;
@@ -56,6 +57,8 @@ struct sip_stack {
 	struct strmap servers;
 	/* Our client transactions, by the branch of the Via we added. */
 	struct strmap clients;
+	/* Those sent over a stream, by connection (sip_txn_conn.c). */
+	struct strmap by_conn;
 	TAILQ_HEAD(, sip_tx) live;
 	TAILQ_HEAD(, sip_tx) dead;	/* freed from reap_ev, never in a callback */
 	size_t n_live;
@@ -122,12 +125,18 @@ struct sip_tx {
 	char to_tag[17];
 	char method[24];		/* client: the CSeq method answers carry */
 	int quick;			/* client: a 2xx needs no parsing (MESSAGE) */
+	/* client over TCP/TLS: the connection its request went on */
+	struct sip_txn_conn *conn;
+	TAILQ_ENTRY(sip_tx) conn_entry;
+	int transport_failed;		/* client: that connection closed */
 };
 
 /* sip_stack.c */
 int sip_peer_host(const struct sip_peer *peer, char *out, size_t size);
 int sip_stack_send(struct sip_stack *s, const struct sip_peer *to,
     const char *buf, size_t len);
+int sip_stack_send_conn(struct sip_stack *s, const struct sip_peer *to,
+    const char *buf, size_t len, uint64_t *conn_id);
 int sip_stack_local(const struct sip_stack *s, int proto, int family,
     const char **host, int *port);
 int sip_stack_trusts(const struct sip_stack *s, const struct sip_peer *from);
@@ -153,6 +162,12 @@ void sip_txn_client_finish(struct sip_tx *tx, int status,
 int sip_txn_send_wire(struct sip_tx *tx, const struct sip_peer *to);
 void sip_txn_reap(struct sip_stack *s);
 void sip_txn_free_all(struct sip_stack *s);
+
+/* sip_txn_conn.c: transport failures (RFC 3261 §17.1.4) */
+int sip_txn_conn_attach(struct sip_tx *tx, uint64_t conn_id);
+void sip_txn_conn_detach(struct sip_tx *tx);
+void sip_txn_conn_closed(void *arg, const struct sip_peer *peer,
+    const char *why);
 
 /* sip_txn_server.c */
 void sip_txn_request_in(struct sip_stack *s, osip_message_t *req,

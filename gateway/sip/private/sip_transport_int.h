@@ -93,6 +93,7 @@ struct sip_transport {
 	struct event_base *base;
 	const struct config *cfg;
 	sip_transport_recv_cb recv_cb;
+	sip_transport_closed_cb closed_cb;	/* same arg; NULL: nobody */
 	void *arg;
 	struct sip_udp udp[CONFIG_MAX_LISTEN];
 	int n_udp;
@@ -123,7 +124,7 @@ int sip_tcp_listen(struct sip_transport *t, const struct config_listen *l);
 void sip_tcp_stop_listening(struct sip_transport *t);
 void sip_tcp_free(struct sip_transport *t);
 int sip_tcp_send(struct sip_transport *t, const struct sip_peer *to,
-    const char *buf, size_t len);
+    const char *buf, size_t len, uint64_t *conn_id);
 size_t sip_tcp_incoming_limit(const struct config *cfg);
 
 /* sip_source.c */

@@ -298,8 +298,10 @@ class Deployment:
     def __init__(self, name, users=USERS, gateway_options=None, mapping=None,
                  juliet_resource="balcony", outbound_proxy="ua",
                  prosody_config="", sip_port=None, gateway_nofile=None,
-                 gateway_trace="all"):
+                 gateway_trace="all", gateway_transports=("udp", "tcp")):
         self.name = name
+        # The gateway's listen transports ("tls" needs [sip] tls_* options).
+        self.gateway_transports = tuple(gateway_transports)
         # sipxmppd -T (None: none); may be changed before start().
         self.gateway_trace = gateway_trace
         self.users = tuple(users)
@@ -343,7 +345,8 @@ class Deployment:
                                options=self.gateway_options,
                                sip_port=self.sip_port,
                                nofile=self.gateway_nofile,
-                               trace=self.gateway_trace)
+                               trace=self.gateway_trace,
+                               transports=self.gateway_transports)
         self.gateway.start()
         if "juliet" in self.passwords:
             jid = "juliet@xmpp.test"
@@ -375,7 +378,9 @@ class Deployment:
                                self.prosody.component_port, secret=SECRET,
                                outbound_proxy=proxy, mapping=self.mapping,
                                options=self.gateway_options, sip_port=port,
-                               trace=self.gateway_trace)
+                               trace=self.gateway_trace,
+                               transports=self.gateway_transports,
+                               tls_port=self.gateway.tls_port)
         self.gateway.start()
         return self.gateway
 
