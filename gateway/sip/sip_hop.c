@@ -375,7 +375,7 @@ hop_peer(const struct sip_hop *h, const struct sockaddr_storage *a,
 	 * not what proves who its servers are).
 	 */
 	if (p->proto == SIP_PROTO_TLS)
-		snprintf(p->name, sizeof(p->name), "%s", h->host);
+		p->name = h->host;	/* the transaction keeps a copy */
 }
 
 static void hop_attempt_cb(void *arg, int status, const struct sip_msg *resp);

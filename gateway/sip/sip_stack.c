@@ -286,12 +286,12 @@ parse_proxy(struct sip_stack *s, const char *text)
 	memcpy(&s->proxy.addr, res->ai_addr, res->ai_addrlen);
 	s->proxy.addrlen = res->ai_addrlen;
 	s->proxy.proto = proto;
-	/* RFC 5922 §7.3: its certificate must name the host we were given. */
-	snprintf(s->proxy.name, sizeof(s->proxy.name), "%s", uri->host);
 	s->have_proxy = 1;
 	s->proxy_port = port;
 	if ((s->proxy_host = strdup(uri->host)) == NULL)
 		goto out;
+	/* RFC 5922 §7.3: its certificate must name the host we were given. */
+	s->proxy.name = s->proxy_host;
 	{
 		char route[512];
 

@@ -469,7 +469,8 @@ conn_new(struct sip_transport *t, evutil_socket_t fd,
 	c->peer.addrlen = salen;
 	c->peer.proto = tls ? SIP_PROTO_TLS : IPPROTO_TCP;
 	if (name != NULL)
-		snprintf(c->peer.name, sizeof(c->peer.name), "%s", name);
+		snprintf(c->name, sizeof(c->name), "%s", name);
+	c->peer.name = c->name;
 	c->bev = tls ? sip_tls_bev_new(t, fd, c) :
 	    bufferevent_socket_new(t->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->ev_deadline = evtimer_new(t->base, conn_deadline_cb, c);
@@ -678,8 +679,8 @@ conn_fits(const struct sip_conn *c, const struct sip_peer *to)
 	if (c->closing || c->peer.proto != to->proto ||
 	    !same_addr(&c->peer.addr, &to->addr))
 		return 0;
-	return !c->tls || to->name[0] == '\0' ||
-	    strcasecmp(c->peer.name, to->name) == 0;
+	return !c->tls || to->name == NULL || to->name[0] == '\0' ||
+	    strcasecmp(c->name, to->name) == 0;
 }
 
 /* Finds the connection to use for a peer, opening one if needed. */

@@ -252,7 +252,7 @@ peer_address(const struct sip_peer *p, char *out, size_t size)
 /*
  * A bufferevent speaking TLS on fd (accepted), or on a socket that
  * bufferevent_socket_connect() opens (fd -1, outgoing). An outgoing one
- * checks the peer against c->peer.name, else its numeric address, and
+ * checks the peer against c->name, else its numeric address, and
  * sends that name as SNI (RFC 5922 §7.8) when it is a domain.
  */
 struct bufferevent *
@@ -273,12 +273,11 @@ sip_tls_bev_new(struct sip_transport *t, evutil_socket_t fd,
 		return NULL;
 	}
 	if (c->outgoing) {
-		if (c->peer.name[0] == '\0')
-			peer_address(&c->peer, c->peer.name,
-			    sizeof(c->peer.name));
-		else if (SSL_set_tlsext_host_name(ssl, c->peer.name) != 1)
+		if (c->name[0] == '\0')
+			peer_address(&c->peer, c->name, sizeof(c->name));
+		else if (SSL_set_tlsext_host_name(ssl, c->name) != 1)
 			ERR_clear_error();	/* SNI is a SHOULD */
-		if (SSL_set_ex_data(ssl, name_index, c->peer.name) != 1) {
+		if (SSL_set_ex_data(ssl, name_index, c->name) != 1) {
 			SSL_free(ssl);
 			return NULL;
 		}
@@ -309,7 +308,7 @@ sip_tls_failure(struct sip_conn *c, char *why, size_t size)
 		snprintf(why, size, "certificate refused: %s%s%s",
 		    X509_verify_cert_error_string(v),
 		    v == X509_V_ERR_HOSTNAME_MISMATCH ? " for " : "",
-		    v == X509_V_ERR_HOSTNAME_MISMATCH ? c->peer.name : "");
+		    v == X509_V_ERR_HOSTNAME_MISMATCH ? c->name : "");
 	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
 		if (why[0] != '\0')
 			continue;	/* drained: the first one says it */

@@ -35,9 +35,13 @@ struct sip_peer {
 	uint64_t conn_id;	/* stream connection; 0 for UDP or "any" */
 	/*
 	 * TLS: the domain its certificate must name (RFC 5922 §7.3: that
-	 * of the URI we resolved, not the address); empty: the address.
+	 * of the URI we resolved, not the address); NULL or empty: the
+	 * address. Borrowed: whoever keeps a peer beyond the call that
+	 * gave it keeps a copy of the name too (a transaction, a
+	 * connection), so a peer stays small enough for malloc's fast
+	 * bins inside every transaction.
 	 */
-	char name[SIP_PEER_NAME_MAX];
+	const char *name;
 };
 
 /*

@@ -117,6 +117,7 @@ tx_free(struct sip_tx *tx)
 	free(tx->vias);
 	free(tx->wire);
 	free(tx->key);
+	free(tx->hop_name);
 	free(tx);
 }
 

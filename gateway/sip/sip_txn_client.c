@@ -187,6 +187,14 @@ client_launch(struct sip_stack *s, const struct sip_peer *hop,
 	}
 	strcpy(tx->method, method);
 	tx->peer = *hop;
+	/* The name outlives the caller's peer: the transaction's own copy. */
+	if (hop->name != NULL && hop->name[0] != '\0' &&
+	    (tx->peer.name = tx->hop_name = strdup(hop->name)) == NULL) {
+		sip_txn_kill(tx);
+		free(key);
+		free(wire);
+		return -1;
+	}
 	tx->cb = cb;
 	tx->cb_arg = arg;
 	if (out != NULL)

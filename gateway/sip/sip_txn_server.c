@@ -224,6 +224,9 @@ server_open(struct sip_stack *s, int invite, char *key,
 	tx->peer = *from;
 	tx->trusted = sip_stack_trusts(s, from);
 	tx->reply_to = *reply_to;
+	/* Borrowed from the connection, which may go first: answers go to
+	 * the connection by its id, or to the address (§18.2.2). */
+	tx->peer.name = tx->reply_to.name = NULL;
 	sip_random_token(tx->to_tag, sizeof(tx->to_tag));
 	if (key != NULL && sip_txn_index(tx, key) < 0) {
 		/* Cannot happen after seen_before(), bar memory. */

@@ -108,6 +108,7 @@ struct sip_tx {
 	int trusted;			/* server: from a trusted peer (RFC 3325) */
 	struct sip_peer peer;		/* server: the request's source; client: next hop */
 	struct sip_peer reply_to;	/* server: where responses go (§18.2.2) */
+	char *hop_name;			/* client: peer.name, owned */
 	char *wire;			/* last message sent, for retransmissions */
 	size_t wire_len;
 	struct event timer;		/* client: E and F; INVITE server: G, H, I */

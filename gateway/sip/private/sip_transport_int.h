@@ -68,7 +68,8 @@ struct sip_conn {
 	TAILQ_ENTRY(sip_conn) entry;
 	struct sip_transport *t;
 	struct bufferevent *bev;
-	struct sip_peer peer;
+	struct sip_peer peer;		/* its name points at name below */
+	char name[SIP_PEER_NAME_MAX];	/* TLS: the name its peer must prove */
 	struct sip_stream stream;	/* what arrived, framed */
 	struct event *ev_deadline;	/* handshake, message or write deadline */
 	struct event *ev_keepalive;	/* outgoing: RFC 5626 pings */
