@@ -8,13 +8,16 @@
 #      and sipxmppd under valgrind through the message and presence interop
 #      tests
 # Exits non-zero if any step failed, after running all of them, and prints
-# a summary. Environment: JOBS (build parallelism, default 2),
+# a summary. Environment: JOBS (build parallelism, default 2), CTEST_JOBS
+# (tests run at once, default 2: the interop tests mostly wait on their
+# peers, each on its own ephemeral ports and directories),
 # SKIP_DEPS=1 (do not touch apt), SKIP_ASAN=1, SKIP_VALGRIND=1,
 # CTEST_ARGS (extra ctest arguments, e.g. "-L unit").
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 JOBS=${JOBS:-2}
+CTEST_JOBS=${CTEST_JOBS:-2}
 read -r -a CTEST_EXTRA <<<"${CTEST_ARGS:-}"
 export SIPXMPP_TEST_TMP=${SIPXMPP_TEST_TMP:-$ROOT/build-test-tmp}
 
@@ -83,7 +86,7 @@ fi
 
 if step "build (build/)" build build -DSIPXMPP_SANITIZE=OFF; then
 	step "ctest (build/)" ctest --test-dir "$ROOT/build" --output-on-failure \
-	    "${CTEST_EXTRA[@]}"
+	    -j"$CTEST_JOBS" "${CTEST_EXTRA[@]}"
 fi
 
 if [ "${SKIP_ASAN:-}" != 1 ]; then
@@ -93,7 +96,7 @@ if [ "${SKIP_ASAN:-}" != 1 ]; then
 		    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		    ctest --test-dir "$ROOT/build-asan" --output-on-failure \
-		    "${CTEST_EXTRA[@]}"
+		    -j"$CTEST_JOBS" "${CTEST_EXTRA[@]}"
 	fi
 fi
 
@@ -109,7 +112,7 @@ if [ "${SKIP_VALGRIND:-}" != 1 ] && [ -d "$ROOT/build" ]; then
 --show-leak-kinds=definite,indirect \
 --suppressions=$ROOT/tests/valgrind.supp --quiet" \
 	    ctest --test-dir "$ROOT/build" --output-on-failure \
-	    -R 'interop/test_(message|presence)_'
+	    -j"$CTEST_JOBS" -R 'interop/test_(message|presence)_'
 fi
 
 echo
