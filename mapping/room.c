@@ -18,7 +18,8 @@
 
 #include "mapping_internal.h"
 
-/* Sets *cause (if wanted) to the formatted reason and returns result. */
+/* Sets *cause (if wanted; NULL if it cannot be built) to the formatted
+ * reason and returns result. */
 static int
 fail(char **cause, int result, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -37,12 +38,13 @@ fail(char **cause, int result, const char *fmt, ...)
 	return result;
 }
 
-/* Copies a failed translation's reason; MAP_NOMEM if that fails. */
+/* Copies a failed translation's reason (as translate.c does, none if
+ * the copy fails) and returns result. */
 static int
 fail_x(char **cause, int result, const struct xlate *x)
 {
-	if (cause != NULL && (*cause = strdup(x->why)) == NULL)
-		return MAP_NOMEM;
+	if (cause != NULL)
+		*cause = strdup(x->why);
 	return result;
 }
 
