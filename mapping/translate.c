@@ -548,6 +548,26 @@ note_room(char **desc, const char *jid)
 	    append(desc, ")", "") == -1 ? -1 : 0;
 }
 
+/* For a room address that does not translate, the room lookup's own
+ * reason (of the nick, of a missing room name) replaces the general
+ * one, where there is one and memory for it. */
+static void
+room_cause(const struct map_table *t, int from_sip, const char *in,
+    struct xlate *x)
+{
+	struct map_room r;
+	char *why = NULL;
+
+	if ((from_sip ? map_room_from_sip(t, in, &r, &why) :
+	    map_room_from_xmpp(t, in, &r, &why)) == MAP_OK) {
+		map_room_clear(&r);
+		return;
+	}
+	if (why != NULL)
+		snprintf(x->why, sizeof(x->why), "%s", why);
+	free(why);
+}
+
 /* For operators (sipxmppd --map ADDRESS): translates a SIP URI (sip:,
  * sips:, im:, pres:) or a JID (bare, or as an xmpp: URI) and says which
  * rule did it. On success *result and *rule are set; on failure *cause
@@ -607,6 +627,7 @@ done:
 		*rule = desc;
 	}
 	if (rc != MAP_OK) {
+		room_cause(t, from_sip, in, &x);
 		set_cause(cause, &x);
 		return rc;
 	}

@@ -424,6 +424,20 @@ explain(const struct map_table *t, const char *addr, const char *result,
 	free(ru);
 }
 
+/* What map_explain says of an address it does not translate. */
+static void
+explain_refused(const struct map_table *t, const char *addr, int want,
+    const char *why)
+{
+	char *res = NULL, *ru = NULL, *cause = NULL;
+
+	assert_int_equal(map_explain(t, addr, &res, &ru, &cause), want);
+	assert_null(res);
+	same(addr, cause, why);
+	free(ru);
+	free(cause);
+}
+
 /* --map explains rooms and occupants, both ways. */
 static void
 test_explain(void **state)
@@ -444,6 +458,18 @@ test_explain(void **state)
 	    ROOM_JID ")");
 	explain(t, "sip:bob@sip.example", "bob@xmpp.example",
 	    "t:1: domain sip.example xmpp.example");
+	/* a room address that does not translate: the room's reason */
+	explain_refused(t, ROOM_URI ";gr=%01", MAP_MALFORMED, "the nick (gr "
+	    "parameter) is not UTF-8 text without controls (RFC 7622 §3.4)");
+	explain_refused(t, "sip:conf.sip.example", MAP_NO_RULE, "a room "
+	    "address names its room in the user part: "
+	    "sip:ROOM@conf.sip.example");
+	explain_refused(t, "conference.xmpp.example/bob", MAP_NO_RULE,
+	    "a room JID names its room in the localpart: "
+	    "ROOM@conference.xmpp.example");
+	/* and a user's, the general one */
+	explain_refused(t, "sip:b%01b@sip.example", MAP_MALFORMED, "the SIP "
+	    "user part cannot be an XMPP localpart (RFC 7247 §6.4)");
 	map_table_free(t);
 }
 
