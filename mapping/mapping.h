@@ -20,7 +20,16 @@
  *             sip:carol@sip.other <-> carol\40sip.other@gw.xmpp.example
  *             bob@jabber.org <-> sip:bob%40jabber.org@gw.sip.example.
  *           The optional separator "*" additionally accepts Kamailio's
- *           form sip:bob*jabber.org@gw.sip.example on input.
+ *           form sip:bob*jabber.org@gw.sip.example on input;
+ *   room    conf.sip.example    conference.xmpp.example
+ *           the rooms of a XEP-0045 service, translated like a domain
+ *           rule: sip:devs@conf.sip.example <-> the room
+ *           devs@conference.xmpp.example, and the occupant's nick in
+ *           the gr parameter, sip:devs@conf.sip.example;gr=bob <->
+ *           devs@conference.xmpp.example/bob. Room addresses are not
+ *           users: map_sip_to_xmpp and map_xmpp_to_sip answer MAP_ROOM
+ *           for them, and map_room_from_sip/map_room_from_xmpp say what
+ *           they are.
  * An address that no rule maps is refused (MAP_NO_RULE), never guessed.
  */
 #ifndef SIPXMPP_MAPPING_H
@@ -34,6 +43,8 @@ enum map_result {
 	MAP_MALFORMED = -2,	/* not a valid URI / JID: 400 / jid-malformed */
 	MAP_SIPS = -3,		/* sips: URI, RFC 7247 §8 forbids translating it */
 	MAP_NOMEM = -4,
+	MAP_ROOM = -5,		/* a room or occupant of a room rule: not a
+				 * user; see map_room_from_sip() */
 };
 
 struct map_table;
@@ -103,10 +114,52 @@ int map_sip_domain_is_mapped(const struct map_table *table, const char *host);
 const char *map_result_name(int result);
 
 /*
+ * room.c: room addresses (XEP-0045), for the room bridge. The address
+ * is classified first:
+ *   MAP_ROOM_NONE      no room rule covers it and it is no JID carried
+ *                      by the embed rule: a user, see map_sip_to_xmpp;
+ *   MAP_ROOM_ROOM      a room of a room rule;
+ *   MAP_ROOM_OCCUPANT  one occupant of such a room (nick in gr);
+ *   MAP_ROOM_EMBEDDED  a JID carried by the embed rule, which may be a
+ *                      room on another service: only its disco#info
+ *                      (identity conference/text) can tell, so the
+ *                      caller asks; nick is set if a resource was given.
+ * Returns MAP_OK with out filled (nothing allocated for NONE), or a
+ * map_result and a malloc'ed *cause for a room address that cannot be
+ * translated (a bad nick, a nick too long to carry, a sips: URI).
+ * Every string is in its canonical form: the JIDs as the SIP side maps
+ * them, the URIs as the XMPP side does, so either way gives the same.
+ */
+enum map_room_kind {
+	MAP_ROOM_NONE = 0,
+	MAP_ROOM_ROOM,
+	MAP_ROOM_OCCUPANT,
+	MAP_ROOM_EMBEDDED,
+};
+
+struct map_room {
+	enum map_room_kind kind;
+	char *jid;	/* room JID, or room/nick for an occupant */
+	char *uri;	/* sip: URI of the same, with ;gr=nick if any */
+	char *room_jid;	/* the bare room JID */
+	char *room_uri;	/* the room's sip: URI, no gr */
+	char *nick;	/* the nick (resourcepart, UTF-8), or NULL */
+};
+
+int map_room_from_sip(const struct map_table *table, const char *uri,
+    struct map_room *out, char **cause);
+int map_room_from_xmpp(const struct map_table *table, const char *jid,
+    struct map_room *out, char **cause);
+void map_room_clear(struct map_room *room);
+const char *map_room_kind_name(enum map_room_kind kind);
+
+/*
  * For operators (sipxmppd --map ADDRESS): translates a SIP URI (sip:,
  * sips:, im:, pres:) or a JID (bare or xmpp:-prefixed) and describes the
  * rule that did it, "PATH:LINE: domain sip.example xmpp.example" (with
- * " (last-resort form)" for the embed rule's fallback). On success sets
+ * " (last-resort form)" for the embed rule's fallback, and for a room
+ * rule " (room R)" or " (occupant \"NICK\" of room R)"). A room address
+ * is explained, not refused as map_sip_to_xmpp refuses it. On success sets
  * *result and *rule; on failure sets *cause, and *rule if a rule was
  * tried. All malloc'ed.
  */

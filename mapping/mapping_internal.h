@@ -210,11 +210,13 @@ enum rule_kind {
 	RULE_USER,
 	RULE_DOMAIN,
 	RULE_EMBED,
+	RULE_ROOM,		/* a domain rule whose addresses are rooms */
 };
 
 #define SIDE_SIP	0
 #define SIDE_XMPP	1
 #define SIDE_HOST	2	/* the host in a user rule's SIP key */
+#define SIDE_XHOST	3	/* the domain in a user rule's XMPP key */
 
 struct map_rule {
 	enum rule_kind	 kind;
@@ -223,7 +225,7 @@ struct map_rule {
 	unsigned char	 allow;		/* embed: EMBED_ALLOW_* options */
 	/* Lookup keys, offsets into the arena. User rules: the decoded SIP
 	 * user "@" host, and the ASCII-lowercased localpart "@" domain.
-	 * Domain and embed rules: the two domains. */
+	 * Domain, embed and room rules: the two domains. */
 	uint32_t	 key[2];
 	uint32_t	 key_len[2];
 	uint32_t	 host_at;	/* user rules: where the host starts */
@@ -241,9 +243,11 @@ struct map_table {
 	size_t		 nrules;
 	size_t		 rules_cap;
 	struct strindex	 users[2];	/* user rules by SIDE_* key */
-	struct strindex	 domains[2];	/* domain and embed rules */
+	struct strindex	 domains[2];	/* domain, embed and room rules */
 	struct strindex	 user_hosts;	/* one user rule per SIP host */
+	struct strindex	 user_xdomains;	/* one user rule per XMPP domain */
 	long		 embed;		/* rule number, -1 if none */
+	size_t		 nrooms;	/* room rules */
 };
 
 /* The key a rule is indexed under on one side (SIDE_*). */
@@ -255,6 +259,13 @@ rule_key(const struct map_table *t, const struct map_rule *r, int side)
 	if (side == SIDE_HOST) {
 		s.p = t->arena + r->key[SIDE_SIP] + r->host_at;
 		s.len = r->key_len[SIDE_SIP] - r->host_at;
+	} else if (side == SIDE_XHOST) {
+		/* The first @: a localpart holds none (RFC 7622 §3.3.1). */
+		const char *k = t->arena + r->key[SIDE_XMPP];
+		const char *at = memchr(k, '@', r->key_len[SIDE_XMPP]);
+
+		s.p = at + 1;
+		s.len = r->key_len[SIDE_XMPP] - (size_t)(s.p - k);
 	} else {
 		s.p = t->arena + r->key[side];
 		s.len = r->key_len[side];
@@ -269,8 +280,9 @@ struct table_parser {
 	const char		*name;	/* for error messages */
 	unsigned		 line;	/* of the line being parsed, from 1 */
 	char			**cause;
-	uint32_t		 last_host;	/* user rule (number + 1)
-						 * whose host was last noted */
+	uint32_t		 last_host[2];	/* user rule (number + 1)
+						 * whose SIP host, XMPP domain
+						 * was last noted */
 };
 
 int			 table_fail(struct table_parser *ps, const char *fmt,
@@ -286,7 +298,22 @@ const struct map_rule	*table_find_domain(const struct map_table *t,
 const struct map_rule	*table_embed(const struct map_table *t);
 int			 table_has_user_host(const struct map_table *t,
 			    const char *host, size_t len);
+int			 table_has_user_xdomain(const struct map_table *t,
+			    const char *domain, size_t len);
 char			*table_rule_describe(const struct map_table *t,
 			    const struct map_rule *r);
+
+/* translate.c: one translation into a bounded buffer, and how it went
+ * (room.c builds on these). */
+struct xlate {
+	const struct map_rule	*rule;		/* rule used or tried */
+	int			 last_resort;	/* embed rule, fallback form */
+	char			 why[160];	/* reason, on failure */
+};
+
+int	xlate_sip_to_xmpp(const struct map_table *t, const char *uri,
+	    size_t len, struct obuf *out, struct xlate *x);
+int	xlate_xmpp_to_sip(const struct map_table *t, const char *jid,
+	    size_t len, struct obuf *out, struct xlate *x);
 
 #endif

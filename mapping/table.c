@@ -1,6 +1,6 @@
 /*
  * The rule table (sipxmpp-mapping(5)): what each line means, the table's
- * layout (an arena of strings, the rules, four hash indexes) and the
+ * layout (an arena of strings, the rules, the hash indexes) and the
  * lookups. A table is immutable once built; table_build.c drives the
  * lines through here, in one go or in slices.
  */
@@ -166,28 +166,60 @@ store_user(struct map_table *t, struct map_rule *r, const struct obuf *sb,
 	return 0;
 }
 
-/* Remembers the host of user rule id - 1 once, for
- * map_sip_domain_is_mapped(). Consecutive rules mostly share a host, so
- * the last one seen is checked before the index. */
+/* Remembers the SIP host (SIDE_HOST) or the XMPP domain (SIDE_XHOST)
+ * of user rule id - 1 once, for map_sip_domain_is_mapped() and for the
+ * room rules, whose domains no user rule may share. Consecutive rules
+ * mostly share a domain, so the last one seen is checked before the
+ * index. */
 static int
-note_user_host(struct table_parser *ps, uint32_t id)
+note_user_domain(struct table_parser *ps, uint32_t id, int side)
 {
 	struct map_table *t = ps->t;
-	struct span host = rule_key(t, &t->rules[id - 1], SIDE_HOST), last;
+	struct strindex *ix = side == SIDE_HOST ? &t->user_hosts :
+	    &t->user_xdomains;
+	uint32_t *last_id = &ps->last_host[side == SIDE_HOST ? 0 : 1];
+	struct span host = rule_key(t, &t->rules[id - 1], side), last;
 	uint32_t hash;
 
-	if (ps->last_host != 0) {
-		last = rule_key(t, &t->rules[ps->last_host - 1], SIDE_HOST);
+	if (*last_id != 0) {
+		last = rule_key(t, &t->rules[*last_id - 1], side);
 		if (last.len == host.len && memcmp(last.p, host.p,
 		    host.len) == 0)
 			return 0;
 	}
-	ps->last_host = id;
+	*last_id = id;
 	hash = strindex_hash(host.p, host.len);
-	if (strindex_find(&t->user_hosts, t, SIDE_HOST, host.p, host.len,
-	    hash) != 0)
+	if (strindex_find(ix, t, side, host.p, host.len, hash) != 0)
 		return 0;
-	return strindex_insert(&t->user_hosts, hash, id);
+	return strindex_insert(ix, hash, id);
+}
+
+/* Refuses a user rule in the domain of a room rule: the address would
+ * be a user and a room at once. Only looked up once there are rooms. */
+static int
+user_in_room_domain(struct table_parser *ps, const struct span *key)
+{
+	static const char *const side_name[2] = { "SIP address", "JID" };
+	const struct map_table *t = ps->t;
+	const struct map_rule *r;
+	const char *at;
+	int side;
+
+	if (t->nrooms == 0)
+		return 0;
+	for (side = 0; side < 2; side++) {
+		/* The last @ of the SIP key: the decoded user may hold one. */
+		at = key[side].p + key[side].len;
+		while (at[-1] != '@')
+			at--;
+		r = table_find_domain(t, side, at, key[side].len -
+		    (size_t)(at - key[side].p));
+		if (r != NULL && r->kind == RULE_ROOM)
+			return table_fail(ps, "the %s is in the domain of the "
+			    "room rule at line %u: a room address cannot be "
+			    "a user", side_name[side], r->line);
+	}
+	return 0;
 }
 
 /* user SIP-URI JID: one address-of-record <-> one bare JID. */
@@ -202,6 +234,7 @@ parse_user(struct table_parser *ps, const struct span *f)
 	struct sip_view sv;
 	struct jid_view jv;
 	struct obuf ub, sb, xb, jb, rb;
+	struct span key[2];
 	uint32_t hash[2], id;
 
 	if (sip_view_parse(f[1].p, f[1].len, &sv) == -1)
@@ -266,6 +299,12 @@ parse_user(struct table_parser *ps, const struct span *f)
 	    xb.len, hash[SIDE_XMPP])) != 0)
 		return table_fail(ps, "JID already mapped at line %u",
 		    t->rules[id - 1].line);
+	key[SIDE_SIP].p = sb.p;
+	key[SIDE_SIP].len = sb.len;
+	key[SIDE_XMPP].p = xb.p;
+	key[SIDE_XMPP].len = xb.len;
+	if (user_in_room_domain(ps, key) == -1)
+		return -1;
 
 	if ((r = rule_new(t)) == NULL)
 		return table_fail(ps, "out of memory");
@@ -274,7 +313,8 @@ parse_user(struct table_parser *ps, const struct span *f)
 	r->host_at = (uint32_t)ub.len + 1;
 	if (store_user(t, r, &sb, &xb, &jb, &rb) == -1 ||
 	    rule_commit(t, t->users, hash) == -1 ||
-	    note_user_host(ps, (uint32_t)t->nrules) == -1)
+	    note_user_domain(ps, (uint32_t)t->nrules, SIDE_HOST) == -1 ||
+	    note_user_domain(ps, (uint32_t)t->nrules, SIDE_XHOST) == -1)
 		return table_fail(ps, "out of memory");
 	return 0;
 }
@@ -310,10 +350,54 @@ parse_embed_option(struct table_parser *ps, struct span opt, char *sep,
 	return 0;
 }
 
-/* domain SIP-DOMAIN XMPP-DOMAIN, and
- * embed SIP-GATEWAY-DOMAIN XMPP-GATEWAY-DOMAIN [OPTION...]. Each
- * domain belongs to at most one of these rules, so that every address
- * has exactly one way across and the way back is the same. */
+/* The keyword of a rule kind, for messages. */
+static const char *
+kind_name(enum rule_kind kind)
+{
+	switch (kind) {
+	case RULE_USER:
+		return "user";
+	case RULE_DOMAIN:
+		return "domain";
+	case RULE_EMBED:
+		return "embed";
+	case RULE_ROOM:
+		return "room";
+	}
+	return "?";
+}
+
+/* Refuses a room rule whose domains some user rule already uses: its
+ * addresses would be users and rooms at once. */
+static int
+room_has_users(struct table_parser *ps, const struct span *key)
+{
+	const struct map_table *t = ps->t;
+	uint32_t id;
+
+	id = strindex_find(&t->user_hosts, t, SIDE_HOST, key[SIDE_SIP].p,
+	    key[SIDE_SIP].len, strindex_hash(key[SIDE_SIP].p,
+	    key[SIDE_SIP].len));
+	if (id != 0)
+		return table_fail(ps, "SIP domain already used by the user "
+		    "rule at line %u: a room address cannot be a user",
+		    t->rules[id - 1].line);
+	id = strindex_find(&t->user_xdomains, t, SIDE_XHOST, key[SIDE_XMPP].p,
+	    key[SIDE_XMPP].len, strindex_hash(key[SIDE_XMPP].p,
+	    key[SIDE_XMPP].len));
+	if (id != 0)
+		return table_fail(ps, "XMPP domain already used by the user "
+		    "rule at line %u: a room address cannot be a user",
+		    t->rules[id - 1].line);
+	return 0;
+}
+
+/* domain SIP-DOMAIN XMPP-DOMAIN,
+ * embed SIP-GATEWAY-DOMAIN XMPP-GATEWAY-DOMAIN [OPTION...], and
+ * room SIP-DOMAIN MUC-DOMAIN. Each domain belongs to at most one of
+ * these rules, so that every address has exactly one way across and
+ * the way back is the same; a room rule's domains also belong to no
+ * user rule, so that an address is a room or a user, never both. */
 static int
 parse_domains(struct table_parser *ps, const struct span *f, size_t n,
     enum rule_kind kind)
@@ -365,9 +449,16 @@ parse_domains(struct table_parser *ps, const struct span *f, size_t n,
 		    key[!side].p, key[!side].len) == 0)
 			return table_fail(ps, "duplicate of line %u",
 			    old->line);
+		if (old->kind == RULE_ROOM || kind == RULE_ROOM)
+			return table_fail(ps, "%s domain already used by the "
+			    "%s rule at line %u: a room domain is a domain of "
+			    "its own", side_name[side], kind_name(old->kind),
+			    old->line);
 		return table_fail(ps, "%s domain already used at line %u",
 		    side_name[side], old->line);
 	}
+	if (kind == RULE_ROOM && room_has_users(ps, key) == -1)
+		return -1;
 
 	if ((r = rule_new(t)) == NULL)
 		return table_fail(ps, "out of memory");
@@ -380,6 +471,8 @@ parse_domains(struct table_parser *ps, const struct span *f, size_t n,
 		return table_fail(ps, "out of memory");
 	if (kind == RULE_EMBED)
 		t->embed = (long)(t->nrules - 1);
+	if (kind == RULE_ROOM)
+		t->nrooms++;
 	return 0;
 }
 
@@ -518,11 +611,17 @@ table_parse_line(struct table_parser *ps, const char *s, size_t len)
 			    "[allow_private]), not %d", n - 1);
 		return parse_domains(ps, f, (size_t)n, RULE_EMBED);
 	}
+	if (f[0].len == 4 && memcmp(f[0].p, "room", 4) == 0) {
+		if (n != 3)
+			return table_fail(ps, "room takes 2 fields "
+			    "(SIP-DOMAIN MUC-DOMAIN), not %d", n - 1);
+		return parse_domains(ps, f, (size_t)n, RULE_ROOM);
+	}
 	if (printable(f[0]))
 		return table_fail(ps, "unknown keyword \"%.*s\" (expected "
-		    "user, domain or embed)", (int)f[0].len, f[0].p);
+		    "user, domain, embed or room)", (int)f[0].len, f[0].p);
 	return table_fail(ps,
-	    "unknown keyword (expected user, domain or embed)");
+	    "unknown keyword (expected user, domain, embed or room)");
 }
 
 /* Frees a table (NULL is fine). */
@@ -538,6 +637,7 @@ map_table_free(struct map_table *t)
 		strindex_free(&t->domains[side]);
 	}
 	strindex_free(&t->user_hosts);
+	strindex_free(&t->user_xdomains);
 	free(t->rules);
 	free(t->arena);
 	free(t->name);
@@ -583,6 +683,15 @@ table_has_user_host(const struct map_table *t, const char *host, size_t len)
 	    strindex_hash(host, len)) != 0;
 }
 
+/* Tells whether some user rule has a JID in this lowercase domain. */
+int
+table_has_user_xdomain(const struct map_table *t, const char *domain,
+    size_t len)
+{
+	return strindex_find(&t->user_xdomains, t, SIDE_XHOST, domain, len,
+	    strindex_hash(domain, len)) != 0;
+}
+
 /* The embed rule, or NULL. */
 const struct map_rule *
 table_embed(const struct map_table *t)
@@ -604,8 +713,10 @@ table_rule_describe(const struct map_table *t, const struct map_rule *r)
 		    t->arena + r->uri, t->arena + r->jid);
 		break;
 	case RULE_DOMAIN:
-		n = asprintf(&out, "%s:%u: domain %s %s", t->name, r->line,
-		    t->arena + r->key[SIDE_SIP], t->arena + r->key[SIDE_XMPP]);
+	case RULE_ROOM:
+		n = asprintf(&out, "%s:%u: %s %s %s", t->name, r->line,
+		    kind_name(r->kind), t->arena + r->key[SIDE_SIP],
+		    t->arena + r->key[SIDE_XMPP]);
 		break;
 	case RULE_EMBED: {
 		char sep[16] = "", allow[64];

@@ -44,7 +44,7 @@ builder_start(const char *text, size_t len, const char *name,
     int in_one_go, struct map_table_builder **out, char **cause)
 {
 	struct map_table_builder *b;
-	struct table_parser early = { NULL, NULL, 0, cause, 0 };
+	struct table_parser early = { NULL, NULL, 0, cause, { 0, 0 } };
 
 	*out = NULL;
 	if (cause != NULL)
@@ -222,7 +222,7 @@ map_table_parse(const char *text, size_t len, const char *name,
 int
 map_table_read(const char *path, char **text, size_t *len, char **cause)
 {
-	struct table_parser ps = { NULL, path, 0, cause, 0 };
+	struct table_parser ps = { NULL, path, 0, cause, { 0, 0 } };
 	struct stat st;
 	char *buf = NULL;
 	size_t got = 0;

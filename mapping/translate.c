@@ -15,13 +15,6 @@
 
 #include "mapping_internal.h"
 
-/* How a translation went, for callers that explain it. */
-struct xlate {
-	const struct map_rule	*rule;		/* rule used or tried */
-	int			 last_resort;	/* embed rule, fallback form */
-	char			 why[160];	/* reason, on failure */
-};
-
 /* Records why a translation failed and returns the result code. */
 static int
 refuse(struct xlate *x, int result, const char *fmt, ...)
@@ -152,9 +145,10 @@ embedded_jid(const struct map_table *t, const struct map_rule *r,
 	return emit_jid(t, x, out, ls, ds, res);
 }
 
-/* RFC 7247 §6.4 through the table, into out. */
-static int
-sip_to_xmpp(const struct map_table *t, const char *uri, size_t len,
+/* RFC 7247 §6.4 through the table, into out. A room rule translates
+ * as a domain rule does; the callers tell its addresses apart. */
+int
+xlate_sip_to_xmpp(const struct map_table *t, const char *uri, size_t len,
     struct obuf *out, struct xlate *x)
 {
 	char user[MAP_URI_MAX + 1], host[MAP_HOST_MAX + 1];
@@ -305,9 +299,10 @@ embedded_uri(const struct map_table *t, struct xlate *x, struct obuf *out,
 	return emit_uri(t, x, out, us, hs, ps, res);
 }
 
-/* RFC 7247 §6.5 through the table, into out. */
-static int
-xmpp_to_sip(const struct map_table *t, const char *jid, size_t len,
+/* RFC 7247 §6.5 through the table, into out; a room rule as a domain
+ * rule. */
+int
+xlate_xmpp_to_sip(const struct map_table *t, const char *jid, size_t len,
     struct obuf *out, struct xlate *x)
 {
 	char dom[JID_PART_MAX + 1], raw[2 * JID_PART_MAX + 2];
@@ -350,7 +345,7 @@ xmpp_to_sip(const struct map_table *t, const char *jid, size_t len,
 		    "canonical XEP-0106 form");
 	rs.p = rb.p;
 	rs.len = rb.len;
-	if (r->kind == RULE_DOMAIN) {
+	if (r->kind == RULE_DOMAIN || r->kind == RULE_ROOM) {
 		hs = rule_key(t, r, SIDE_SIP);
 		return emit_uri(t, x, out, rs, hs, none, v.resource);
 	}
@@ -375,6 +370,16 @@ set_cause(char **cause, const struct xlate *x)
 		*cause = strdup(x->why);
 }
 
+/* A room rule's address is no user's: the callers that carry a user's
+ * message or presence must not send it to a room unawares (a groupchat
+ * is joined, not written to), so they get MAP_ROOM and the reason. */
+static int
+not_a_user(struct xlate *x)
+{
+	return refuse(x, MAP_ROOM, "a room address (room rule at line %u), "
+	    "not a user", x->rule->line);
+}
+
 /* Translates a SIP URI (RFC 7247 §6.4) into a JID string. */
 int
 map_sip_to_xmpp(const struct map_table *table, const char *uri,
@@ -391,7 +396,10 @@ map_sip_to_xmpp(const struct map_table *table, const char *uri,
 	if (table == NULL || uri == NULL)
 		return MAP_NO_RULE;
 	obuf_init(&ob, buf, sizeof(buf));
-	rc = sip_to_xmpp(table, uri, strnlen(uri, MAP_URI_MAX + 1), &ob, &x);
+	rc = xlate_sip_to_xmpp(table, uri, strnlen(uri, MAP_URI_MAX + 1), &ob,
+	    &x);
+	if (rc == MAP_OK && x.rule->kind == RULE_ROOM)
+		rc = not_a_user(&x);
 	if (rc != MAP_OK) {
 		set_cause(cause, &x);
 		return rc;
@@ -417,7 +425,9 @@ map_xmpp_to_sip(const struct map_table *table, const char *jid,
 	if (table == NULL || jid == NULL)
 		return MAP_NO_RULE;
 	obuf_init(&ob, buf, sizeof(buf));
-	rc = xmpp_to_sip(table, jid, strnlen(jid, JID_MAX + 1), &ob, &x);
+	rc = xlate_xmpp_to_sip(table, jid, strnlen(jid, JID_MAX + 1), &ob, &x);
+	if (rc == MAP_OK && x.rule->kind == RULE_ROOM)
+		rc = not_a_user(&x);
 	if (rc != MAP_OK) {
 		set_cause(cause, &x);
 		return rc;
@@ -469,6 +479,8 @@ map_result_name(int result)
 		return "sips";
 	case MAP_NOMEM:
 		return "out-of-memory";
+	case MAP_ROOM:
+		return "room";
 	}
 	return "unknown";
 }
@@ -501,6 +513,61 @@ xmpp_uri_to_jid(const char *s, struct obuf *ob)
 	return pct_decode_into(s, len, ob);
 }
 
+/* Appends "a" and "b" to the malloc'ed *desc; frees it on failure. */
+static int
+append(char **desc, const char *a, const char *b)
+{
+	char *tmp = NULL;
+
+	if (asprintf(&tmp, "%s%s%s", *desc, a, b) == -1) {
+		free(*desc);
+		*desc = NULL;
+		return -1;
+	}
+	free(*desc);
+	*desc = tmp;
+	return 0;
+}
+
+/* Says what a room rule's address is, from the JID it maps to:
+ * " (room R)" or " (occupant "NICK" of room R)". */
+static int
+note_room(char **desc, const char *jid)
+{
+	char room[JID_MAX + 1];
+	const char *slash = strchr(jid, '/');
+	size_t len = slash != NULL ? (size_t)(slash - jid) : strlen(jid);
+
+	memcpy(room, jid, len);
+	room[len] = '\0';
+	if (slash == NULL)
+		return append(desc, " (room ", room) == -1 ||
+		    append(desc, ")", "") == -1 ? -1 : 0;
+	return append(desc, " (occupant \"", slash + 1) == -1 ||
+	    append(desc, "\" of room ", room) == -1 ||
+	    append(desc, ")", "") == -1 ? -1 : 0;
+}
+
+/* For a room address that does not translate, the room lookup's own
+ * reason (of the nick, of a missing room name) replaces the general
+ * one, where there is one and memory for it. */
+static void
+room_cause(const struct map_table *t, int from_sip, const char *in,
+    struct xlate *x)
+{
+	struct map_room r;
+	char *why = NULL;
+
+	if ((from_sip ? map_room_from_sip(t, in, &r, &why) :
+	    map_room_from_xmpp(t, in, &r, &why)) == MAP_OK) {
+		map_room_clear(&r);
+		return;
+	}
+	if (why != NULL)
+		snprintf(x->why, sizeof(x->why), "%s", why);
+	free(why);
+}
+
 /* For operators (sipxmppd --map ADDRESS): translates a SIP URI (sip:,
  * sips:, im:, pres:) or a JID (bare, or as an xmpp: URI) and says which
  * rule did it. On success *result and *rule are set; on failure *cause
@@ -511,10 +578,10 @@ map_explain(const struct map_table *t, const char *address, char **result,
 {
 	char buf[JID_MAX + MAP_URI_MAX + 2], jbuf[JID_MAX + 1];
 	const char *in = address;
-	struct xlate x;
+	struct xlate x, back;
 	struct obuf ob, jb;
 	char *desc = NULL;
-	int rc;
+	int rc, from_sip;
 
 	*result = *rule = NULL;
 	if (cause != NULL)
@@ -522,10 +589,12 @@ map_explain(const struct map_table *t, const char *address, char **result,
 	if (t == NULL || address == NULL)
 		return MAP_NO_RULE;
 	obuf_init(&ob, buf, sizeof(buf));
-	if (has_prefix(address, "sip:") || has_prefix(address, "sips:") ||
-	    has_prefix(address, "im:") || has_prefix(address, "pres:"))
-		rc = sip_to_xmpp(t, address, strnlen(address, MAP_URI_MAX + 1),
-		    &ob, &x);
+	from_sip = has_prefix(address, "sip:") || has_prefix(address,
+	    "sips:") || has_prefix(address, "im:") || has_prefix(address,
+	    "pres:");
+	if (from_sip)
+		rc = xlate_sip_to_xmpp(t, address, strnlen(address,
+		    MAP_URI_MAX + 1), &ob, &x);
 	else {
 		if (has_prefix(address, "xmpp:")) {
 			obuf_init(&jb, jbuf, sizeof(jbuf));
@@ -537,25 +606,28 @@ map_explain(const struct map_table *t, const char *address, char **result,
 			}
 			in = jb.p;
 		}
-		rc = xmpp_to_sip(t, in, strnlen(in, JID_MAX + 1), &ob, &x);
+		rc = xlate_xmpp_to_sip(t, in, strnlen(in, JID_MAX + 1), &ob, &x);
 	}
 done:
 	if (x.rule != NULL) {
 		if ((desc = table_rule_describe(t, x.rule)) == NULL)
 			return MAP_NOMEM;
-		if (x.last_resort) {
-			char *tmp = NULL;
-
-			if (asprintf(&tmp, "%s (last-resort form)", desc) == -1) {
-				free(desc);
+		if (x.last_resort && append(&desc, " (last-resort form)",
+		    "") == -1)
+			return MAP_NOMEM;
+		if (rc == MAP_OK && x.rule->kind == RULE_ROOM) {
+			/* Named by the JID the SIP side maps to. */
+			obuf_init(&jb, jbuf, sizeof(jbuf));
+			if (!from_sip && xlate_sip_to_xmpp(t, buf, strlen(buf),
+			    &jb, &back) != MAP_OK)
+				obuf_puts(&jb, in);
+			if (note_room(&desc, from_sip ? buf : jb.p) == -1)
 				return MAP_NOMEM;
-			}
-			free(desc);
-			desc = tmp;
 		}
 		*rule = desc;
 	}
 	if (rc != MAP_OK) {
+		room_cause(t, from_sip, in, &x);
 		set_cause(cause, &x);
 		return rc;
 	}

@@ -7,7 +7,9 @@
  *   3  map_explain.
  * Invariants that abort: a translation that succeeds comes back to
  * itself; escaping is undone by unescaping; whatever the parsers refuse
- * the translators refuse as malformed.
+ * the translators refuse as malformed; a room address (the room rule)
+ * is MAP_ROOM to the user translations and names the same room and nick
+ * from either side.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@ static const char table_text[] =
     "user sip:alice@sip.example alice.smith@chat.example\n"
     "user sip:a%40b@solo.example a\\40b@chat.example\n"
     "domain chat-sip.example chat.example\n"
+    "room conf.sip.example conference.xmpp.example\n"
     "embed gw.sip.example gw.xmpp.example separator=* allow_ports "
     "allow_ip_literals allow_private\n";
 
@@ -38,6 +41,52 @@ table(void)
 	return t;
 }
 
+/* Checks what the room lookups say of an address against what the
+ * user translation said (user_rc), and that the other side of a room
+ * names it back the same. */
+static void
+room_side(const char *s, int from_sip, int user_rc)
+{
+	const struct map_table *t = table();
+	struct map_room r, b;
+	char *cause = NULL;
+	int rc;
+
+	rc = from_sip ? map_room_from_sip(t, s, &r, &cause) :
+	    map_room_from_xmpp(t, s, &r, &cause);
+	if (rc != MAP_OK) {
+		/* what the user translation takes fails here only for the
+		 * way back, too long for a URI */
+		if (cause == NULL || r.jid != NULL || rc == MAP_ROOM ||
+		    (user_rc == MAP_OK && rc != MAP_MALFORMED))
+			abort();
+		free(cause);
+		return;
+	}
+	if (cause != NULL)
+		abort();
+	/* the user translations refuse exactly the room rule's addresses */
+	if ((user_rc == MAP_ROOM) != (r.kind == MAP_ROOM_ROOM ||
+	    r.kind == MAP_ROOM_OCCUPANT))
+		abort();
+	if (r.kind == MAP_ROOM_NONE) {
+		if (r.jid != NULL || r.uri != NULL || r.nick != NULL)
+			abort();
+		return;
+	}
+	if ((r.nick != NULL) != (r.kind == MAP_ROOM_OCCUPANT ||
+	    strchr(r.jid, '/') != NULL))
+		abort();
+	if ((from_sip ? map_room_from_xmpp(t, r.jid, &b, NULL) :
+	    map_room_from_sip(t, r.uri, &b, NULL)) != MAP_OK ||
+	    b.kind != r.kind || strcmp(b.jid, r.jid) != 0 ||
+	    strcmp(b.uri, r.uri) != 0 || strcmp(b.room_jid, r.room_jid) != 0 ||
+	    strcmp(b.room_uri, r.room_uri) != 0)
+		abort();
+	map_room_clear(&b);
+	map_room_clear(&r);
+}
+
 /* SIP side: parser agrees with translator; the way back holds. */
 static void
 sip_side(const char *s)
@@ -51,6 +100,7 @@ sip_side(const char *s)
 	rc = map_sip_to_xmpp(t, s, &jid, &cause);
 	if (prc == MAP_MALFORMED && rc != MAP_MALFORMED)
 		abort();
+	room_side(s, 1, rc);
 	if (prc == MAP_OK) {
 		/* a sips: URI is refused, as such or as malformed */
 		if (strcmp(a.scheme, "sips") == 0 ? (rc != MAP_SIPS &&
@@ -89,6 +139,7 @@ xmpp_side(const char *s)
 	rc = map_xmpp_to_sip(t, s, &uri, &cause);
 	if (prc == MAP_MALFORMED && rc != MAP_MALFORMED)
 		abort();
+	room_side(s, 0, rc);
 	if (prc == MAP_OK)
 		jid_clear(&j);
 	if (rc != MAP_OK) {

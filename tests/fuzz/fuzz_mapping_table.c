@@ -6,6 +6,8 @@
  * from the XMPP side. A rule that maps one way but not back aborts,
  * except where the embed rule refuses, XMPP -> SIP, an address it may not
  * relay to (an IP literal, a port, a private address: embed_policy.c).
+ * Room addresses (room rules, and JIDs the embed rule carries) must name
+ * the same room, nick and kind from the other side.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -66,6 +68,34 @@ xmpp_round_trip(const struct map_table *t, const char *jid)
 	free(again);
 }
 
+/* Checks that an address the room lookups name is named the same from
+ * its other side. */
+static void
+room_round_trip(const struct map_table *t, const char *addr, int from_sip)
+{
+	struct map_room r, b;
+	char *cause = NULL;
+	int rc;
+
+	rc = from_sip ? map_room_from_sip(t, addr, &r, &cause) :
+	    map_room_from_xmpp(t, addr, &r, &cause);
+	if (rc != MAP_OK) {
+		if (cause == NULL || r.jid != NULL)
+			abort();
+		free(cause);
+		return;
+	}
+	if (r.kind == MAP_ROOM_NONE)
+		return;
+	if ((from_sip ? map_room_from_xmpp(t, r.jid, &b, NULL) :
+	    map_room_from_sip(t, r.uri, &b, NULL)) != MAP_OK ||
+	    b.kind != r.kind || strcmp(b.jid, r.jid) != 0 ||
+	    strcmp(b.uri, r.uri) != 0 || strcmp(b.room_uri, r.room_uri) != 0)
+		abort();
+	map_room_clear(&b);
+	map_room_clear(&r);
+}
+
 /* Tries a token of the table text as an address in the ways it could
  * be one: a URI, a JID, a domain of either side. */
 static void
@@ -78,9 +108,16 @@ try_token(const struct map_table *t, const char *tok)
 		return;
 	if (strncmp(tok, "sip:", 4) == 0) {
 		sip_round_trip(t, tok);
+		room_round_trip(t, tok, 1);
 		snprintf(buf, sizeof(buf), "%s;gr=x%%20y", tok);
 		sip_round_trip(t, buf);
+		room_round_trip(t, buf, 1);
 	} else {
+		room_round_trip(t, tok, 0);
+		snprintf(buf, sizeof(buf), "r@%s/n \xc3\xa9;=%%", tok);
+		room_round_trip(t, buf, 0);
+		snprintf(buf, sizeof(buf), "sip:r@%s;gr=n%%20%%C3%%A9%%3B", tok);
+		room_round_trip(t, buf, 1);
 		xmpp_round_trip(t, tok);
 		snprintf(buf, sizeof(buf), "u@%s", tok);
 		xmpp_round_trip(t, buf);

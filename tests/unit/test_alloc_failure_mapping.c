@@ -192,6 +192,107 @@ sc_table_builder(void)
 	return 0;
 }
 
+/* One room lookup; 0 if it names want (kind, jid, nick), -1 on
+ * MAP_NOMEM. */
+static int
+room(const struct map_table *t, int from_sip, const char *in,
+    enum map_room_kind kind, const char *jid, const char *nick)
+{
+	struct map_room r;
+	char *cause = NULL;
+	int rc;
+
+	rc = from_sip ? map_room_from_sip(t, in, &r, &cause) :
+	    map_room_from_xmpp(t, in, &r, &cause);
+	if (rc == MAP_NOMEM) {
+		assert_null(r.jid);
+		assert_null(r.nick);
+		return nomem(cause);
+	}
+	if (rc != MAP_OK)
+		fail_msg("%s: %s (%s)", in, map_result_name(rc),
+		    cause != NULL ? cause : "no cause");
+	assert_int_equal(r.kind, kind);
+	assert_string_equal(r.jid, jid);
+	assert_non_null(r.uri);
+	assert_non_null(r.room_jid);
+	assert_non_null(r.room_uri);
+	if (nick != NULL)
+		assert_string_equal(r.nick, nick);
+	else
+		assert_null(r.nick);
+	map_room_clear(&r);
+	return 0;
+}
+
+/* The room rule (issue 13 item 1): rooms, occupants, embedded JIDs,
+ * refusals with a cause, the user translations' MAP_ROOM, --map. */
+static int
+sc_rooms(void)
+{
+	static const char text[] =
+	    "room conf.sip.example conference.xmpp.example\n"
+	    "embed gw.sip.example gw.xmpp.example\n";
+	struct map_table *t = NULL;
+	struct map_room r;
+	char *cause = NULL, *res = NULL, *rule = NULL, *out = NULL;
+	int rc, ret = -1;
+
+	if (map_table_parse(text, strlen(text), "t", &t, &cause) != 0) {
+		assert_null(t);
+		return nomem(cause);
+	}
+	if (room(t, 1, "sip:devs@conf.sip.example", MAP_ROOM_ROOM,
+	    "devs@conference.xmpp.example", NULL) != 0 ||
+	    room(t, 1, "sip:devs@conf.sip.example;gr=Zo%C3%AB",
+	    MAP_ROOM_OCCUPANT, "devs@conference.xmpp.example/Zo\xc3\xab",
+	    "Zo\xc3\xab") != 0 ||
+	    room(t, 0, "devs@conference.xmpp.example/bob s",
+	    MAP_ROOM_OCCUPANT, "devs@conference.xmpp.example/bob s",
+	    "bob s") != 0 ||
+	    room(t, 0, "devs@muc.jabber.org/bob", MAP_ROOM_EMBEDDED,
+	    "devs@muc.jabber.org/bob", "bob") != 0 ||
+	    room(t, 1, "sip:devs%40muc.jabber.org@gw.sip.example",
+	    MAP_ROOM_EMBEDDED, "devs@muc.jabber.org", NULL) != 0)
+		goto out;
+	/* refused: the cause is built, or (no memory) absent */
+	rc = map_room_from_sip(t, "sip:devs@conf.sip.example;gr=%01", &r,
+	    &cause);
+	assert_int_equal(rc, MAP_MALFORMED);
+	assert_null(r.jid);
+	if (cause == NULL)
+		goto out;		/* no memory for the cause */
+	assert_non_null(strstr(cause, "nick"));
+	free(cause);
+	cause = NULL;
+	rc = map_sip_to_xmpp(t, "sip:devs@conf.sip.example", &out, &cause);
+	assert_null(out);
+	if (rc == MAP_NOMEM || cause == NULL) {
+		nomem(cause);
+		goto out;
+	}
+	assert_int_equal(rc, MAP_ROOM);
+	free(cause);
+	cause = NULL;
+	rc = map_explain(t, "devs@conference.xmpp.example/bob", &res, &rule,
+	    &cause);
+	if (rc == MAP_NOMEM) {
+		assert_null(res);
+		assert_null(rule);
+		nomem(cause);
+		goto out;
+	}
+	assert_int_equal(rc, MAP_OK);
+	assert_string_equal(res, "sip:devs@conf.sip.example;gr=bob");
+	assert_non_null(strstr(rule, "occupant \"bob\""));
+	free(res);
+	free(rule);
+	ret = 0;
+out:
+	map_table_free(t);
+	return ret;
+}
+
 #define SCENARIO(fn)							\
 static void								\
 test_##fn(void **state)							\
@@ -202,6 +303,7 @@ test_##fn(void **state)							\
 SCENARIO(sc_table_translate)
 SCENARIO(sc_table_builder)
 SCENARIO(sc_addresses)
+SCENARIO(sc_rooms)
 
 int
 main(void)
@@ -210,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_sc_table_translate),
 		cmocka_unit_test(test_sc_table_builder),
 		cmocka_unit_test(test_sc_addresses),
+		cmocka_unit_test(test_sc_rooms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

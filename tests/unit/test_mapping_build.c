@@ -215,7 +215,7 @@ test_same_error(void **state)
 		assert_int_equal(build_in_slices(bad[1], strlen(bad[1]), 2,
 		    &t, &cause), -1);
 		assert_string_equal(cause, "t:5: unknown keyword \"frob\" "
-		    "(expected user, domain or embed)");
+		    "(expected user, domain, embed or room)");
 		free(cause);
 		assert_int_equal(build_in_slices(bad[4], bad_len[4], 1,
 		    &t, &cause), -1);

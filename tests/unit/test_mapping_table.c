@@ -95,11 +95,11 @@ test_errors(void **state)
 
 	(void)state;
 	expect_error("# c\n\nfoo bar baz\n", "t:3: unknown keyword \"foo\" "
-	    "(expected user, domain or embed)");
+	    "(expected user, domain, embed or room)");
 	expect_error("USER sip:a@b.example a@c.example\n", "t:1: unknown "
-	    "keyword \"USER\" (expected user, domain or embed)");
+	    "keyword \"USER\" (expected user, domain, embed or room)");
 	expect_error("\n\xff\n", "t:2: unknown keyword (expected user, "
-	    "domain or embed)");
+	    "domain, embed or room)");
 	expect_error("user sip:a@b.example\n",
 	    "t:1: user takes 2 fields (SIP-URI JID), not 1");
 	expect_error("\nuser sip:a@b.example a@c.example x\n",
