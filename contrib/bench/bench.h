@@ -494,6 +494,7 @@ struct result {
 	 * tls: tcp, else udp), when the run had it: -1 in vs_idx if not. */
 	int		 vs_idx;
 	enum sip_transport vs_tp;
+	uint64_t	 sip_conns_lost;	/* TCP/TLS, during the load */
 	double		 gw_cpu_vs_us, gw_ir_vs;
 	int		 done;		/* ran to the end */
 	char		 note[512];	/* why not, or what to know */
@@ -634,6 +635,7 @@ struct run {
 	uint64_t	 probe_n;
 	int		 timed_out;
 	int		 break_on_up;
+	int		 error_seen;	/* an error stanza came (noted) */
 	/* samples: measured interval begins, sending stops, all answered */
 	struct proc_sample gw_s[3], px_s[3], me_s[3];
 	int64_t		 ts[3];

@@ -414,6 +414,7 @@ report_json(const char *path, const struct bench_opts *o,
 		json_u64(f, "not_sent", r->not_sent);
 		json_u64(f, "duplicates", r->dups);
 		json_u64(f, "unknown", r->unknown);
+		json_u64(f, "sip_connections_lost", r->sip_conns_lost);
 		json_num(f, "offered_per_s", r->offered_per_s, 0);
 		json_num(f, "answered_per_s", r->answered_per_s, 0);
 		json_num(f, "latency_p50_ms", r->lat_p50_ms, 0);

@@ -138,6 +138,10 @@ xmpp_message_cb(void *arg, const struct xml_item *it, int is_error)
 	if (r->load == NULL || stanza_seq(it, &seq) != 0)
 		return;		/* probes, and anything not ours */
 	if (is_error) {
+		/* The first says why; the count is in the table. */
+		if (!r->error_seen++)
+			run_note(r, "first error stanza: %.*s",
+			    it->len > 300 ? 300 : (int)it->len, it->data);
 		if (!r->sc->s2x)
 			load_complete(r->load, seq, LOAD_STATUS_ERROR_STANZA);
 		return;
@@ -525,7 +529,8 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 	lost = sip_end_stats(r.se)->conns_lost;
 	load_start(r.load);
 	event_base_dispatch(r.base);
-	if (sip_end_stats(r.se)->conns_lost != lost)
+	res->sip_conns_lost = sip_end_stats(r.se)->conns_lost - lost;
+	if (res->sip_conns_lost > 0)
 		run_note(&r, "%" PRIu64 " SIP connection(s) lost during the "
 		    "run, the last: %s", sip_end_stats(r.se)->conns_lost - lost,
 		    sip_end_error(r.se));
@@ -567,7 +572,8 @@ out:
 	event_base_free(r.base);
 	if (r.dir != NULL) {
 		if (o->keep || (o->smoke && !res->verdict_ok))
-			bench_warnx("%s: files kept in %s", sc->name, r.dir);
+			bench_warnx("%s: files kept in %s", res->scenario,
+			    r.dir);
 		else
 			tmpdir_remove(r.dir);
 		free(r.dir);
