@@ -1,9 +1,9 @@
 /*
  * sipxmpp-bench: a load generator that plays every peer of sipxmppd (the
- * SIP user agents on UDP and the XMPP server end of the XEP-0114 link) so
- * that the gateway is the only thing measured. One libevent loop, no
- * threads: the bench reports its own CPU cost per message, so whether it
- * is the bottleneck is shown, not assumed.
+ * SIP user agents, on UDP, TCP or TLS, and the XMPP server end of the
+ * XEP-0114 link) so that the gateway is the only thing measured. One
+ * libevent loop, no threads: the bench reports its own CPU cost per
+ * message, so whether it is the bottleneck is shown, not assumed.
  *
  * Prototypes are grouped by the file that defines them.
  */
