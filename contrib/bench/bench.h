@@ -1,9 +1,9 @@
 /*
  * sipxmpp-bench: a load generator that plays every peer of sipxmppd (the
- * SIP user agents on UDP and the XMPP server end of the XEP-0114 link) so
- * that the gateway is the only thing measured. One libevent loop, no
- * threads: the bench reports its own CPU cost per message, so whether it
- * is the bottleneck is shown, not assumed.
+ * SIP user agents, on UDP, TCP or TLS, and the XMPP server end of the
+ * XEP-0114 link) so that the gateway is the only thing measured. One
+ * libevent loop, no threads: the bench reports its own CPU cost per
+ * message, so whether it is the bottleneck is shown, not assumed.
  *
  * Prototypes are grouped by the file that defines them.
  */
@@ -134,9 +134,55 @@ struct collide *collide_new(const char *prefix);
 void	 collide_branch(struct collide *, int random, uint64_t i, char *out);
 void	 collide_free(struct collide *);
 
-/* ---- bench_sip.c: the SIP user agents on UDP ----------------------- */
+/* ---- bench_tls.c: the run's PKI and the bench's TLS contexts -------- */
+
+struct ssl_ctx_st;	/* OpenSSL's SSL_CTX */
+
+int	 tls_make_pki(const char *dir);
+int	 tls_contexts(const char *dir, struct ssl_ctx_st **client,
+	    struct ssl_ctx_st **server);
+const char *tls_error(void);
+
+/* ---- bench_stream.c: SIP over one TCP or TLS connection ------------ */
+
+struct sconn;
+struct slisten;
+
+struct sconn_handlers {
+	/* One whole message (not NUL-terminated; valid in the call). */
+	void	(*message_cb)(void *arg, struct sconn *, const char *msg,
+		    size_t len);
+	/* The connection failed or was closed: the owner frees it. */
+	void	(*closed_cb)(void *arg, struct sconn *, const char *why);
+	/* Listener: a new connection, the owner's from now on. */
+	void	(*accept_cb)(void *arg, struct sconn *);
+};
+
+struct sconn_stats {
+	uint64_t	 messages_in;
+	uint64_t	 bytes_in, bytes_out;
+	uint64_t	 writes;	/* send() or SSL_write() calls done */
+};
+
+struct sconn *sconn_connect(struct event_base *, struct ssl_ctx_st *,
+	    int port, const char *name, const struct sconn_handlers *,
+	    void *arg);
+int	 sconn_write(struct sconn *, const char *, size_t);
+void	 sconn_flush(struct sconn *);
+int	 sconn_local_port(const struct sconn *);
+const struct sconn_stats *sconn_stats(const struct sconn *);
+void	 sconn_free(struct sconn *);
+struct slisten *slisten_new(struct event_base *, struct ssl_ctx_st *,
+	    int port, const struct sconn_handlers *, void *arg);
+int	 slisten_port(const struct slisten *);
+void	 slisten_free(struct slisten *);
+
+/* ---- bench_sip.c: the SIP user agents (UDP, or TCP/TLS through ---- */
+/* ---- bench_sip_stream.c) -------------------------------------------- */
 
 struct sip_end;
+
+enum sip_transport { SIP_UDP, SIP_TCP, SIP_TLS };
 
 enum sip_call_kind { SIP_CALL_LOAD, SIP_CALL_PROBE };
 
@@ -184,10 +230,15 @@ struct sip_end_stats {
 	uint64_t	 responses_out;
 	uint64_t	 send_errors;
 	uint64_t	 unparsed_in;
+	uint64_t	 conns_lost;	/* TCP/TLS connections that failed */
+	uint64_t	 conns_accepted;	/* ...the gateway opened to us */
 };
 
 struct sip_end *sip_end_new(struct event_base *, int uas_port,
+	    enum sip_transport, const char *tls_dir,
 	    const struct sip_end_handlers *, void *arg);
+const char *sip_transport_name(enum sip_transport);
+const char *sip_end_error(const struct sip_end *);
 int	 sip_end_uas_port(const struct sip_end *);
 int	 sip_end_set_target(struct sip_end *, int port);
 int	 sip_end_send_message(struct sip_end *, enum sip_call_kind,
@@ -414,6 +465,7 @@ struct bench_opts {
 	int		 uas_port;	/* attach: its outbound proxy port */
 	const char	*gw_log;	/* attach: its log (reload timing) */
 	const char	*scenarios;	/* comma-separated */
+	enum sip_transport sip_transport;	/* of this run */
 	struct load_params load;
 	int		 users;		/* distinct senders / recipients */
 	int		 body_size;
@@ -435,7 +487,15 @@ struct bench_opts {
 };
 
 struct result {
-	char		 scenario[32];
+	char		 scenario[32];	/* with /tcp or /tls over those */
+	const struct scenario *sc;
+	enum sip_transport sip_transport;
+	/* Against the same scenario over the transport before (tcp: udp;
+	 * tls: tcp, else udp), when the run had it: -1 in vs_idx if not. */
+	int		 vs_idx;
+	enum sip_transport vs_tp;
+	uint64_t	 sip_conns_lost;	/* TCP/TLS, during the load */
+	double		 gw_cpu_vs_us, gw_ir_vs;
 	int		 done;		/* ran to the end */
 	char		 note[512];	/* why not, or what to know */
 	int		 via_prosody;
@@ -575,6 +635,7 @@ struct run {
 	uint64_t	 probe_n;
 	int		 timed_out;
 	int		 break_on_up;
+	int		 error_seen;	/* an error stanza came (noted) */
 	/* samples: measured interval begins, sending stops, all answered */
 	struct proc_sample gw_s[3], px_s[3], me_s[3];
 	int64_t		 ts[3];

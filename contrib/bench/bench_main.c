@@ -14,7 +14,8 @@
 #define BENCH_DEFAULT_SIPXMPPD "sipxmppd"
 #endif
 
-#define MAX_SCENARIOS 16
+#define MAX_SCENARIOS	16
+#define MAX_RUNS	(MAX_SCENARIOS * 3)	/* each over udp, tcp, tls */
 
 /* Prints usage. */
 static void
@@ -25,8 +26,12 @@ usage(FILE *out)
 "  --scenario LIST      comma-separated, or \"all\" (default sip-to-xmpp);\n"
 "                       --list shows them\n"
 "  --sipxmppd PATH      gateway to start (default %s)\n"
+"  --sip-transport LIST udp, tcp or tls, or several (udp,tcp,tls): each scenario\n"
+"                       runs over each, side by side (default udp). tcp and\n"
+"                       tls: one connection each way; presence scenarios: udp\n"
 "  --pid PID            attach to a running gateway instead; then also\n"
 "                       --gw-sip-port P --xmpp-port P --uas-port P [--gw-log F]\n"
+"                       (its listener and outbound proxy of the transport)\n"
 "  --rate R             open loop: R messages/s on a fixed schedule (default 5000)\n"
 "  --window N           closed loop: N messages outstanding\n"
 "  --duration S         measured seconds (default 10)\n"
@@ -89,6 +94,75 @@ num(const char *opt, const char *v, double min, double max)
 	return d;
 }
 
+/* The transports of --sip-transport, in order, once each; -1 if bad. */
+static int
+parse_transports(const char *arg, enum sip_transport *tps, size_t *n)
+{
+	char *list = xstrdup(arg), *tok, *save = NULL;
+	enum sip_transport tp;
+	int r = 0;
+
+	*n = 0;
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "udp") == 0)
+			tp = SIP_UDP;
+		else if (strcmp(tok, "tcp") == 0)
+			tp = SIP_TCP;
+		else if (strcmp(tok, "tls") == 0)
+			tp = SIP_TLS;
+		else {
+			r = -1;
+			break;
+		}
+		for (size_t i = 0; i < *n; i++)
+			if (tps[i] == tp)
+				r = -1;
+		if (r != 0 || *n == 3)
+			break;
+		tps[(*n)++] = tp;
+	}
+	free(list);
+	return r == 0 && *n > 0 ? 0 : -1;
+}
+
+/*
+ * For each run over TCP or TLS, the same scenario over the transport
+ * before it (TLS: TCP, else UDP; TCP: UDP), and what the gateway spent
+ * more per message there: the cost of the transport, in one report.
+ */
+static void
+compare_transports(struct result *res, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct result *r = &res[i];
+		int best = -1;
+
+		if (r->sip_transport == SIP_UDP || !r->done)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			if (res[j].sc != r->sc || !res[j].done ||
+			    res[j].sip_transport >= r->sip_transport)
+				continue;
+			if (best < 0 || res[j].sip_transport >
+			    res[best].sip_transport)
+				best = (int)j;
+		}
+		if (best < 0)
+			continue;
+		if (r->gw_cpu_us_per_msg < 0 ||
+		    res[best].gw_cpu_us_per_msg < 0)
+			continue;
+		r->vs_idx = best;
+		r->vs_tp = res[best].sip_transport;
+		r->gw_cpu_vs_us = r->gw_cpu_us_per_msg -
+		    res[best].gw_cpu_us_per_msg;
+		r->gw_ir_vs = r->gw_ir_per_msg > 0 &&
+		    res[best].gw_ir_per_msg > 0 ? r->gw_ir_per_msg -
+		    res[best].gw_ir_per_msg : 0;
+	}
+}
+
 /* Parses the options, runs the scenarios, reports. */
 int
 main(int argc, char **argv)
@@ -100,9 +174,11 @@ main(int argc, char **argv)
 		O_ENTRIES, O_RELOAD_AT, O_VIA_PROSODY, O_PROSODY, O_GW_OPT,
 		O_WRAPPER, O_CALLGRIND, O_JSON, O_SMOKE, O_KEEP, O_STARTUP, O_LIST,
 		O_SUBS, O_WATCHERS, O_WATCHED, O_SETUP_WINDOW, O_SETTLE,
+		O_SIP_TRANSPORT,
 	};
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, O_SCENARIO },
+		{ "sip-transport", required_argument, NULL, O_SIP_TRANSPORT },
 		{ "sipxmppd", required_argument, NULL, O_SIPXMPPD },
 		{ "pid", required_argument, NULL, O_PID },
 		{ "gw-sip-port", required_argument, NULL, O_GW_SIP_PORT },
@@ -140,8 +216,10 @@ main(int argc, char **argv)
 	};
 	struct bench_opts o;
 	const struct scenario *todo[MAX_SCENARIOS];
+	enum sip_transport tps[3] = { SIP_UDP };
 	struct result *res;
-	size_t n = 0;
+	size_t n = 0, n_tps = 1, n_res = 0;
+	int all = 0;
 	char *list, *tok, *save = NULL;
 	int ch, set_rate = 0, set_window = 0, set_duration = 0;
 	int set_warmup = 0, set_entries = 0, set_startup = 0, failed = 0;
@@ -173,6 +251,13 @@ main(int argc, char **argv)
 		switch (ch) {
 		case O_SCENARIO:
 			o.scenarios = optarg;
+			break;
+		case O_SIP_TRANSPORT:
+			if (parse_transports(optarg, tps, &n_tps) != 0) {
+				fprintf(stderr, "sipxmpp-bench: --sip-transport: "
+				    "udp, tcp, tls, or a list of them\n");
+				return 2;
+			}
 			break;
 		case O_SIPXMPPD:
 			o.sipxmppd = optarg;
@@ -344,13 +429,21 @@ main(int argc, char **argv)
 		    "--xmpp-port and --uas-port (the gateway's configuration)\n");
 		return 2;
 	}
+	if (o.pid > 0 && (n_tps > 1 || tps[0] == SIP_TLS)) {
+		fprintf(stderr, "sipxmpp-bench: --pid runs over one transport, "
+		    "not tls (the bench makes its certificates for a gateway "
+		    "it starts)\n");
+		return 2;
+	}
+	o.sip_transport = tps[0];
 	if (o.pid > 0 && o.via_prosody) {
 		fprintf(stderr, "sipxmpp-bench: --pid and --via-prosody do not "
 		    "mix\n");
 		return 2;
 	}
 
-	list = xstrdup(strcmp(o.scenarios, "all") == 0 ?
+	all = strcmp(o.scenarios, "all") == 0;
+	list = xstrdup(all ?
 	    "sip-to-xmpp,xmpp-to-sip,mapping,notify-to-presence,"
 	    "presence-to-watchers,subscriptions" : o.scenarios);
 	for (tok = strtok_r(list, ",", &save); tok != NULL;
@@ -363,22 +456,39 @@ main(int argc, char **argv)
 			free(list);
 			return 2;
 		}
+		for (size_t i = 0; i < n_tps && !all; i++)
+			if (tps[i] != SIP_UDP && s->presence != PRESENCE_NONE) {
+				fprintf(stderr, "sipxmpp-bench: %s runs over udp "
+				    "only\n", s->name);
+				free(list);
+				return 2;
+			}
 		todo[n++] = s;
 	}
 	free(list);
 
 	/* A gateway that closes on us must not kill the bench. */
 	signal(SIGPIPE, SIG_IGN);
-	res = xcalloc(n, sizeof(*res));
-	for (size_t i = 0; i < n; i++) {
-		bench_log("scenario %s", todo[i]->name);
-		if (run_scenario(&o, todo[i], &res[i]) != 0)
-			failed = 1;
-		if (o.smoke && !res[i].verdict_ok)
-			failed = 1;
-	}
-	report_table(stdout, &o, res, n);
-	if (o.json != NULL && report_json(o.json, &o, res, n) != 0) {
+	res = xcalloc(MAX_RUNS, sizeof(*res));
+	/* Each scenario over each transport: their columns side by side. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < n_tps; t++) {
+			/* "all" over a stream: the scenarios that run on one. */
+			if (tps[t] != SIP_UDP &&
+			    todo[i]->presence != PRESENCE_NONE)
+				continue;
+			o.sip_transport = tps[t];
+			bench_log("scenario %s over %s", todo[i]->name,
+			    sip_transport_name(tps[t]));
+			if (run_scenario(&o, todo[i], &res[n_res]) != 0)
+				failed = 1;
+			if (o.smoke && !res[n_res].verdict_ok)
+				failed = 1;
+			n_res++;
+		}
+	compare_transports(res, n_res);
+	report_table(stdout, &o, res, n_res);
+	if (o.json != NULL && report_json(o.json, &o, res, n_res) != 0) {
 		bench_warnx("cannot write %s", o.json);
 		failed = 1;
 	}

@@ -14,9 +14,9 @@
 enum row {
 	ROW_SENT, ROW_OK, ROW_ERRORS, ROW_ERROR_DETAIL, ROW_LOSSES,
 	ROW_DELIVERED, ROW_OFFERED, ROW_ANSWERED, ROW_P50, ROW_P99, ROW_P999,
-	ROW_MAX, ROW_GW_CPU, ROW_GW_CPU_NS, ROW_GW_CPU_KERNEL, ROW_GW_IR,
-	ROW_GW_UTIL, ROW_GW_HWM, ROW_PX_CPU, ROW_PX_UTIL, ROW_BENCH_CPU,
-	ROW_BENCH_CEIL, ROW_BENCH_UTIL, ROW_GAP,
+	ROW_MAX, ROW_GW_CPU, ROW_GW_CPU_VS, ROW_GW_CPU_NS, ROW_GW_CPU_KERNEL,
+	ROW_GW_IR, ROW_GW_IR_VS, ROW_GW_UTIL, ROW_GW_HWM, ROW_PX_CPU,
+	ROW_PX_UTIL, ROW_BENCH_CPU, ROW_BENCH_CEIL, ROW_BENCH_UTIL, ROW_GAP,
 	ROW_ENTRIES, ROW_START_LINK, ROW_START_FIRST, ROW_RELOAD, ROW_STALL,
 	ROW_BASE_GAP, ROW_WATCHERS, ROW_SUBS_X2S, ROW_SUBS_S2X, ROW_SETUP_FAILED,
 	ROW_NOTIFIES, ROW_NOTIFY_ERRORS, ROW_N_P50, ROW_N_P99, ROW_N_P999,
@@ -38,9 +38,11 @@ static const char *const labels[ROW_COUNT] = {
 	[ROW_P999] = "latency p99.9, ms",
 	[ROW_MAX] = "latency max, ms",
 	[ROW_GW_CPU] = "gateway CPU, us/msg",
+	[ROW_GW_CPU_VS] = "  more than over udp/tcp",
 	[ROW_GW_CPU_NS] = "  (schedstat), us/msg",
 	[ROW_GW_CPU_KERNEL] = "  of it in the kernel, %",
 	[ROW_GW_IR] = "gateway instructions/msg",
+	[ROW_GW_IR_VS] = "  more than over udp/tcp",
 	[ROW_GW_UTIL] = "gateway CPU, % of a core",
 	[ROW_GW_HWM] = "gateway peak RSS, KiB",
 	[ROW_PX_CPU] = "Prosody CPU, us/msg",
@@ -89,6 +91,8 @@ fig(char *buf, size_t n, double v, int decimals)
 static void
 cell(const struct result *r, enum row row, char *buf, size_t n)
 {
+	const char *vs = r->vs_idx >= 0 ? sip_transport_name(r->vs_tp) : "";
+
 	int traffic = r->done;
 
 	snprintf(buf, n, "-");
@@ -140,6 +144,14 @@ cell(const struct result *r, enum row row, char *buf, size_t n)
 		break;
 	case ROW_GW_CPU:
 		fig(buf, n, r->gw_cpu_us_per_msg, 2);
+		break;
+	case ROW_GW_CPU_VS:
+		if (r->vs_idx >= 0)
+			snprintf(buf, n, "%+.2f (vs %s)", r->gw_cpu_vs_us, vs);
+		break;
+	case ROW_GW_IR_VS:
+		if (r->vs_idx >= 0 && r->gw_ir_vs != 0)
+			snprintf(buf, n, "%+.0f (vs %s)", r->gw_ir_vs, vs);
 		break;
 	case ROW_GW_CPU_NS:
 		fig(buf, n, r->gw_cpu_us_per_msg_ns, 2);
@@ -385,6 +397,8 @@ report_json(const char *path, const struct bench_opts *o,
 
 		fprintf(f, "   {\n    \"scenario\": ");
 		json_str(f, r->scenario);
+		fprintf(f, ",\n    \"sip_transport\": \"%s\"",
+		    sip_transport_name(r->sip_transport));
 		fprintf(f, ",\n    \"completed\": %s,\n    \"note\": ",
 		    r->done ? "true" : "false");
 		json_str(f, r->note);
@@ -400,6 +414,7 @@ report_json(const char *path, const struct bench_opts *o,
 		json_u64(f, "not_sent", r->not_sent);
 		json_u64(f, "duplicates", r->dups);
 		json_u64(f, "unknown", r->unknown);
+		json_u64(f, "sip_connections_lost", r->sip_conns_lost);
 		json_num(f, "offered_per_s", r->offered_per_s, 0);
 		json_num(f, "answered_per_s", r->answered_per_s, 0);
 		json_num(f, "latency_p50_ms", r->lat_p50_ms, 0);
@@ -415,6 +430,16 @@ report_json(const char *path, const struct bench_opts *o,
 		    r->gw_cpu_kernel_share, 0);
 		json_num(f, "gateway_instructions_per_msg", r->gw_ir_per_msg,
 		    0);
+		/* Against the same scenario over another transport. */
+		fprintf(f, "    \"compared_with\": ");
+		if (r->vs_idx >= 0)
+			fprintf(f, "\"%s\",\n", sip_transport_name(r->vs_tp));
+		else
+			fputs("null,\n", f);
+		if (r->vs_idx >= 0)
+			fprintf(f, "    \"gateway_cpu_us_per_msg_more\": %.6g,\n"
+			    "    \"gateway_instructions_per_msg_more\": %.6g,\n",
+			    r->gw_cpu_vs_us, r->gw_ir_vs);
 		json_u64(f, "gateway_vmhwm_kb", r->gw_hwm_kb);
 		json_u64(f, "gateway_vmrss_kb", r->gw_rss_kb);
 		json_num(f, "prosody_cpu_us_per_msg", r->px_cpu_us_per_msg, 0);

@@ -138,6 +138,10 @@ xmpp_message_cb(void *arg, const struct xml_item *it, int is_error)
 	if (r->load == NULL || stanza_seq(it, &seq) != 0)
 		return;		/* probes, and anything not ours */
 	if (is_error) {
+		/* The first says why; the count is in the table. */
+		if (!r->error_seen++)
+			run_note(r, "first error stanza: %.*s",
+			    it->len > 300 ? 300 : (int)it->len, it->data);
 		if (!r->sc->s2x)
 			load_complete(r->load, seq, LOAD_STATUS_ERROR_STANZA);
 		return;
@@ -395,11 +399,19 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 	static const struct load_ops ops = { send_cb, flush_cb, phase_cb };
 	struct event_config *cfg;
 	struct run r;
+	uint64_t lost;
 	int status;
 
 	memset(&r, 0, sizeof(r));
 	memset(res, 0, sizeof(*res));
-	snprintf(res->scenario, sizeof(res->scenario), "%s", sc->name);
+	res->sc = sc;
+	res->sip_transport = o->sip_transport;
+	res->vs_idx = -1;
+	/* UDP keeps the plain name: the columns of earlier reports. */
+	snprintf(res->scenario, sizeof(res->scenario), "%s%s%s", sc->name,
+	    o->sip_transport != SIP_UDP ? "/" : "",
+	    o->sip_transport != SIP_UDP ?
+	    sip_transport_name(o->sip_transport) : "");
 	res->via_prosody = o->via_prosody;
 	res->rate = o->load.rate;
 	res->window = o->load.rate > 0 ? 0 : o->load.window;
@@ -424,6 +436,10 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 		run_note(&r, "not implemented yet: %s", sc->pending);
 		return -1;
 	}
+	if (sc->presence != PRESENCE_NONE && o->sip_transport != SIP_UDP) {
+		run_note(&r, "the presence scenarios run over UDP only");
+		return -1;
+	}
 	if (sc->mapping && o->pid > 0 && o->gw_log == NULL)
 		bench_warnx("mapping with --pid: no --gw-log, no reload time");
 
@@ -441,8 +457,14 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 		run_note(&r, "cannot make a directory under /tmp");
 		goto out;
 	}
-	if ((r.se = sip_end_new(r.base, o->pid > 0 ? o->uas_port : 0, &sh,
-	    &r)) == NULL) {
+	/* TLS: a CA and certificates for localhost, new for every run. */
+	if (o->sip_transport == SIP_TLS && tls_make_pki(r.dir) != 0) {
+		run_note(&r, "cannot make the TLS certificates: %s",
+		    tls_error());
+		goto out;
+	}
+	if ((r.se = sip_end_new(r.base, o->pid > 0 ? o->uas_port : 0,
+	    o->sip_transport, r.dir, &sh, &r)) == NULL) {
 		run_note(&r, "cannot open the SIP sockets");
 		goto out;
 	}
@@ -504,8 +526,14 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 	bench_log("%s: %s for %.1f s (+%.1f s warm-up)", sc->name,
 	    o->load.rate > 0 ? "open loop" : "closed loop",
 	    o->load.duration_s, o->load.warmup_s);
+	lost = sip_end_stats(r.se)->conns_lost;
 	load_start(r.load);
 	event_base_dispatch(r.base);
+	res->sip_conns_lost = sip_end_stats(r.se)->conns_lost - lost;
+	if (res->sip_conns_lost > 0)
+		run_note(&r, "%" PRIu64 " SIP connection(s) lost during the "
+		    "run, the last: %s", sip_end_stats(r.se)->conns_lost - lost,
+		    sip_end_error(r.se));
 	if (load_phase(r.load) != LOAD_DONE) {
 		run_note(&r, "run interrupted");
 		goto out;
@@ -544,7 +572,8 @@ out:
 	event_base_free(r.base);
 	if (r.dir != NULL) {
 		if (o->keep || (o->smoke && !res->verdict_ok))
-			bench_warnx("%s: files kept in %s", sc->name, r.dir);
+			bench_warnx("%s: files kept in %s", res->scenario,
+			    r.dir);
 		else
 			tmpdir_remove(r.dir);
 		free(r.dir);

@@ -83,12 +83,18 @@ write_config(struct run *r, const char *path, int sip_port, int xmpp_port)
 	static const char *const sections[] = { "gateway", "sip", "xmpp",
 	    "message", "presence" };
 	char sip_listen[64], proxy[64], xport[16], max_subs[24], per_user[24];
+	char cert[1100], key[1100], ca[1100];
+	int tls = r->o->sip_transport == SIP_TLS;
 	const char *defaults[][3] = {
 		{ "gateway", "log_level", "info" },
 		{ "gateway", "log_target", "stderr" },
 		{ "gateway", "mapping_file", "mapping.table" },
 		{ "sip", "listen", sip_listen },
 		{ "sip", "outbound_proxy", proxy },
+		/* TLS: the run's PKI (bench_tls.c); empty: not written. */
+		{ "sip", "tls_certificate", tls ? cert : "" },
+		{ "sip", "tls_key", tls ? key : "" },
+		{ "sip", "tls_ca_file", tls ? ca : "" },
 		{ "xmpp", "host", "127.0.0.1" },
 		{ "xmpp", "port", xport },
 		{ "xmpp", "component", BENCH_COMPONENT },
@@ -102,10 +108,23 @@ write_config(struct run *r, const char *path, int sip_port, int xmpp_port)
 	const char *v;
 	FILE *f;
 
-	snprintf(sip_listen, sizeof(sip_listen), "udp:127.0.0.1:%d",
-	    sip_port);
-	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%d",
-	    sip_end_uas_port(r->se));
+	snprintf(sip_listen, sizeof(sip_listen), "%s:127.0.0.1:%d",
+	    sip_transport_name(r->o->sip_transport), sip_port);
+	/*
+	 * The UAS is the outbound proxy. Over TLS it is named as a proxy
+	 * would be, and the gateway checks its certificate for that name
+	 * (RFC 5922 §7.3): localhost, which is 127.0.0.1 here.
+	 */
+	if (tls)
+		snprintf(proxy, sizeof(proxy), "sips:localhost:%d",
+		    sip_end_uas_port(r->se));
+	else
+		snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%d%s",
+		    sip_end_uas_port(r->se),
+		    r->o->sip_transport == SIP_TCP ? ";transport=tcp" : "");
+	snprintf(cert, sizeof(cert), "%s/gateway.pem", r->dir);
+	snprintf(key, sizeof(key), "%s/gateway.key", r->dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", r->dir);
 	snprintf(xport, sizeof(xport), "%d", xmpp_port);
 	/* Room for what the presence scenarios hold, as shipped otherwise. */
 	snprintf(max_subs, sizeof(max_subs), "%ld", 100000L +
@@ -126,7 +145,8 @@ write_config(struct run *r, const char *path, int sip_port, int xmpp_port)
 			if (!gw_opt(r->o, sections[s], defaults[i][1], &v,
 			    used))
 				v = defaults[i][2];
-			fprintf(f, "%s = %s\n", defaults[i][1], v);
+			if (v[0] != '\0')
+				fprintf(f, "%s = %s\n", defaults[i][1], v);
 		}
 		/* Options of this section the defaults do not name. */
 		for (int i = 0; i < r->o->n_gw_opts; i++) {
@@ -207,7 +227,8 @@ run_start_gateway(struct run *r)
 		snprintf(map, sizeof(map), "%s/mapping.table", r->dir);
 		snprintf(r->gw_log, sizeof(r->gw_log), "%s/sipxmppd.log",
 		    r->dir);
-		sip_port = free_port(SOCK_DGRAM);
+		sip_port = free_port(o->sip_transport == SIP_UDP ?
+		    SOCK_DGRAM : SOCK_STREAM);
 		xmpp_port = r->have_px ? r->px.component_port :
 		    xmpp_end_port(r->xe);
 		if (sip_port < 0 || write_mapping(r, map) != 0 ||
@@ -227,8 +248,9 @@ run_start_gateway(struct run *r)
 			return -1;
 		}
 		r->own_gw = 1;
-		bench_log("gateway: pid %d, SIP udp 127.0.0.1:%d, XMPP port %d",
-		    (int)r->gw_pid, sip_port, xmpp_port);
+		bench_log("gateway: pid %d, SIP %s 127.0.0.1:%d, XMPP port %d",
+		    (int)r->gw_pid, sip_transport_name(o->sip_transport),
+		    sip_port, xmpp_port);
 	}
 	{
 		struct timeval tv = { 0, PROBE_EVERY_US };

@@ -236,6 +236,9 @@ run_verdict(struct run *r)
 
 	if (r->own_gw && res->gw_exit != 0)
 		ok = 0;
+	/* Over TCP or TLS, one connection each way that holds. */
+	if (res->sip_conns_lost > 0)
+		ok = 0;
 	if (r->sc->mapping && res->reload_ms < 0)
 		ok = 0;
 	if (r->sc->presence != PRESENCE_NONE && (res->setup_failed > 0 ||

@@ -1,5 +1,6 @@
 /*
- * The SIP user agents of the bench, on UDP.
+ * The SIP user agents of the bench, on UDP (over TCP or TLS, the same
+ * agents with bench_sip_stream.c carrying their messages).
  *
  * UAC: sends pager-mode MESSAGEs (RFC 3428) to the gateway, one socket,
  * and matches each final response to its message by Call-ID, which
@@ -33,47 +34,11 @@
 #include <event2/event.h>
 
 #include "bench.h"
+#include "bench_sip_int.h"
 
-#define BATCH		64
-#define SLOT		4096		/* one datagram we build */
 #define RX_SLOT		8192		/* one datagram we read */
 #define READ_ROUNDS	16		/* batches per wake-up, then yield */
 #define SOCK_BUF	(8 * 1024 * 1024)
-
-/* Datagrams waiting for one sendmmsg(). */
-struct batch {
-	int		 fd;
-	int		 n;
-	char		*buf;		/* BATCH * SLOT */
-	struct mmsghdr	 m[BATCH];
-	struct iovec	 iov[BATCH];
-	struct sockaddr_in to[BATCH];
-};
-
-/* Room for one recvmmsg(). */
-struct rxring {
-	char		*buf;		/* BATCH * RX_SLOT */
-	struct mmsghdr	 m[BATCH];
-	struct iovec	 iov[BATCH];
-	struct sockaddr_in from[BATCH];
-};
-
-struct sip_end {
-	struct event_base *base;
-	struct sip_end_handlers h;
-	void		*arg;
-	int		 uac_fd, uas_fd;
-	int		 uac_port, uas_port;
-	struct event	*uac_ev, *uas_ev;
-	struct sockaddr_in target;
-	int		 have_target;
-	char		 run[9];	/* Call-ID tag: this run's answers only */
-	enum branch_mode branches;	/* of the load's MESSAGEs */
-	struct collide	*collide;
-	struct batch	 uac_out, uas_out;
-	struct rxring	 rx;
-	struct sip_end_stats st;
-};
 
 /* A UDP socket on 127.0.0.1:want (0: any) with large buffers. */
 static int
@@ -266,8 +231,8 @@ sip_msg_is(const struct sip_msg *m, const char *method)
 }
 
 /* A response to one of our MESSAGEs. */
-static void
-uac_datagram(struct sip_end *s, const char *msg, size_t len)
+void
+sip_uac_input(struct sip_end *s, const char *msg, size_t len)
 {
 	struct sip_msg m;
 	const char *v;
@@ -312,13 +277,14 @@ append(char *out, size_t off, size_t size, const char *s, size_t n)
 }
 
 /*
- * A datagram at the UAS: a request is answered, then the scenario hears
+ * A message at the UAS: a request is answered (over UDP to from, else on
+ * the connection it came on, RFC 3261 §18.2.2), then the scenario hears
  * of it; a response (to a request of the scenario's) goes to the
  * scenario as it is.
  */
-static void
-uas_datagram(struct sip_end *s, const char *msg, size_t len,
-    const struct sockaddr_in *from)
+void
+sip_uas_input(struct sip_end *s, const char *msg, size_t len,
+    const struct sockaddr_in *from, struct sconn *conn)
 {
 	struct sip_msg m;
 	const char *v;
@@ -347,7 +313,7 @@ uas_datagram(struct sip_end *s, const char *msg, size_t len,
 	if (!is_message && s->h.request_cb != NULL &&
 	    (status = s->h.request_cb(s->arg, &m, extra, sizeof(extra))) == 0)
 		status = 200;
-	out = batch_slot(s, &s->uas_out);
+	out = conn != NULL ? s->scratch : batch_slot(s, &s->uas_out);
 	snprintf(reason, sizeof(reason), "SIP/2.0 %d %s\r\n", status,
 	    status == 200 ? "OK" : "Bench");
 	off = append(out, off, SLOT, reason, strlen(reason));
@@ -370,8 +336,10 @@ uas_datagram(struct sip_end *s, const char *msg, size_t len,
 		off = append(out, off, SLOT, "\r\n", 2);
 	}
 	off = append(out, off, SLOT, extra, strlen(extra));
-	off = append(out, off, SLOT, "Content-Length: 0\r\n\r\n", 22);
-	if (off <= SLOT)
+	off = append(out, off, SLOT, "Content-Length: 0\r\n\r\n", 21);
+	if (off <= SLOT && conn != NULL)
+		(void)sconn_write(conn, out, off);
+	else if (off <= SLOT)
 		batch_commit(&s->uas_out, off, from);
 	s->st.responses_out++;
 	if (s->h.request_done_cb != NULL && !is_message)
@@ -411,9 +379,9 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 
 			d[n] = '\0';
 			if (uas)
-				uas_datagram(s, d, n, &rx->from[i]);
+				sip_uas_input(s, d, n, &rx->from[i], NULL);
 			else
-				uac_datagram(s, d, n);
+				sip_uac_input(s, d, n);
 		}
 		if (r < BATCH)
 			break;
@@ -424,20 +392,40 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		batch_flush(s, &s->uac_out);
 }
 
-/* Opens the UAC and UAS sockets; the UAS on uas_port (0: any). */
+/* The name of a transport, as in a Via (lower case) and our options. */
+const char *
+sip_transport_name(enum sip_transport tp)
+{
+	return tp == SIP_TLS ? "tls" : tp == SIP_TCP ? "tcp" : "udp";
+}
+
+/*
+ * Opens the UAC and UAS sockets; the UAS on uas_port (0: any). Over TCP
+ * or TLS (bench_sip_stream.c) the UAS is a listener and the UAC connects
+ * when it first sends; TLS takes the PKI of tls_dir (bench_tls.c).
+ */
 struct sip_end *
-sip_end_new(struct event_base *base, int uas_port,
-    const struct sip_end_handlers *h, void *arg)
+sip_end_new(struct event_base *base, int uas_port, enum sip_transport tp,
+    const char *tls_dir, const struct sip_end_handlers *h, void *arg)
 {
 	struct sip_end *s = xcalloc(1, sizeof(*s));
 
 	s->base = base;
+	s->tp = tp;
 	s->uac_fd = s->uas_fd = -1;
 	if (h != NULL)
 		s->h = *h;
 	s->arg = arg;
 	for (int i = 0; i < 8; i++)
 		s->run[i] = "0123456789abcdef"[arc4random() & 15];
+	s->scratch = xcalloc(1, SLOT);
+	if (tp != SIP_UDP) {
+		if (sip_stream_open(s, uas_port, tls_dir) != 0) {
+			sip_end_free(s);
+			return NULL;
+		}
+		return s;
+	}
 	s->uac_out.buf = xcalloc(BATCH, SLOT);
 	s->uas_out.buf = xcalloc(BATCH, SLOT);
 	s->rx.buf = xcalloc(BATCH, RX_SLOT);
@@ -493,7 +481,7 @@ sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
 	char k = kind == SIP_CALL_LOAD ? 'L' : 'P';
 	int bl, n;
 
-	if (!s->have_target)
+	if (!s->have_target || (s->tp != SIP_UDP && sip_stream_uac(s) != 0))
 		return -1;
 	/* The Via branch: the run's prefix, then seq or the chosen tail. */
 	n = snprintf(branch, sizeof(branch), "z9hG4bK%c%s", k, s->run);
@@ -510,10 +498,10 @@ sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
 		body_size = sizeof(body) - 1;
 	while ((size_t)bl < body_size)
 		body[bl++] = 'x';
-	out = batch_slot(s, &s->uac_out);
+	out = s->tp != SIP_UDP ? s->scratch : batch_slot(s, &s->uac_out);
 	n = snprintf(out, SLOT,
 	    "MESSAGE sip:%s@" BENCH_XMPP_DOMAIN " SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
+	    "Via: SIP/2.0/%s 127.0.0.1:%d;branch=%s;rport\r\n"
 	    "Max-Forwards: 70\r\n"
 	    "From: <sip:%s@" BENCH_SIP_DOMAIN ">;tag=%s%" PRIu64 "\r\n"
 	    "To: <sip:%s@" BENCH_XMPP_DOMAIN ">\r\n"
@@ -521,11 +509,16 @@ sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
 	    "CSeq: 1 MESSAGE\r\n"
 	    "Content-Type: text/plain;charset=UTF-8\r\n"
 	    "Content-Length: %d\r\n\r\n%.*s",
-	    to_user, s->uac_port, branch, from_user, s->run, seq,
+	    to_user, s->tp == SIP_TLS ? "TLS" : s->tp == SIP_TCP ? "TCP" :
+	    "UDP", s->uac_port, branch, from_user, s->run, seq,
 	    to_user, k, s->run, seq, bl, bl, body);
 	if (n < 0 || n >= SLOT)
 		return -1;
-	batch_commit(&s->uac_out, (size_t)n, &s->target);
+	if (s->tp != SIP_UDP) {
+		if (sconn_write(s->uac_conn, out, (size_t)n) != 0)
+			return -1;
+	} else
+		batch_commit(&s->uac_out, (size_t)n, &s->target);
 	s->st.requests_out++;
 	return 0;
 }
@@ -557,7 +550,8 @@ sip_end_send_raw(struct sip_end *s, const char *msg, size_t len)
 {
 	char *out;
 
-	if (!s->have_target || len > SLOT)
+	/* The presence scenarios' requests: UDP only. */
+	if (!s->have_target || len > SLOT || s->tp != SIP_UDP)
 		return -1;
 	out = batch_slot(s, &s->uas_out);
 	memcpy(out, msg, len);
@@ -570,6 +564,10 @@ sip_end_send_raw(struct sip_end *s, const char *msg, size_t len)
 void
 sip_end_flush(struct sip_end *s)
 {
+	if (s->tp != SIP_UDP) {
+		sip_stream_flush(s);
+		return;
+	}
 	batch_flush(s, &s->uac_out);
 	batch_flush(s, &s->uas_out);
 }
@@ -579,6 +577,13 @@ const struct sip_end_stats *
 sip_end_stats(const struct sip_end *s)
 {
 	return &s->st;
+}
+
+/* Why the last TCP or TLS connection failed ("" if none did). */
+const char *
+sip_end_error(const struct sip_end *s)
+{
+	return s->error;
 }
 
 /* Closes the sockets. */
@@ -598,6 +603,8 @@ sip_end_free(struct sip_end *s)
 	free(s->uac_out.buf);
 	free(s->uas_out.buf);
 	free(s->rx.buf);
+	sip_stream_close(s);
+	free(s->scratch);
 	collide_free(s->collide);
 	free(s);
 }

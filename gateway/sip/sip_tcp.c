@@ -46,6 +46,7 @@
 #include "sip_transport_int.h"
 
 #define ACCEPT_BACKOFF_MIN_MS	100
+#define READ_BUDGET		65536	/* bytes one readable event may take */
 #define ACCEPT_BACKOFF_MAX_MS	2000
 #define OUTGOING_RESERVE_MAX	32
 
@@ -276,9 +277,40 @@ conn_feed(struct sip_conn *c, struct evbuffer *in)
 }
 
 /*
+ * Reads more of a plain TCP connection straight into its stream: 1 if it
+ * did, 0 if nothing more is to be had now (budget spent, nothing there,
+ * EOF or an error, which libevent's next event reports), -1 without
+ * memory. libevent 2.1 reads at most 4 KiB a readable event
+ * (EVBUFFER_MAX_READ) and freezes the bufferevent's input between its
+ * reads: about 15 responses a loop turn, against several 4 KiB reads of
+ * the component link, so under XMPP -> SIP load the 200s of a proxy fell
+ * behind and the messages in flight grew until max_pending refused new
+ * ones (contrib/bench/README.md, "SIP over TCP and TLS"). TLS needs none
+ * of it: bufferevent_openssl reads on while records are pending.
+ */
+static int
+conn_read_more(struct sip_conn *c, size_t *budget)
+{
+	char buf[4096];
+	size_t room = sip_stream_room(&c->stream), want = sizeof(buf);
+	ssize_t n;
+
+	if (c->tls || *budget == 0 || room == 0)
+		return 0;
+	if (want > room)
+		want = room;
+	if (want > *budget)
+		want = *budget;
+	if ((n = recv(bufferevent_getfd(c->bev), buf, want, 0)) <= 0)
+		return 0;
+	*budget -= (size_t)n;
+	return sip_stream_feed(&c->stream, buf, (size_t)n) == 0 ? 1 : -1;
+}
+
+/*
  * Hands up every whole message buffered on a connection, until the input
- * is used up, the connection's output is over its limit, or the stream
- * cannot be framed any more.
+ * (and READ_BUDGET bytes more of the socket) is used up, the connection's
+ * output is over its limit, or the stream cannot be framed any more.
  */
 static void
 conn_process(struct sip_conn *c)
@@ -287,6 +319,7 @@ conn_process(struct sip_conn *c)
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	const struct config *cfg = c->t->cfg;
 	size_t limit = (size_t)cfg->sip_tcp_output_limit;
+	size_t budget = READ_BUDGET;
 	struct sip_stream_item it;
 	int r;
 
@@ -296,6 +329,13 @@ conn_process(struct sip_conn *c)
 		case SIP_FRAME_NEED_MORE:
 			if (evbuffer_get_length(in) > 0) {
 				if (conn_feed(c, in) < 0) {
+					conn_close_after_flush(c, "no memory");
+					return;
+				}
+				continue;
+			}
+			if ((r = conn_read_more(c, &budget)) != 0) {
+				if (r < 0) {
 					conn_close_after_flush(c, "no memory");
 					return;
 				}
