@@ -328,6 +328,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		goto out;
 	}
 	if (bm->n_out >= (size_t)gw->cfg->message_max_pending) {
+		log_warnx_limited("message: %s -> %s refused: %zu messages "
+		    "in flight to SIP ([message] max_pending)", m->from, m->to,
+		    bm->n_out);
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
 		    "resource-constraint", "Too many messages in flight to SIP",
 		    NULL);

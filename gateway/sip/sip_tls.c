@@ -20,6 +20,7 @@
  */
 #include <netinet/in.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -179,23 +180,52 @@ fail:
 	return -1;
 }
 
-/* Loads the TLS contexts at start; -1 (logged) if they do not load. */
-int
-sip_tls_init(struct sip_transport *t)
+/* Whether the configuration names TLS: its files are then read at start. */
+static int
+tls_configured(const struct config *cfg)
+{
+	for (int i = 0; i < cfg->n_listen; i++)
+		if (cfg->listen[i].transport == CONFIG_PROTO_TLS)
+			return 1;
+	return cfg->sip_tls_certificate != NULL ||
+	    cfg->sip_tls_ca_file != NULL ||
+	    (cfg->sip_outbound_proxy != NULL &&
+	    (strncasecmp(cfg->sip_outbound_proxy, "sips:", 5) == 0 ||
+	    strcasestr(cfg->sip_outbound_proxy, "transport=tls") != NULL));
+}
+
+/*
+ * Loads the TLS contexts: at start when the configuration names TLS (so a
+ * bad file stops the daemon there), else on the first TLS connection a
+ * next hop asks for (reading the system's CAs costs some 60 ms, which a
+ * gateway without TLS need not pay at every start). -1 (logged) if they
+ * do not load.
+ */
+static int
+contexts_load(struct sip_transport *t)
 {
 	char why[512];
 
-	if (name_index < 0 && (name_index = SSL_get_ex_new_index(0,
-	    "sipxmpp peer name", NULL, NULL, NULL)) < 0) {
-		log_error("sip: tls: no SSL ex_data index");
-		return -1;
-	}
+	if (t->tls_client != NULL)
+		return 0;
 	if (contexts_new(t->cfg, &t->tls_client, &t->tls_server, why,
 	    sizeof(why)) < 0) {
 		log_error("sip: tls: %s", why);
 		return -1;
 	}
 	return 0;
+}
+
+/* Prepares TLS at start; -1 (logged) if configured files do not load. */
+int
+sip_tls_init(struct sip_transport *t)
+{
+	if (name_index < 0 && (name_index = SSL_get_ex_new_index(0,
+	    "sipxmpp peer name", NULL, NULL, NULL)) < 0) {
+		log_error("sip: tls: no SSL ex_data index");
+		return -1;
+	}
+	return tls_configured(t->cfg) ? contexts_load(t) : 0;
 }
 
 /*
@@ -208,6 +238,8 @@ sip_transport_tls_reload(struct sip_transport *t)
 	SSL_CTX *client, *server;
 	char why[512];
 
+	if (t->tls_client == NULL)
+		return 0;	/* nothing loaded yet: the next use reads them */
 	if (contexts_new(t->cfg, &client, &server, why, sizeof(why)) < 0) {
 		log_warnx("sip: tls: reload refused, keeping the certificates "
 		    "in use: %s", why);
@@ -260,8 +292,12 @@ sip_tls_bev_new(struct sip_transport *t, evutil_socket_t fd,
     struct sip_conn *c)
 {
 	struct bufferevent *bev;
-	SSL_CTX *ctx = c->outgoing ? t->tls_client : t->tls_server;
+	SSL_CTX *ctx;
 	SSL *ssl;
+
+	if (c->outgoing && contexts_load(t) < 0)
+		return NULL;
+	ctx = c->outgoing ? t->tls_client : t->tls_server;
 
 	if (ctx == NULL) {
 		log_warnx_limited("sip: tls: no %s", c->outgoing ?
