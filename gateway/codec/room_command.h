@@ -22,7 +22,7 @@ enum room_command_kind {
 	ROOM_CMD_NICK,		/* "/nick NAME": arg, arg_len hold NAME */
 	ROOM_CMD_WHO,		/* "/who" */
 	ROOM_CMD_HELP,		/* "/help" */
-	ROOM_CMD_INVALID	/* "/nick" with no or a bad NAME: error says why */
+	ROOM_CMD_INVALID	/* "/nick" without a good NAME: see error */
 };
 
 /* What a body says; arg points into the body, never NUL-terminated. */

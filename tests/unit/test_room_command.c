@@ -55,7 +55,8 @@ test_messages(void **state)
 		"hello", "", "   ", "/", "/ who", "//leave", "/nickname",
 		"/nickname Bob", "/who please", "/leave now", "/help me",
 		"/whois", "/quit", "who", "leave", " / leave",
-		"I said /leave", "/le ave", "\xef\xbc\x8fwho",	/* fullwidth / */
+		"I said /leave", "/le ave",
+		"\xef\xbc\x8fwho",	/* a fullwidth solidus */
 	};
 	struct room_command c;
 
