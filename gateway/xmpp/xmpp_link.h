@@ -28,10 +28,10 @@ enum xmpp_muc_status {
 	XMPP_MUC_S172 = 1 << 8,		/* room is now non-anonymous */
 	XMPP_MUC_S173 = 1 << 9,		/* room is now semi-anonymous */
 	XMPP_MUC_S174 = 1 << 10,	/* room is now fully anonymous */
-	XMPP_MUC_S201 = 1 << 11,	/* room created (locked until configured) */
-	XMPP_MUC_S210 = 1 << 12,	/* the service assigned or changed our nick */
+	XMPP_MUC_S201 = 1 << 11,	/* room created, locked until set up */
+	XMPP_MUC_S210 = 1 << 12,	/* the service changed our nick */
 	XMPP_MUC_S301 = 1 << 13,	/* banned */
-	XMPP_MUC_S303 = 1 << 14,	/* nick change: item nick is the new one */
+	XMPP_MUC_S303 = 1 << 14,	/* nick change: item nick is new */
 	XMPP_MUC_S307 = 1 << 15,	/* kicked */
 	XMPP_MUC_S321 = 1 << 16,	/* removed: affiliation change */
 	XMPP_MUC_S322 = 1 << 17,	/* removed: room became members-only */
@@ -152,9 +152,9 @@ struct xmpp_in_presence {
 
 /* XEP-0030 disco#info features we look for, as bits. */
 enum xmpp_disco_feature {
-	XMPP_DISCO_MUC = 1 << 0,		/* http://jabber.org/protocol/muc */
+	XMPP_DISCO_MUC = 1 << 0,		/* …/protocol/muc */
 	XMPP_DISCO_MUC_STABLE_ID = 1 << 1,	/* …muc#stable_id */
-	XMPP_DISCO_SELF_PING = 1 << 2,		/* …muc#self-ping-optimization */
+	XMPP_DISCO_SELF_PING = 1 << 2,		/* …muc#self-ping-opt… */
 	XMPP_DISCO_SID = 1 << 3,		/* urn:xmpp:sid:0 (XEP-0359) */
 	XMPP_DISCO_MEMBERSONLY = 1 << 4,	/* muc_membersonly */
 	XMPP_DISCO_PASSWORD = 1 << 5,		/* muc_passwordprotected */
@@ -177,7 +177,7 @@ struct xmpp_in_disco_info {
 	const char *to;
 	const char *id;
 	const char *node;
-	int is_conference;		/* identity category conference, type text */
+	int is_conference;		/* identity conference/text */
 	int is_room;			/* that, and from has a local part */
 	const char *name;		/* the conference identity's name */
 	unsigned int features;		/* enum xmpp_disco_feature bits */
