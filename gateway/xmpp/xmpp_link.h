@@ -192,6 +192,12 @@ struct xmpp_link_handlers {
 	void (*down_cb)(void *arg);
 	void (*message_cb)(void *arg, const struct xmpp_in_message *msg);
 	void (*presence_cb)(void *arg, const struct xmpp_in_presence *pres);
+	/*
+	 * An iq result holding disco#info, or an iq error, that answers
+	 * none of the link's pings: what the bridges asked (is this a
+	 * room?), matched by them through id and from. May be NULL.
+	 */
+	void (*disco_info_cb)(void *arg, const struct xmpp_in_disco_info *d);
 	/* A stanza too large or otherwise refused at the edge: already answered. */
 };
 
