@@ -8,12 +8,14 @@
  * close the link.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <strophe.h>
 
 #include "stanza.h"
+#include "stanza_muc.h"
 #include "xmpp_link.h"
 
 #define MAX_INPUT	262144	/* max_stanza_bytes' default */
@@ -140,6 +142,55 @@ check_muc(const struct xmpp_in_muc *m)
 		abort();
 }
 
+/*
+ * What a room occupant sends, from what a peer said: a groupchat message
+ * with the body and origin-id, a private message, a join with the nick
+ * and password; whatever builds must read back the same.
+ */
+static void
+check_muc_out(const char *body, const char *origin_id, const char *nick,
+    const char *password)
+{
+	struct xmpp_link_parsed p;
+	struct strbuf sb;
+	xmpp_stanza_t *st;
+	char *xml, occupant[512];
+
+	strbuf_init(&sb);
+	if (body != NULL && stanza_muc_groupchat(&sb, "a@sip.test",
+	    "room@muc.test", "g1", body, strlen(body), origin_id) == 0) {
+		if ((xml = strndup(sb.buf, sb.len)) == NULL)
+			abort();
+		st = must_parse(xml);
+		if (xmpp_link_parse_message(st, &p) != 0)
+			abort();
+		same(p.msg.body, body);
+		same(p.msg.origin_id, origin_id);
+		same(p.msg.type, "groupchat");
+		xmpp_link_parsed_clear(&p);
+		xmpp_stanza_release(st);
+		free(xml);
+	}
+	strbuf_reset(&sb);
+	if (nick != NULL && strlen(nick) < 400) {
+		snprintf(occupant, sizeof(occupant), "room@muc.test/%s",
+		    nick);
+		if (stanza_muc_join(&sb, "a@sip.test", occupant, "j1", NULL,
+		    password) == 0) {
+			if ((xml = strndup(sb.buf, sb.len)) == NULL)
+				abort();
+			st = must_parse(xml);
+			if (xmpp_link_parse_presence(st, &p) != 0)
+				abort();
+			same(p.pres.to, occupant);
+			xmpp_link_parsed_clear(&p);
+			xmpp_stanza_release(st);
+			free(xml);
+		}
+	}
+	strbuf_free(&sb);
+}
+
 /* A disco#info answer read from anything: counts capped, room implies
  * conference. */
 static void
@@ -191,6 +242,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_error_reply(p.msg.from, p.msg.to, p.msg.id,
 			    p.msg.error_text, 1);
 			check_muc(&p.msg.muc);
+			check_muc_out(p.msg.body, p.msg.origin_id,
+			    p.msg.muc.item_nick, p.msg.muc.password);
 			if (p.msg.direct_invite.jid == NULL &&
 			    (p.msg.direct_invite.password != NULL ||
 			    p.msg.direct_invite.cont))
