@@ -144,8 +144,8 @@ check_muc(const struct xmpp_in_muc *m)
 
 /*
  * What a room occupant sends, from what a peer said: a groupchat message
- * with the body and origin-id, a private message, a join with the nick
- * and password; whatever builds must read back the same.
+ * with the body and origin-id, a join with the nick and password;
+ * whatever builds must read back the same.
  */
 static void
 check_muc_out(const char *body, const char *origin_id, const char *nick,
