@@ -4,19 +4,21 @@
  * Every value is checked (UTF-8, XML 1.0 characters only) and escaped on
  * its way in; a stanza that cannot be written whole is not written at all:
  * the buffer is put back as it was, so a caller can batch stanzas in one
- * buffer without ever sending half of one.
+ * buffer without ever sending half of one. The helpers that write and
+ * undo are shared with stanza_muc.c (private/stanza_int.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "stanza.h"
+#include "stanza_int.h"
 
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
 #define ERROR_TEXT_MAX 512	/* bytes of <text/>: a reason, not a body */
 
 /* Appends ` name='value'` (value checked and escaped); -1 if invalid. */
-static int
-attr(struct strbuf *sb, const char *name, const char *value)
+int
+stanza_attr(struct strbuf *sb, const char *name, const char *value)
 {
 	strbuf_appends(sb, " ");
 	strbuf_appends(sb, name);
@@ -28,8 +30,9 @@ attr(struct strbuf *sb, const char *name, const char *value)
 }
 
 /* Appends <name>text</name> (text checked and escaped); -1 if invalid. */
-static int
-element(struct strbuf *sb, const char *name, const char *text, size_t len)
+int
+stanza_element(struct strbuf *sb, const char *name, const char *text,
+    size_t len)
 {
 	strbuf_appends(sb, "<");
 	strbuf_appends(sb, name);
@@ -43,8 +46,8 @@ element(struct strbuf *sb, const char *name, const char *text, size_t len)
 }
 
 /* Undoes a partly written stanza, so the buffer is as the caller left it. */
-static int
-rollback(struct strbuf *sb, size_t start)
+int
+stanza_rollback(struct strbuf *sb, size_t start)
 {
 	if (!sb->failed && sb->buf != NULL) {
 		sb->len = start;
@@ -57,7 +60,7 @@ rollback(struct strbuf *sb, size_t start)
  * Writes the opening <name from to [id] ...; both addresses are
  * required (XEP-0114: every stanza a component sends carries from and to).
  */
-static int
+int
 stanza_open(struct strbuf *sb, const char *name, const char *from,
     const char *to, const char *id)
 {
@@ -65,9 +68,9 @@ stanza_open(struct strbuf *sb, const char *name, const char *from,
 		return -1;
 	strbuf_append(sb, "<", 1);
 	strbuf_appends(sb, name);
-	if (attr(sb, "from", from) < 0 || attr(sb, "to", to) < 0)
+	if (stanza_attr(sb, "from", from) < 0 || stanza_attr(sb, "to", to) < 0)
 		return -1;
-	if (id != NULL && attr(sb, "id", id) < 0)
+	if (id != NULL && stanza_attr(sb, "id", id) < 0)
 		return -1;
 	return 0;
 }
@@ -88,18 +91,18 @@ stanza_build_message(struct strbuf *sb, const struct im_message *msg)
 		return -1;
 	if (stanza_open(sb, "message", msg->from, msg->to, msg->id) < 0)
 		goto fail;
-	if (msg->type != NULL && attr(sb, "type", msg->type) < 0)
+	if (msg->type != NULL && stanza_attr(sb, "type", msg->type) < 0)
 		goto fail;
-	if (msg->lang != NULL && attr(sb, "xml:lang", msg->lang) < 0)
+	if (msg->lang != NULL && stanza_attr(sb, "xml:lang", msg->lang) < 0)
 		goto fail;
 	strbuf_appends(sb, ">");
-	if (msg->subject != NULL && element(sb, "subject", msg->subject,
+	if (msg->subject != NULL && stanza_element(sb, "subject", msg->subject,
 	    strlen(msg->subject)) < 0)
 		goto fail;
-	if (msg->thread != NULL && element(sb, "thread", msg->thread,
+	if (msg->thread != NULL && stanza_element(sb, "thread", msg->thread,
 	    strlen(msg->thread)) < 0)
 		goto fail;
-	if (msg->body != NULL && element(sb, "body", msg->body,
+	if (msg->body != NULL && stanza_element(sb, "body", msg->body,
 	    msg->body_len) < 0)
 		goto fail;
 	strbuf_appends(sb, "</message>");
@@ -107,7 +110,7 @@ stanza_build_message(struct strbuf *sb, const struct im_message *msg)
 		goto fail;
 	return 0;
 fail:
-	return rollback(sb, start);
+	return stanza_rollback(sb, start);
 }
 
 /* 1 if s can be written as an element name: RFC 6120 conditions are [a-z-]. */
@@ -201,7 +204,7 @@ stanza_build_message_error(struct strbuf *sb, const struct im_error *err)
 		strbuf_appends(sb, "/>");
 	if (tlen > 0) {
 		strbuf_appends(sb, "<text xmlns='" NS_STANZAS "'");
-		if (lang != NULL && attr(sb, "xml:lang", lang) < 0)
+		if (lang != NULL && stanza_attr(sb, "xml:lang", lang) < 0)
 			goto fail;
 		strbuf_appends(sb, ">");
 		if (strbuf_append_xml_checked(sb, text, tlen, 0) < 0)
@@ -213,7 +216,7 @@ stanza_build_message_error(struct strbuf *sb, const struct im_error *err)
 		goto fail;
 	return 0;
 fail:
-	return rollback(sb, start);
+	return stanza_rollback(sb, start);
 }
 
 /* The values RFC 6121 §4.7.1 allows for a presence type we send. */
@@ -258,14 +261,14 @@ stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 		return -1;
 	if (stanza_open(sb, "presence", pr->from, pr->to, pr->id) < 0)
 		goto fail;
-	if (pr->type != NULL && attr(sb, "type", pr->type) < 0)
+	if (pr->type != NULL && stanza_attr(sb, "type", pr->type) < 0)
 		goto fail;
-	if (pr->lang != NULL && attr(sb, "xml:lang", pr->lang) < 0)
+	if (pr->lang != NULL && stanza_attr(sb, "xml:lang", pr->lang) < 0)
 		goto fail;
 	if (pr->show == NULL && pr->status == NULL && !pr->has_priority &&
 	    (pr->type == NULL || strcmp(pr->type, "error") != 0)) {
 		strbuf_appends(sb, "/>");
-		return sb->failed ? rollback(sb, start) : 0;
+		return sb->failed ? stanza_rollback(sb, start) : 0;
 	}
 	strbuf_appends(sb, ">");
 	if (pr->show != NULL) {
@@ -277,7 +280,7 @@ stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 		strbuf_appends(sb, "<status");
 		if (pr->status_lang != NULL && (pr->lang == NULL ||
 		    strcmp(pr->status_lang, pr->lang) != 0) &&
-		    attr(sb, "xml:lang", pr->status_lang) < 0)
+		    stanza_attr(sb, "xml:lang", pr->status_lang) < 0)
 			goto fail;
 		strbuf_appends(sb, ">");
 		if (strbuf_append_xml_checked(sb, pr->status,
@@ -315,5 +318,5 @@ stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 		goto fail;
 	return 0;
 fail:
-	return rollback(sb, start);
+	return stanza_rollback(sb, start);
 }

@@ -4,6 +4,8 @@
  * answered here: answers to our pings release their barrier, XEP-0199
  * pings and XEP-0030 disco#info to our domain get a result, and every
  * other get or set gets service-unavailable, so nobody waits on us.
+ * Other results and errors go to the bridges when they are disco#info
+ * answers (is this address a room, XEP-0045 §6.4) or errors.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +167,33 @@ child_is(xmpp_stanza_t *child, const char *name, const char *ns)
 }
 
 /*
+ * A disco#info answer or an iq error for the bridges; 1 when it was one
+ * and someone takes it. Too large ones are dropped (a result is never
+ * answered, RFC 6120 §8.2.3), the feature and identity counts are capped.
+ */
+static int
+disco_answer(struct xmpp_link *link, xmpp_stanza_t *st)
+{
+	struct xmpp_link_parsed p;
+
+	if (link->h.disco_info_cb == NULL)
+		return 0;
+	if (too_large(link, st)) {
+		log_warnx_limited("xmpp: dropping an iq answer from %s: "
+		    "larger than max_stanza_bytes (%d)",
+		    xmpp_stanza_get_attribute(st, "from") != NULL ?
+		    xmpp_stanza_get_attribute(st, "from") : "(unknown)",
+		    link->cfg->xmpp_max_stanza_bytes);
+		return 1;
+	}
+	if (xmpp_link_parse_disco_info(st, &p) != 0)
+		return 0;
+	link->h.disco_info_cb(link->arg, &p.disco);
+	xmpp_link_parsed_clear(&p);
+	return 1;
+}
+
+/*
  * An <iq/>: answers to our pings release their barrier; requests get an
  * answer, whatever they ask (RFC 6120 §8.2.3: a get or set MUST be
  * answered), so nobody waits on us forever.
@@ -184,8 +213,10 @@ on_iq(struct xmpp_link *link, xmpp_stanza_t *st)
 	if (type == NULL)
 		return;
 	if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) {
-		if (!xmpp_link_ping_answered(link,
+		if (xmpp_link_ping_answered(link,
 		    xmpp_stanza_get_attribute(st, "id"), from))
+			return;
+		if (!disco_answer(link, st))
 			log_trace(TRACE_XMPP, "iq %s from %s matches "
 			    "nothing we sent", type, from != NULL ? from :
 			    "?");

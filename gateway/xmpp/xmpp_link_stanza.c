@@ -18,6 +18,7 @@
 
 #include "strbuf.h"
 #include "xmpp_link.h"
+#include "xmpp_link_stanza_int.h"
 
 #define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
 #define NS_RECEIPTS	"urn:xmpp:receipts"
@@ -115,6 +116,20 @@ parse_error(struct xmpp_link_parsed *p, xmpp_stanza_t *error)
 	}
 }
 
+/* elem_text() for xmpp_link_muc.c. */
+const char *
+xmpp_link_elem_text(struct xmpp_link_parsed *p, xmpp_stanza_t *elem)
+{
+	return elem_text(p, elem);
+}
+
+/* parse_error() for xmpp_link_muc.c: into p->msg's error fields. */
+void
+xmpp_link_read_error(struct xmpp_link_parsed *p, xmpp_stanza_t *error)
+{
+	parse_error(p, error);
+}
+
 /*
  * Picks among repeated <body/> or <subject/> (RFC 6121 §5.2.3): the first
  * without xml:lang or in the stanza's language, else the first one.
@@ -191,7 +206,7 @@ xmpp_link_parse_message(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
 			m->has_receipt_request = 1;	/* XEP-0184 §5.1 */
 		else if (strcmp(ns, NS_CHATSTATES) == 0)
 			m->has_chat_state = 1;		/* XEP-0085 §5 */
-		else
+		else if (!xmpp_link_muc_message_child(out, c))
 			m->has_other_payload = 1;
 	}
 	if (body != NULL)
@@ -253,9 +268,12 @@ xmpp_link_parse_presence(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
 	pr->lang = elem_lang(stanza);
 	for (c = xmpp_stanza_get_children(stanza); c != NULL;
 	    c = xmpp_stanza_get_next(c)) {
-		if (!xmpp_stanza_is_tag(c) || xmpp_stanza_get_name(c) == NULL ||
-		    !in_stanza_ns(c, stanza_ns))
+		if (!xmpp_stanza_is_tag(c) || xmpp_stanza_get_name(c) == NULL)
 			continue;
+		if (!in_stanza_ns(c, stanza_ns)) {
+			(void)xmpp_link_muc_presence_child(out, c);
+			continue;
+		}
 		if (is_named(c, "show") && show == NULL)
 			show = c;
 		else if (is_named(c, "status") && (status == NULL ||
@@ -282,6 +300,7 @@ xmpp_link_parse_presence(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
 		parse_error(out, error);
 		pr->error_condition = out->msg.error_condition;
 		pr->error_type = out->msg.error_type;
+		pr->error_text = out->msg.error_text;
 	}
 	return 0;
 }

@@ -1,17 +1,21 @@
 /*
  * Incoming XMPP stanzas, as the component link sees them after libstrophe
- * parsed them: xmpp_link_parse_message() and the size estimate must cope
- * with any shape, and every error reply the link builds from hostile
- * fields (or raw bytes) must parse back as well-formed XML with the same
- * values: one bad byte on the component stream would close the link.
+ * parsed them: xmpp_link_parse_message(), _presence(), _disco_info() (with
+ * what rooms add: muc#user, invitations, delays, XEP-0359 ids) and the
+ * size estimate must cope with any shape, and every error reply the link
+ * builds from hostile fields (or raw bytes) must parse back as well-formed
+ * XML with the same values: one bad byte on the component stream would
+ * close the link.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <strophe.h>
 
 #include "stanza.h"
+#include "stanza_muc.h"
 #include "xmpp_link.h"
 
 #define MAX_INPUT	262144	/* max_stanza_bytes' default */
@@ -116,6 +120,94 @@ check_presence(const struct xmpp_in_presence *in)
 	strbuf_free(&sb);
 }
 
+/*
+ * What a room says (xmpp_link_muc.c) stays in its bounds: status bits
+ * only from the known set, enums in range, a capped count, and a string
+ * only where its element was.
+ */
+static void
+check_muc(const struct xmpp_in_muc *m)
+{
+	if ((m->status & ~((1u << 20) - 1)) != 0 || m->unknown_status < 0 ||
+	    m->unknown_status > 1000 ||
+	    m->affiliation > XMPP_MUC_AFF_OWNER ||
+	    m->role > XMPP_MUC_ROLE_MODERATOR)
+		abort();
+	if (!m->present && (m->status != 0 || m->item_jid != NULL ||
+	    m->destroyed || m->invited || m->declined || m->password != NULL))
+		abort();
+	if ((!m->destroyed && (m->destroy_jid != NULL ||
+	    m->destroy_reason != NULL)) || (!m->invited &&
+	    (m->invite_from != NULL || m->invite_reason != NULL)))
+		abort();
+}
+
+/*
+ * What a room occupant sends, from what a peer said: a groupchat message
+ * with the body and origin-id, a join with the nick and password;
+ * whatever builds must read back the same.
+ */
+static void
+check_muc_out(const char *body, const char *origin_id, const char *nick,
+    const char *password)
+{
+	struct xmpp_link_parsed p;
+	struct strbuf sb;
+	xmpp_stanza_t *st;
+	char *xml, occupant[512];
+
+	strbuf_init(&sb);
+	if (body != NULL && stanza_muc_groupchat(&sb, "a@sip.test",
+	    "room@muc.test", "g1", body, strlen(body), origin_id) == 0) {
+		if ((xml = strndup(sb.buf, sb.len)) == NULL)
+			abort();
+		st = must_parse(xml);
+		if (xmpp_link_parse_message(st, &p) != 0)
+			abort();
+		same(p.msg.body, body);
+		same(p.msg.origin_id, origin_id);
+		same(p.msg.type, "groupchat");
+		xmpp_link_parsed_clear(&p);
+		xmpp_stanza_release(st);
+		free(xml);
+	}
+	strbuf_reset(&sb);
+	if (nick != NULL && strlen(nick) < 400) {
+		snprintf(occupant, sizeof(occupant), "room@muc.test/%s",
+		    nick);
+		if (stanza_muc_join(&sb, "a@sip.test", occupant, "j1", NULL,
+		    password) == 0) {
+			if ((xml = strndup(sb.buf, sb.len)) == NULL)
+				abort();
+			st = must_parse(xml);
+			if (xmpp_link_parse_presence(st, &p) != 0)
+				abort();
+			same(p.pres.to, occupant);
+			xmpp_link_parsed_clear(&p);
+			xmpp_stanza_release(st);
+			free(xml);
+		}
+	}
+	strbuf_free(&sb);
+}
+
+/* A disco#info answer read from anything: counts capped, room implies
+ * conference. */
+static void
+check_disco(xmpp_stanza_t *st)
+{
+	struct xmpp_link_parsed p;
+
+	if (xmpp_link_parse_disco_info(st, &p) != 0)
+		return;
+	if (p.disco.n_features < 0 || p.disco.n_features > 1000 ||
+	    p.disco.n_identities < 0 || p.disco.n_identities > 1000 ||
+	    (p.disco.is_room && !p.disco.is_conference) ||
+	    (p.disco.features & ~((1u << 13) - 1)) != 0)
+		abort();
+	xmpp_link_parsed_clear(&p);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -149,10 +241,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    p.msg.body, 1);
 			check_error_reply(p.msg.from, p.msg.to, p.msg.id,
 			    p.msg.error_text, 1);
+			check_muc(&p.msg.muc);
+			check_muc_out(p.msg.body, p.msg.origin_id,
+			    p.msg.muc.item_nick, p.msg.muc.password);
+			if (p.msg.direct_invite.jid == NULL &&
+			    (p.msg.direct_invite.password != NULL ||
+			    p.msg.direct_invite.cont))
+				abort();
 			xmpp_link_parsed_clear(&p);
 		}
+		check_disco(st);
 		if (xmpp_link_parse_presence(st, &p) == 0) {
 			check_presence(&p.pres);
+			check_muc(&p.pres.muc);
 			xmpp_link_parsed_clear(&p);
 		}
 		xmpp_stanza_release(st);

@@ -20,6 +20,7 @@
 #include <libxml/xmlmemory.h>
 
 #include "alloc_fail.h"
+#include "conference_info.h"
 #include "content.h"
 #include "cpim.h"
 #include "errors.h"
@@ -30,6 +31,7 @@
 #include "sip_scan.h"
 #include "sip_stream.h"
 #include "stanza.h"
+#include "stanza_muc.h"
 
 #define S(s)	(s), (sizeof(s) - 1)
 
@@ -279,6 +281,75 @@ sc_stanza(void)
 	return r == 0 ? 0 : -1;
 }
 
+/* A room occupant's join and groupchat message (XEP-0045). */
+static int
+sc_stanza_muc(void)
+{
+	struct muc_history h = MUC_HISTORY_UNSET;
+	struct strbuf sb;
+	int r;
+
+	h.maxstanzas = 20;
+	strbuf_init(&sb);
+	if ((r = stanza_muc_join(&sb, "bob@sip.example", "devs@muc.example/Bob",
+	    "j1", &h, "secret & co")) == 0) {
+		assert_non_null(strstr(sb.buf, "maxstanzas='20'"));
+		strbuf_reset(&sb);
+		r = stanza_muc_groupchat(&sb, "bob@sip.example",
+		    "devs@muc.example", "m1", "hi <all>", 8, "o1");
+	}
+	if (r == 0)
+		assert_non_null(strstr(sb.buf, "&lt;all&gt;"));
+	strbuf_free(&sb);
+	return r;
+}
+
+/* RFC 4575: a roster read, built again, read back the same. */
+static int
+sc_conference_info(void)
+{
+	static const char body[] =
+	    "<conference-info xmlns=\"urn:ietf:params:xml:ns:"
+	    "conference-info\" entity=\"sip:devs@conf.example\" "
+	    "state=\"full\" version=\"3\"><conference-description>"
+	    "<display-text>devs</display-text><subject>Friday</subject>"
+	    "</conference-description><users><user entity=\"sip:a@x\">"
+	    "<display-text>Alice</display-text><roles><entry>participant"
+	    "</entry></roles><endpoint entity=\"sip:a@x\"><status>connected"
+	    "</status><joining-info><when>2026-12-07T23:00:00Z</when>"
+	    "</joining-info></endpoint></user><user entity=\"sip:b@x\">"
+	    "<endpoint entity=\"sip:b@x\"><status>disconnected</status>"
+	    "<disconnection-info><reason>kicked</reason>"
+	    "</disconnection-info></endpoint></user></users>"
+	    "</conference-info>";
+	struct conference_info ci, back;
+	struct strbuf sb;
+	char *cause = NULL;
+	int ret = -1;
+
+	if (conference_info_parse(S(body), &ci, &cause) != 0) {
+		assert_null(ci.users);
+		free(cause);
+		return -1;
+	}
+	assert_null(cause);
+	assert_int_equal(ci.n_users, 2);
+	strbuf_init(&sb);
+	if (conference_info_build(&sb, &ci) != 0)
+		goto out;
+	if (conference_info_parse(sb.buf, sb.len, &back, &cause) != 0) {
+		free(cause);
+		goto out;
+	}
+	assert_true(conference_info_equal(&ci, &back));
+	conference_info_free(&back);
+	ret = 0;
+out:
+	strbuf_free(&sb);
+	conference_info_free(&ci);
+	return ret;
+}
+
 /* SIP framing, stream reassembly, scanning and Via rewriting. */
 static int
 sc_sip(void)
@@ -395,6 +466,8 @@ SCENARIO(sc_pidf_refused)
 SCENARIO(sc_pidf_parse)
 SCENARIO(sc_pidf_build)
 SCENARIO(sc_stanza)
+SCENARIO(sc_stanza_muc)
+SCENARIO(sc_conference_info)
 SCENARIO(sc_sip)
 
 int
@@ -408,6 +481,8 @@ main(void)
 		cmocka_unit_test(test_sc_pidf_parse),
 		cmocka_unit_test(test_sc_pidf_build),
 		cmocka_unit_test(test_sc_stanza),
+		cmocka_unit_test(test_sc_stanza_muc),
+		cmocka_unit_test(test_sc_conference_info),
 		cmocka_unit_test(test_sc_sip),
 	};
 

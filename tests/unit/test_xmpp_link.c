@@ -55,6 +55,9 @@ struct events {
 	char	last_id[64];
 	int	pings_ok;
 	int	pings_failed;
+	int	discos;
+	int	last_is_room;
+	char	last_disco[128];	/* "id from condition" */
 };
 
 static struct fake fk;
@@ -236,6 +239,18 @@ message_cb(void *arg, const struct xmpp_in_message *m)
 	    m->id != NULL ? m->id : "(null)");
 }
 
+/* A disco#info answer or an iq error handed to the bridges. */
+static void
+disco_info_cb(void *arg, const struct xmpp_in_disco_info *d)
+{
+	(void)arg;
+	evs.discos++;
+	evs.last_is_room = d->is_room;
+	snprintf(evs.last_disco, sizeof(evs.last_disco), "%s %s %s",
+	    d->id != NULL ? d->id : "-", d->from != NULL ? d->from : "-",
+	    d->error_condition != NULL ? d->error_condition : "-");
+}
+
 static void
 ping_cb(void *arg, int ok)
 {
@@ -304,6 +319,7 @@ send_str(struct xmpp_link *link, const char *xml)
 
 static const struct xmpp_link_handlers handlers = {
 	.up_cb = up_cb, .down_cb = down_cb, .message_cb = message_cb,
+	.disco_info_cb = disco_info_cb,
 };
 
 /* Waits until the server has received text containing str. */
@@ -319,7 +335,7 @@ static void
 test_link_lifecycle(void **state)
 {
 	struct xmpp_link *link;
-	char big[6200], filler[6000];
+	char big[6300], filler[6000];
 
 	(void)state;
 	link = xmpp_link_new(fk.base, &lcfg, &handlers, NULL);
@@ -404,6 +420,25 @@ test_link_lifecycle(void **state)
 	/* Results nobody asked for are not answered (no loops). */
 	fake_send("<iq type='result' id='zz' from='b@xmpp.test/r' "
 	    "to='sip.test'/>");
+	/*
+	 * disco#info answers and iq errors go to the bridges (is it a room,
+	 * XEP-0045 §6.4); the other results above and the pings' answers
+	 * did not.
+	 */
+	fake_send("<iq type='result' id='d1' from='devs@muc.xmpp.test' "
+	    "to='x@sip.test'><query xmlns='http://jabber.org/protocol/"
+	    "disco#info'><identity category='conference' type='text'/>"
+	    "</query></iq>");
+	WAIT_FOR(evs.discos == 1, 2000);
+	assert_string_equal(evs.last_disco, "d1 devs@muc.xmpp.test -");
+	assert_true(evs.last_is_room);
+	fake_send("<iq type='error' id='d2' from='nosuch@muc.xmpp.test' "
+	    "to='x@sip.test'><error type='cancel'><item-not-found xmlns="
+	    "'urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+	WAIT_FOR(evs.discos == 2, 2000);
+	assert_string_equal(evs.last_disco,
+	    "d2 nosuch@muc.xmpp.test item-not-found");
+	assert_false(evs.last_is_room);
 
 	/* Too large: refused with policy-violation, not delivered. */
 	memset(filler, 'x', sizeof(filler) - 1);
@@ -424,6 +459,17 @@ test_link_lifecycle(void **state)
 	WAIT_FOR(evs.messages == 2, 2000);
 	assert_string_equal(evs.last_id, "m8");
 	assert_null(strstr(fk.in, "id='big2'"));
+	/* A too large disco#info answer is dropped, never answered. */
+	snprintf(big, sizeof(big), "<iq type='result' id='d3' "
+	    "from='r@muc.xmpp.test' to='x@sip.test'><query xmlns='http://"
+	    "jabber.org/protocol/disco#info'><identity category='conference' "
+	    "type='text' name='%s'/></query></iq>", filler);
+	fake_send(big);
+	fake_send("<message from='b@xmpp.test' to='a@sip.test' id='m9'>"
+	    "<body>after</body></message>");
+	WAIT_FOR(evs.messages == 3, 2000);
+	assert_int_equal(evs.discos, 2);
+	assert_null(strstr(fk.in, "id='d3'"));
 
 	/* The server goes away with a ping in flight. */
 	assert_int_equal(xmpp_link_ping(link, NULL, "xmpp.test", 5000,
