@@ -16,6 +16,7 @@
 
 #include "cause.h"
 #include "conference_info.h"
+#include "xml_read.h"
 #include "strbuf.h"
 
 #define NS	CONFERENCE_INFO_NS
@@ -361,22 +362,6 @@ read_conference_state(const xmlNode *n, struct conference_info *ci)
 	return 0;
 }
 
-/* A DOCTYPE or other declaration: comments and CDATA are fine. */
-static int
-has_declaration(const char *body, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (body[i] != '<' || body[i + 1] != '!')
-			continue;
-		if (i + 3 < len && body[i + 2] == '-' && body[i + 3] == '-')
-			continue;
-		if (i + 8 < len && memcmp(body + i + 2, "[CDATA[", 7) == 0)
-			continue;
-		return 1;
-	}
-	return 0;
-}
-
 /* The root's entity and version (both MUST, §4.3) and its children. */
 static int
 read_root(const xmlNode *root, struct conference_info *out, char **cause)
@@ -443,7 +428,6 @@ conference_info_parse(const char *body, size_t len,
 {
 	xmlDoc *doc = NULL;
 	xmlNode *root;
-	size_t bad;
 	int r = -1;
 
 	if (cause != NULL)
@@ -461,28 +445,9 @@ conference_info_parse(const char *body, size_t len,
 		    "limit %d", len, CI_MAX_BODY);
 		goto out;
 	}
-	if (has_declaration(body, len)) {
-		set_cause(cause, "conference-info: DOCTYPE or declaration "
-		    "refused");
+	if ((doc = xml_read_body(body, len, "conference-info", cause)) ==
+	    NULL)
 		goto out;
-	}
-	if (strbuf_xml_check(body, len, &bad) != 0) {
-		set_cause(cause, "conference-info: not UTF-8 XML text at "
-		    "byte %zu", bad);
-		goto out;
-	}
-	xmlInitParser();
-	doc = xmlReadMemory(body, (int)len, NULL, "UTF-8", XML_PARSE_NONET |
-	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
-	    XML_PARSE_IGNORE_ENC);
-	if (doc == NULL) {
-		set_cause(cause, "conference-info: not well-formed XML");
-		goto out;
-	}
-	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		set_cause(cause, "conference-info: DOCTYPE refused");
-		goto out;
-	}
 	root = xmlDocGetRootElement(doc);
 	if (!is_el(root, "conference-info")) {
 		set_cause(cause, "conference-info: root is not "

@@ -19,6 +19,7 @@
 #include "cause.h"
 #include "pidf.h"
 #include "pidf_int.h"
+#include "xml_read.h"
 
 #define NS_XML		"http://www.w3.org/XML/1998/namespace"
 
@@ -438,26 +439,6 @@ read_person(const xmlNode *pn, struct presence_doc *out)
 }
 
 /*
- * 1 if the body declares a DOCTYPE or an entity: never legitimate in PIDF
- * and the door to entity expansion bombs; refused before libxml2 sees it.
- */
-static int
-has_dtd(const char *body, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i++)
-		if (body[i] == '<' && body[i + 1] == '!') {
-			if (i + 3 < len && body[i + 2] == '-' &&
-			    body[i + 3] == '-')
-				continue;	/* a comment */
-			if (i + 8 < len && memcmp(body + i + 2, "[CDATA[",
-			    7) == 0)
-				continue;
-			return 1;
-		}
-	return 0;
-}
-
-/*
  * Parses a PIDF body into *out (to be freed with pidf_doc_free). Returns
  * 0, or -1 with *cause set: not XML, DOCTYPE/entities, too big, not a
  * urn:ietf:params:xml:ns:pidf <presence/>, out of memory.
@@ -469,7 +450,6 @@ pidf_parse(const char *body, size_t len, struct presence_doc *out,
 	xmlDoc *doc = NULL;
 	xmlNode *root;
 	xmlChar *ent;
-	size_t bad;
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -484,31 +464,8 @@ pidf_parse(const char *body, size_t len, struct presence_doc *out,
 		set_cause(cause, "pidf: empty body");
 		goto out;
 	}
-	if (has_dtd(body, len)) {
-		set_cause(cause, "pidf: DOCTYPE or declaration refused");
+	if ((doc = xml_read_body(body, len, "pidf", cause)) == NULL)
 		goto out;
-	}
-	/*
-	 * UTF-8 only: it is what PIDF senders use, and checking it here
-	 * spares libxml2's converters, which complain on stderr about bad
-	 * input. An encoding declaration is ignored.
-	 */
-	if (strbuf_xml_check(body, len, &bad) != 0) {
-		set_cause(cause, "pidf: not UTF-8 XML text at byte %zu", bad);
-		goto out;
-	}
-	xmlInitParser();
-	doc = xmlReadMemory(body, (int)len, NULL, "UTF-8", XML_PARSE_NONET |
-	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
-	    XML_PARSE_IGNORE_ENC);
-	if (doc == NULL) {
-		set_cause(cause, "pidf: not well-formed XML");
-		goto out;
-	}
-	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		set_cause(cause, "pidf: DOCTYPE refused");
-		goto out;
-	}
 	root = xmlDocGetRootElement(doc);
 	if (!is_el(root, NS_PIDF, "presence")) {
 		set_cause(cause, "pidf: root is not a PIDF <presence/>");
