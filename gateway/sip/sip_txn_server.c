@@ -20,18 +20,23 @@
 #include "sip_stack_int.h"
 
 /*
- * Where responses to a request go (RFC 3261 §18.2.2, RFC 3581): back on
- * its connection over TCP; over UDP to the address it came from, at the
- * port it came from if its top Via asked so with rport, else at the Via's
- * sent-by port (5060 when it names none; the source port if it is not
- * one).
+ * Where responses to a request go (RFC 3261 §18.2.2, RFC 3581): over TCP
+ * or TLS back on its connection (conn_id), and should that be gone, to a
+ * new one at the address it came from and the Via's sent-by port (the
+ * source port of a connection is no listener); over UDP to the address
+ * it came from, at the port it came from if its top Via asked so with
+ * rport, else at the sent-by port. port is the sent-by port, 0 when the
+ * Via names none: the transport's default then (5060, 5061 for TLS).
  */
 static void
 reply_destination(const struct sip_peer *from, int rport, int port,
     struct sip_peer *to)
 {
 	*to = *from;
-	if (from->proto != IPPROTO_UDP || rport || port <= 0 || port > 65535)
+	if (port == 0)
+		port = from->proto == SIP_PROTO_TLS ? 5061 : 5060;
+	if ((from->proto == IPPROTO_UDP && rport) || port <= 0 ||
+	    port > 65535)
 		return;
 	if (to->addr.ss_family == AF_INET)
 		((struct sockaddr_in *)&to->addr)->sin_port = htons(port);
@@ -53,7 +58,7 @@ reply_destination_parsed(const osip_message_t *req,
 	}
 	reply_destination(from, osip_via_param_get_byname(via, "rport",
 	    &rport) == 0 && rport != NULL,
-	    via->port != NULL ? atoi(via->port) : 5060, to);
+	    via->port != NULL ? atoi(via->port) : 0, to);
 }
 
 /* reply_destination() for a request sip_request_scan() read. */
@@ -61,7 +66,7 @@ static void
 reply_destination_scanned(const struct sip_request_scan *scan,
     const struct sip_peer *from, struct sip_peer *to)
 {
-	int port = scan->via_port.p != NULL ? 0 : 5060;
+	int port = 0;
 
 	/* At most five digits: the scan checked. */
 	for (size_t i = 0; scan->via_port.p != NULL && i < scan->via_port.n;
