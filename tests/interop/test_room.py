@@ -190,6 +190,41 @@ def check_leave(d):
     check(not room_messages(d, tag), "romeo still gets the room")
 
 
+def check_nick_conflict(d):
+    """nurse already is "romeo" in den: romeo joins as romeo-2 (XEP-0045
+    §7.2.9 conflict, then the next nick)."""
+    den = "den@" + MUC
+    join(d.nurse, den, "romeo")
+    body = util.unique("den")
+    resp = send(d, "sip:den@conf.sip.test", body)
+    check(resp is not None and resp.status == 200, "answered %r",
+          resp and resp.status)
+    seen = d.nurse.wait_for_message(
+        predicate=lambda m: m.type == "groupchat" and m.body == body)
+    check(seen is not None and seen.from_ == den + "/romeo-2",
+          "said as %r", seen and seen.from_)
+
+
+def check_dead_participant_removed(d):
+    """romeo's phone stops answering (480 to every MESSAGE): after
+    [rooms] max_failures (3) in a row he is taken out of den, and the
+    room sees him go; no ghost occupant."""
+    den = "den@" + MUC
+    mark = d.nurse.presence_mark()
+    d.ua.message_status, d.ua.message_reason = 480, "Temporarily Gone"
+    try:
+        for i in range(5):
+            say(d.nurse, den, util.unique("unanswered"))
+        p = d.nurse.wait_presence(lambda p: p.from_ == den + "/romeo-2" and
+                                  p.type == "unavailable", start=mark,
+                                  timeout=15)
+        check(p is not None, "the dead participant is still in den")
+        log = d.gateway.log_text()
+        check("failed in a row" in log, "removal not logged")
+    finally:
+        d.ua.message_status, d.ua.message_reason = 200, None
+
+
 def check_clean_shutdown(d):
     """SIGTERM: exit 0, no sanitizer report."""
     d.stop()
@@ -211,7 +246,8 @@ def main():
         t.finish()
     for f in (check_join_by_message, check_room_to_sip_in_order,
               check_subject, check_who, check_unknown_room,
-              check_members_only, check_leave):
+              check_members_only, check_leave, check_nick_conflict,
+              check_dead_participant_removed):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     t.finish()
