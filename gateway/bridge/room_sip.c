@@ -121,6 +121,23 @@ may_join(struct bridge_room *br, struct sip_tx *tx, const char *user_jid,
 	return 1;
 }
 
+/* MESSAGEs of one membership waiting for the room; beyond, 503. */
+#define ROOM_MAX_WAITING	64
+
+/* Whether m holds ROOM_MAX_WAITING MESSAGEs already. */
+static int
+too_many_waiting(const struct room_member *m)
+{
+	const struct room_said *s;
+	int n = 0;
+
+	TAILQ_FOREACH(s, &m->held, entry)
+		n++;
+	TAILQ_FOREACH(s, &m->sent, entry)
+		n++;
+	return n >= ROOM_MAX_WAITING;
+}
+
 /* A MESSAGE from a SIP user (from_jid on XMPP) to room_jid. */
 void
 room_sip_message(struct bridge_room *br, struct sip_tx *tx,
@@ -166,8 +183,15 @@ room_sip_message(struct bridge_room *br, struct sip_tx *tx,
 			gateway_answer(gw, tx, 500, NULL, NULL);
 			goto out;
 		}
-		log_info("room: %s joins %s as \"%s\"", req->sender_uri,
-		    room_jid, nick);
+		log_info_limited("room: %s joins %s as \"%s\"",
+		    req->sender_uri, room_jid, nick);
+	} else if (too_many_waiting(m)) {
+		log_info_limited("room: %s in %s: %d MESSAGEs already wait "
+		    "for the room", m->user_jid, m->room_jid,
+		    ROOM_MAX_WAITING);
+		gateway_answer(gw, tx, 503, "Too many messages waiting for "
+		    "the room", NULL);
+		goto out;
 	}
 	room_member_event(m, ROOM_EV_SPEAK, tx, text.text, text.len);
 out:
