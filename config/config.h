@@ -126,6 +126,17 @@ struct config {
 	int presence_probe_timeout_ms;	/* wait for an answer to a probe */
 	int presence_retry_s;		/* wait before re-subscribing after a
 					   transient failure */
+
+	/* [rooms] */
+	int rooms_max_per_user;		/* rooms one SIP user may be in */
+	int rooms_max_participants;	/* SIP participants of one room */
+	int rooms_queue_max;		/* room messages waiting per participant */
+	int rooms_history;		/* maxstanzas asked for on join */
+	int rooms_nick_prefix;		/* "nick: " before each body */
+	int rooms_commands;		/* /leave /nick /who /help */
+	int rooms_create;		/* create a room that does not exist */
+	int rooms_max_failures;		/* failed MESSAGEs in a row: out */
+	int rooms_join_timeout_ms;	/* for a join, a leave, a reflection */
 };
 
 /* Limits on the file itself: every input is hostile, even this one. */

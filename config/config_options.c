@@ -33,7 +33,8 @@ static const struct config_enum_name trace_names[] = {
 	{ "xmpp", 0x02 },
 	{ "message", 0x04 },
 	{ "presence", 0x08 },
-	{ "all", 0x0f },
+	{ "room", 0x10 },
+	{ "all", 0x1f },
 	{ NULL, 0 },
 };
 
@@ -62,7 +63,7 @@ static const struct config_enum_name size_policy_names[] = {
 
 /* Sections in file order; the example and the man page follow it. */
 const char *const config_sections[] = {
-	"gateway", "sip", "xmpp", "message", "presence", NULL
+	"gateway", "sip", "xmpp", "message", "presence", "rooms", NULL
 };
 
 const struct config_option config_options[] = {
@@ -581,6 +582,80 @@ const struct config_option config_options[] = {
 		    "after a transient failure (423, 481, a timeout, or a "
 		    "subscription terminated with a reason that allows a "
 		    "retry), unless the SIP side said how long.",
+	},
+	/* [rooms]: SIP users in XMPP rooms (XEP-0045), page mode */
+	{
+		.section = "rooms", .key = "max_per_user",
+		.type = CONFIG_INT, .offset = OFF(rooms_max_per_user),
+		.def = "20", .arg = "rooms", .min = 0, .max = 1000,
+		.help = "Most rooms one SIP user may be in at once; a MESSAGE "
+		    "that would join one more gets 403. 0: SIP users join no "
+		    "room at all.",
+	},
+	{
+		.section = "rooms", .key = "max_participants",
+		.type = CONFIG_INT, .offset = OFF(rooms_max_participants),
+		.def = "200", .arg = "users", .min = 1, .max = 100000,
+		.help = "Most SIP users of this gateway in one room; one more "
+		    "gets 403.",
+	},
+	{
+		.section = "rooms", .key = "queue_max",
+		.type = CONFIG_INT, .offset = OFF(rooms_queue_max),
+		.def = "200", .arg = "messages", .min = 1, .max = 100000,
+		.help = "Most room messages waiting for one SIP participant "
+		    "(he gets one MESSAGE at a time, in the room's order). "
+		    "Beyond it messages are dropped, and once the queue has "
+		    "drained he gets one MESSAGE saying how many he missed.",
+	},
+	{
+		.section = "rooms", .key = "history",
+		.type = CONFIG_INT, .offset = OFF(rooms_history),
+		.def = "10", .arg = "messages", .min = 0, .max = 1000,
+		.help = "How many of the room's past messages a SIP user gets "
+		    "when he joins (XEP-0045 history maxstanzas); 0: none.",
+	},
+	{
+		.section = "rooms", .key = "nick_prefix",
+		.type = CONFIG_BOOL, .offset = OFF(rooms_nick_prefix),
+		.def = "yes", .arg = "yes|no",
+		.help = "Whether a room message reaches SIP as \"nick: text\", "
+		    "so that softphones which show only the From URI still "
+		    "tell who spoke. The nick is always the From display "
+		    "name.",
+	},
+	{
+		.section = "rooms", .key = "commands",
+		.type = CONFIG_BOOL, .offset = OFF(rooms_commands),
+		.def = "yes", .arg = "yes|no",
+		.help = "Whether a MESSAGE to a room whose whole body is /leave, "
+		    "/nick NAME, /who or /help is a command to the gateway "
+		    "rather than a message to the room.",
+	},
+	{
+		.section = "rooms", .key = "create_rooms",
+		.type = CONFIG_BOOL, .offset = OFF(rooms_create),
+		.def = "no", .arg = "yes|no",
+		.help = "Whether a MESSAGE to a room that does not exist creates "
+		    "it (with the service's default configuration). With no, "
+		    "it gets 404 and the room the service made for the join "
+		    "is left at once.",
+	},
+	{
+		.section = "rooms", .key = "max_failures",
+		.type = CONFIG_INT, .offset = OFF(rooms_max_failures),
+		.def = "3", .arg = "count", .min = 1, .max = 1000,
+		.help = "A SIP participant whose room MESSAGEs fail this many "
+		    "times in a row (408, 480, 404, 503) is taken out of the "
+		    "room, so that no ghost occupant swallows its messages.",
+	},
+	{
+		.section = "rooms", .key = "join_timeout_ms",
+		.type = CONFIG_INT, .offset = OFF(rooms_join_timeout_ms),
+		.def = "10000", .arg = "ms", .min = 1000, .max = 30000,
+		.help = "How long the gateway waits for a room to accept a join, "
+		    "to confirm a leave, or to reflect a message back (the "
+		    "proof of its delivery) before the SIP side gets 504.",
 	},
 };
 

@@ -78,12 +78,14 @@ shutdown_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if (shutdown_phase == 1) {
-		if (bridge_message_pending(gw.messages) > 0 &&
+		if (bridge_message_pending(gw.messages) +
+		    bridge_room_pending(gw.rooms) > 0 &&
 		    ms_until(&shutdown_deadline) > 0) {
 			evtimer_add(shutdown_tick, &tick);
 			return;
 		}
 		bridge_message_shutdown(gw.messages);
+		bridge_room_shutdown(gw.rooms);
 		bridge_presence_shutdown(gw.presence);
 		shutdown_phase = 2;
 		flush_ticks = 0;
@@ -304,6 +306,8 @@ main(int argc, char **argv)
 		fatalx("cannot set up the SIP stack");
 	if ((gw.messages = bridge_message_new(&gw)) == NULL)
 		fatalx("out of memory");
+	if ((gw.rooms = bridge_room_new(&gw)) == NULL)
+		fatalx("out of memory");
 	if ((gw.presence = bridge_presence_new(&gw, &cause)) == NULL)
 		fatalx("cannot start presence: %s", cause != NULL ? cause :
 		    "out of memory");
@@ -370,6 +374,7 @@ main(int argc, char **argv)
 		    "answered", xmpp_link_late_stanzas(gw.xmpp));
 	xmpp_link_free(gw.xmpp);
 	bridge_message_free(gw.messages);
+	bridge_room_free(gw.rooms);
 	bridge_presence_free(gw.presence);
 	event_free(ev_term);
 	event_free(ev_int);

@@ -144,6 +144,10 @@ router_xmpp_message(void *arg, const struct xmpp_in_message *msg)
 {
 	struct gateway *gw = arg;
 
+	/* A room's stanza to one of our occupants is the room bridge's. */
+	if (!gw->shutting_down && bridge_room_from_xmpp_message(gw->rooms,
+	    msg))
+		return;
 	bridge_message_from_xmpp(gw->messages, msg);
 }
 
@@ -163,6 +167,8 @@ router_xmpp_presence(void *arg, const struct xmpp_in_presence *pres)
 		gw->presence_dropped++;
 		return;
 	}
+	if (bridge_room_from_xmpp_presence(gw->rooms, pres))
+		return;
 	bridge_presence_from_xmpp(gw->presence, pres);
 }
 
@@ -179,6 +185,8 @@ router_xmpp_up(void *arg)
 void
 router_xmpp_down(void *arg)
 {
-	(void)arg;
+	struct gateway *gw = arg;
+
 	log_warnx("xmpp link down");
+	bridge_room_link_down(gw->rooms);
 }

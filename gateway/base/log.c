@@ -30,6 +30,7 @@ const struct log_trace_name log_trace_names[] = {
 	{ "xmpp", TRACE_XMPP },
 	{ "message", TRACE_MESSAGE },
 	{ "presence", TRACE_PRESENCE },
+	{ "room", TRACE_ROOM },
 	{ "all", TRACE_ALL },
 	{ NULL, 0 },
 };

@@ -25,7 +25,8 @@ extern int log_verbosity;
 #define TRACE_XMPP		0x02	/* link states, stanzas ignored */
 #define TRACE_MESSAGE		0x04	/* each message carried */
 #define TRACE_PRESENCE		0x08	/* subscriptions, NOTIFYs, FSMs */
-#define TRACE_ALL		0x0f
+#define TRACE_ROOM		0x10	/* room memberships: joins, FSM, fan-out */
+#define TRACE_ALL		0x1f
 
 /* Categories switched on (TRACE_* bits). */
 extern unsigned log_tracing;

@@ -20,6 +20,7 @@ struct xmpp_link;
 struct xmpp_in_message;
 struct bridge_message;
 struct bridge_presence;
+struct bridge_room;
 struct xmpp_in_presence;
 
 struct gateway {
@@ -30,6 +31,7 @@ struct gateway {
 	struct xmpp_link *xmpp;
 	struct bridge_message *messages;
 	struct bridge_presence *presence;
+	struct bridge_room *rooms;
 	int shutting_down;		/* SIGTERM: nothing new goes to SIP */
 	unsigned long presence_dropped;	/* after the SIP stack was freed */
 };
@@ -63,5 +65,22 @@ void bridge_presence_from_xmpp(struct bridge_presence *bp,
 void bridge_presence_link_up(struct bridge_presence *bp);
 void bridge_presence_shutdown(struct bridge_presence *bp);
 size_t bridge_presence_pending(const struct bridge_presence *bp);
+
+/*
+ * bridge_room.c: SIP users in XMPP rooms, page mode (XEP-0045, issue
+ * 13). The message bridge hands it MESSAGEs to room addresses; the
+ * router offers it every stanza first (1: it was the room's).
+ */
+struct bridge_room *bridge_room_new(struct gateway *gw);
+void bridge_room_free(struct bridge_room *br);
+void bridge_room_from_sip(struct bridge_room *br, struct sip_tx *tx,
+    const struct sip_message_fields *req);
+int bridge_room_from_xmpp_message(struct bridge_room *br,
+    const struct xmpp_in_message *msg);
+int bridge_room_from_xmpp_presence(struct bridge_room *br,
+    const struct xmpp_in_presence *pres);
+void bridge_room_link_down(struct bridge_room *br);
+void bridge_room_shutdown(struct bridge_room *br);
+size_t bridge_room_pending(const struct bridge_room *br);
 
 #endif

@@ -300,7 +300,12 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		answer(bm, tx, status, reason, NULL);
 		goto out;
 	}
-	if ((r = map_sip_to_xmpp(gw->map, ruri, &to_jid, &cause)) != MAP_OK) {
+	if ((r = map_sip_to_xmpp(gw->map, ruri, &to_jid, &cause)) == MAP_ROOM) {
+		/* A room or an occupant: the room bridge's (issue 13). */
+		bridge_room_from_sip(gw->rooms, tx, req);
+		goto out;
+	}
+	if (r != MAP_OK) {
 		status = map_failure_status(r, &reason);
 		log_info_limited("message: %s -> %s refused (%d): %s",
 		    from_uri, ruri, status,

@@ -569,6 +569,7 @@ script_start(struct script *sc, const char *extra, size_t extra_len)
 	}
 	if ((gw->messages = bridge_message_new(gw)) == NULL ||
 	    (gw->presence = bridge_presence_new(gw, &cause)) == NULL ||
+	    (gw->rooms = bridge_room_new(gw)) == NULL ||
 	    (gw->xmpp = xmpp_link_new(gw->base, &sc->cfg, &xh, gw)) == NULL)
 		abort();
 	/* The link is up, and its batches come to us (script_harvest). */
@@ -594,6 +595,7 @@ script_shutdown(struct script *sc)
 	gw->shutting_down = 1;
 	sip_stack_stop_listening(gw->sip);
 	bridge_message_shutdown(gw->messages);
+	bridge_room_shutdown(gw->rooms);
 	bridge_presence_shutdown(gw->presence);
 }
 
@@ -621,6 +623,7 @@ script_stop(struct script *sc)
 			gw->xmpp->state = LINK_IDLE;
 		xmpp_link_free(gw->xmpp);
 		bridge_message_free(gw->messages);
+		bridge_room_free(gw->rooms);
 		bridge_presence_free(gw->presence);
 		event_base_free(gw->base);
 	}

@@ -130,7 +130,10 @@ test_trace(void **state)
 	config_free(&cfg);
 
 	load_ok("[gateway]\ntrace = all\n" XMPP_OK, &cfg);
-	assert_int_equal(cfg.trace, 0x0f);
+	assert_int_equal(cfg.trace, 0x1f);
+	config_free(&cfg);
+	load_ok("[gateway]\ntrace = room\n" XMPP_OK, &cfg);
+	assert_int_equal(cfg.trace, 0x10);
 	config_free(&cfg);
 	load_ok("[gateway]\ntrace = xmpp,none\n" XMPP_OK, &cfg);
 	assert_int_equal(cfg.trace, 0x02);
@@ -138,7 +141,7 @@ test_trace(void **state)
 
 	assert_load_error("[gateway]\ntrace = presence,fsm\n",
 	    "test.conf:2: bad value 'presence,fsm' for [gateway] trace: "
-	    "expected one of: none, sip, xmpp, message, presence, all");
+	    "expected one of: none, sip, xmpp, message, presence, room, all");
 	assert_load_error("[gateway]\ntrace = sip,,xmpp\n",
 	    "test.conf:2: bad value 'sip,,xmpp' for [gateway] trace: "
 	    "empty item in the list");

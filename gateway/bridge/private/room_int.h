@@ -1,0 +1,154 @@
+/*
+ * Inside the room bridge (issue 13, page mode): what its files share.
+ * bridge_room.c is the face (entry points, life, the periodic cron);
+ * room_sip.c reads a SIP user's MESSAGE to a room (addresses, limits,
+ * commands); room_member.c keeps memberships and runs their machine
+ * (room_fsm.c) and its actions; room_xmpp.c reads what rooms send;
+ * room_deliver.c carries room messages to each SIP participant, one at
+ * a time and in order.
+ *
+ * Model (STANDARDS §2.14, choice): one occupant per SIP user, from his
+ * own JID in the component domain. So the room itself sends each of our
+ * occupants its own copy of every message: a stanza to one of our JIDs
+ * from a room concerns exactly one membership, found by "user room".
+ */
+#ifndef SIPXMPP_ROOM_INT_H
+#define SIPXMPP_ROOM_INT_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "room_command.h"
+#include "room_fsm.h"
+#include "strbuf.h"
+#include "strmap.h"
+
+struct event;
+struct gateway;
+struct sip_tx;
+struct sip_message_fields;
+struct xmpp_in_message;
+struct xmpp_in_presence;
+
+/* Bytes of the room bridge's ids: a prefix, '-', a counter in hex. */
+#define ROOM_ID_MAX	48
+#define ROOM_NICK_TRIES	5	/* nicks tried on 409 (XEP-0045 §7.2.9) */
+#define ROOM_ROSTER_MAX	2000	/* occupants remembered for /who */
+#define ROOM_NICK_MAX_Z	(ROOM_NICK_MAX + 8)	/* + "-N" suffix, NUL */
+
+/* A SIP MESSAGE for the room, held or sent and waiting for its echo. */
+struct room_said {
+	TAILQ_ENTRY(room_said) entry;
+	struct sip_tx *tx;
+	struct timespec deadline;	/* sent: the reflection is due */
+	char id[ROOM_ID_MAX];		/* stanza id and origin-id */
+	size_t len;
+	char body[];			/* held: what to say */
+};
+TAILQ_HEAD(room_said_list, room_said);
+
+/* A room message printed for SIP, waiting its turn. */
+struct room_out {
+	STAILQ_ENTRY(room_out) entry;
+	size_t len;
+	char text[];			/* headers after Via, body */
+};
+
+/* One occupant of the room, as its presence told (for /who). */
+struct room_occupant {
+	struct room_occupant *next;
+	char nick[];
+};
+
+/* The MESSAGE out to a participant; outlives him if he goes first. */
+struct room_delivery {
+	struct room_member *m;		/* NULL: the membership is gone */
+	int notice;			/* the "you missed N" line */
+};
+
+/* One SIP user in one room. Strings live in the same block. */
+struct room_member {
+	struct strmap_node node;
+	struct bridge_room *br;
+	char *key;			/* "user-jid room-jid", lower-case */
+	char *user_jid;			/* his occupant's real JID (ours) */
+	char *user_uri;			/* where room messages go */
+	char *room_jid;
+	char *room_uri;
+	char nick[ROOM_NICK_MAX_Z];	/* the nick in use or asked for */
+	char base_nick[ROOM_NICK_MAX_Z];
+	int nick_try;
+	char new_nick[ROOM_NICK_MAX_Z];	/* /nick in flight, "" if none */
+	enum room_state state;
+	struct timespec deadline;	/* JOINING, LEAVING */
+	const char *refuse_reason;	/* for the held MESSAGEs */
+	int refuse_status;
+	char out_reason[160];		/* why he is out, for TELL_OUT */
+	struct room_said_list held;	/* until the room accepts him */
+	struct room_said_list sent;	/* until the room reflects them */
+	STAILQ_HEAD(, room_out) queue;	/* room -> him, in order */
+	size_t n_queue;
+	unsigned long missed;		/* dropped: queue_max reached */
+	struct room_delivery *in_flight;
+	int failures;			/* in a row */
+	struct room_occupant *roster;
+	size_t n_roster;
+};
+
+struct bridge_room {
+	struct gateway *gw;
+	struct strmap members;		/* by key */
+	struct event *cron;
+	uint64_t next_seq;
+	char id_prefix[9];
+	struct strbuf sb;		/* stanzas */
+	struct strbuf sip_sb;		/* MESSAGEs */
+};
+
+/* bridge_room.c */
+void room_next_id(struct bridge_room *br, char out[ROOM_ID_MAX]);
+void room_deadline(struct bridge_room *br, struct timespec *ts);
+int room_is_past(const struct timespec *ts, const struct timespec *now);
+
+/* room_member.c */
+struct room_member *room_member_find(struct bridge_room *br,
+    const char *user_jid, const char *room_jid);
+int room_member_new(struct bridge_room *br, const char *user_jid,
+    const char *user_uri, const char *room_jid, const char *room_uri,
+    const char *nick, struct room_member **out);
+size_t room_member_count_user(struct bridge_room *br, const char *user_jid);
+size_t room_member_count_room(struct bridge_room *br, const char *room_jid);
+int room_member_event(struct room_member *m, enum room_event ev,
+    struct sip_tx *tx, const char *body, size_t len);
+void room_member_refuse(struct room_member *m, int status,
+    const char *reason);
+void room_member_say_done(struct room_member *m, struct room_said *s,
+    int status, const char *reason);
+int room_member_send_leave(struct room_member *m);
+int room_member_send_nick(struct room_member *m, const char *nick);
+void room_member_cron(struct room_member *m, const struct timespec *now);
+void room_member_free(struct room_member *m);
+
+/* room_xmpp.c */
+int room_xmpp_presence(struct bridge_room *br,
+    const struct xmpp_in_presence *p);
+int room_xmpp_message(struct bridge_room *br, const struct xmpp_in_message *m);
+void room_roster_put(struct room_member *m, const char *nick);
+void room_roster_drop(struct room_member *m, const char *nick);
+void room_roster_clear(struct room_member *m);
+
+/* room_deliver.c */
+int room_deliver(struct room_member *m, const char *nick, const char *body,
+    const char *subject);
+int room_deliver_notice(struct room_member *m, const char *text);
+void room_deliver_detach(struct room_member *m);
+
+/* room_sip.c */
+void room_sip_message(struct bridge_room *br, struct sip_tx *tx,
+    const struct sip_message_fields *req, const char *from_jid,
+    const char *room_jid, const char *room_uri, const char *display);
+
+#endif

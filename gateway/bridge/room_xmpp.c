@@ -1,0 +1,323 @@
+/*
+ * What rooms send our occupants (XEP-0045): self-presence and join
+ * errors drive a membership's machine, other occupants' presence keeps
+ * its roster (for /who), our own message reflected back is the proof of
+ * delivery that answers the SIP MESSAGE with 200, and every other
+ * groupchat message goes to the SIP participant (room_deliver.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bridge.h"
+#include "config.h"
+#include "errors.h"
+#include "log.h"
+#include "room_int.h"
+#include "xmpp_link.h"
+
+/* Splits from ("room@service/nick") into its bare room (into out) and
+ * the nick (NULL when there is none). -1 if it does not fit. */
+static int
+split_occupant(const char *from, char *out, size_t size, const char **nick)
+{
+	const char *slash = strchr(from, '/');
+	size_t n = slash != NULL ? (size_t)(slash - from) : strlen(from);
+
+	if (n >= size)
+		return -1;
+	memcpy(out, from, n);
+	out[n] = '\0';
+	*nick = slash != NULL && slash[1] != '\0' ? slash + 1 : NULL;
+	return 0;
+}
+
+/* The membership a stanza from a room to one of our users is about. */
+static struct room_member *
+member_of(struct bridge_room *br, const char *from, const char *to,
+    const char **nick)
+{
+	char room[1024], user[1024];
+	const char *ignored;
+
+	if (from == NULL || to == NULL ||
+	    split_occupant(from, room, sizeof(room), nick) < 0 ||
+	    split_occupant(to, user, sizeof(user), &ignored) < 0)
+		return NULL;
+	return room_member_find(br, user, room);
+}
+
+/* Remembers an occupant's nick (bounded: ROOM_ROSTER_MAX). */
+void
+room_roster_put(struct room_member *m, const char *nick)
+{
+	struct room_occupant *o;
+	size_t len = strlen(nick);
+
+	for (o = m->roster; o != NULL; o = o->next)
+		if (strcmp(o->nick, nick) == 0)
+			return;
+	if (m->n_roster >= ROOM_ROSTER_MAX || len > ROOM_NICK_MAX * 16 ||
+	    (o = malloc(sizeof(*o) + len + 1)) == NULL)
+		return;
+	memcpy(o->nick, nick, len + 1);
+	o->next = m->roster;
+	m->roster = o;
+	m->n_roster++;
+}
+
+/* Forgets an occupant's nick. */
+void
+room_roster_drop(struct room_member *m, const char *nick)
+{
+	struct room_occupant **op, *o;
+
+	for (op = &m->roster; (o = *op) != NULL; op = &o->next) {
+		if (strcmp(o->nick, nick) == 0) {
+			*op = o->next;
+			free(o);
+			m->n_roster--;
+			return;
+		}
+	}
+}
+
+/* Forgets the whole roster. */
+void
+room_roster_clear(struct room_member *m)
+{
+	struct room_occupant *o;
+
+	while ((o = m->roster) != NULL) {
+		m->roster = o->next;
+		free(o);
+	}
+	m->n_roster = 0;
+}
+
+/*
+ * A join refused (XEP-0045 §7.2.5-11): what the SIP sender hears. The
+ * issue asks 404 for a room that does not exist and 403 with the reason
+ * for members-only, banned and password rooms; the rest as RFC 7247
+ * Table 2 says.
+ */
+static void
+join_refused(struct room_member *m, const char *cond)
+{
+	if (cond == NULL)
+		cond = "undefined-condition";
+	if (strcmp(cond, "item-not-found") == 0) {
+		m->refuse_status = 404;
+		m->refuse_reason = "No such room";
+	} else if (strcmp(cond, "registration-required") == 0) {
+		m->refuse_status = 403;
+		m->refuse_reason = "Members-only room: you are not a member";
+	} else if (strcmp(cond, "forbidden") == 0) {
+		m->refuse_status = 403;
+		m->refuse_reason = "You are banned from this room";
+	} else if (strcmp(cond, "not-authorized") == 0) {
+		m->refuse_status = 403;
+		m->refuse_reason = "This room needs a password";
+	} else if (strcmp(cond, "conflict") == 0) {
+		m->refuse_status = 409;
+		m->refuse_reason = "Every nick we tried is taken";
+	} else {
+		m->refuse_status = errors_xmpp_to_sip(cond, 1, 0);
+		m->refuse_reason = errors_reason_phrase(m->refuse_status);
+	}
+}
+
+/* Why a self-presence unavailable put him out (§8.2, §9.1, §10.9). */
+static void
+out_reason(struct room_member *m, const struct xmpp_in_muc *x)
+{
+	const char *why = x->reason != NULL ? x->reason : x->destroy_reason;
+	const char *what;
+
+	if (x->status & XMPP_MUC_S301)
+		what = "You were banned from";
+	else if ((x->status & XMPP_MUC_S307) &&
+	    !(x->status & XMPP_MUC_S333))
+		what = "You were kicked from";
+	else if (x->destroyed)
+		what = "The room was destroyed:";
+	else if (x->status & (XMPP_MUC_S321 | XMPP_MUC_S322))
+		what = "You were removed from";
+	else if (x->status & (XMPP_MUC_S332 | XMPP_MUC_S333))
+		what = "The service took you out of";
+	else
+		what = m->state == ROOM_LEAVING ? "You left" :
+		    "You are no longer in";
+	snprintf(m->out_reason, sizeof(m->out_reason), "%s %s%s%.100s%s",
+	    what, m->room_uri, why != NULL ? " (" : ".",
+	    why != NULL ? why : "", why != NULL ? ")." : "");
+}
+
+/* Self-presence (status 110): the membership's own news. */
+static void
+self_presence(struct room_member *m, const struct xmpp_in_presence *p,
+    const char *nick)
+{
+	const struct xmpp_in_muc *x = &p->muc;
+	int unavailable = p->type != NULL &&
+	    strcmp(p->type, "unavailable") == 0;
+	char note[200];
+
+	if (unavailable && (x->status & XMPP_MUC_S303) &&
+	    x->item_nick != NULL) {
+		/* §7.6: the nick change; the new presence follows. */
+		if (strlen(x->item_nick) < sizeof(m->nick)) {
+			room_roster_drop(m, m->nick);
+			strcpy(m->nick, x->item_nick);
+		}
+		m->new_nick[0] = '\0';
+		snprintf(note, sizeof(note), "You are now %.80s in %.100s.",
+		    m->nick, m->room_uri);
+		(void)room_deliver_notice(m, note);
+		return;
+	}
+	if (unavailable) {
+		out_reason(m, x);
+		room_member_event(m, ROOM_EV_SELF_OUT, NULL, NULL, 0);
+		return;
+	}
+	/* §7.2.2, 210: the service may have given us another nick. */
+	if (nick != NULL && strlen(nick) < sizeof(m->nick))
+		strcpy(m->nick, nick);
+	room_roster_put(m, m->nick);
+	if (m->state != ROOM_JOINING)
+		return;
+	if (x->status & XMPP_MUC_S201) {
+		if (m->br->gw->cfg->rooms_create)
+			room_member_event(m, ROOM_EV_CREATED_KEEP, NULL,
+			    NULL, 0);
+		else {
+			m->refuse_status = 404;
+			m->refuse_reason = "No such room";
+			room_member_event(m, ROOM_EV_CREATED_DROP, NULL,
+			    NULL, 0);
+		}
+		return;
+	}
+	room_member_event(m, ROOM_EV_SELF_IN, NULL, NULL, 0);
+}
+
+/* A presence from a room to one of our users; 1 if it was one. */
+int
+room_xmpp_presence(struct bridge_room *br, const struct xmpp_in_presence *p)
+{
+	struct room_member *m;
+	const char *nick = NULL;
+
+	if ((m = member_of(br, p->from, p->to, &nick)) == NULL)
+		return 0;
+	if (p->type != NULL && strcmp(p->type, "error") == 0) {
+		log_info_limited("room: %s in %s: %s refused: %s",
+		    m->user_jid, m->room_jid, m->state == ROOM_JOINING ?
+		    "join" : "presence", p->error_condition != NULL ?
+		    p->error_condition : "?");
+		if (m->state == ROOM_JOINING) {
+			if (p->error_condition != NULL &&
+			    strcmp(p->error_condition, "conflict") == 0 &&
+			    m->nick_try + 1 < ROOM_NICK_TRIES)
+				room_member_event(m, ROOM_EV_CONFLICT, NULL,
+				    NULL, 0);
+			else {
+				join_refused(m, p->error_condition);
+				room_member_event(m, ROOM_EV_REFUSED, NULL,
+				    NULL, 0);
+			}
+		} else if (m->new_nick[0] != '\0') {
+			char note[200];
+
+			snprintf(note, sizeof(note), "The room refused the "
+			    "nick %.80s (%.60s).", m->new_nick,
+			    p->error_condition != NULL ? p->error_condition :
+			    "error");
+			m->new_nick[0] = '\0';
+			(void)room_deliver_notice(m, note);
+		}
+		return 1;
+	}
+	if (p->muc.status & XMPP_MUC_S110) {
+		self_presence(m, p, nick);
+		return 1;
+	}
+	if (nick == NULL)
+		return 1;
+	if (p->type != NULL && strcmp(p->type, "unavailable") == 0) {
+		room_roster_drop(m, nick);
+		if ((p->muc.status & XMPP_MUC_S303) && p->muc.item_nick != NULL)
+			room_roster_put(m, p->muc.item_nick);
+	} else if (p->type == NULL)
+		room_roster_put(m, nick);
+	return 1;
+}
+
+/* Our message, reflected back or refused: find it by its id. */
+static struct room_said *
+said_find(struct room_member *m, const char *id)
+{
+	struct room_said *s;
+
+	if (id == NULL)
+		return NULL;
+	TAILQ_FOREACH(s, &m->sent, entry)
+		if (strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+/* A message from a room to one of our users; 1 if it was one. */
+int
+room_xmpp_message(struct bridge_room *br, const struct xmpp_in_message *msg)
+{
+	struct room_member *m;
+	struct room_said *s;
+	const char *nick = NULL;
+
+	if ((m = member_of(br, msg->from, msg->to, &nick)) == NULL)
+		return 0;
+	if (msg->type != NULL && strcmp(msg->type, "error") == 0) {
+		if ((s = said_find(m, msg->id)) == NULL)
+			return 1;
+		TAILQ_REMOVE(&m->sent, s, entry);
+		log_info_limited("room: %s in %s: message %s refused: %s",
+		    m->user_jid, m->room_jid, s->id,
+		    msg->error_condition != NULL ? msg->error_condition : "?");
+		room_member_say_done(m, s, errors_xmpp_to_sip(
+		    msg->error_condition, 0, 0), msg->error_text != NULL &&
+		    msg->error_text[0] != '\0' ? msg->error_text :
+		    "The room refused the message");
+		return 1;
+	}
+	if (msg->type == NULL || strcmp(msg->type, "groupchat") != 0)
+		return 0;	/* private messages, invitations: later */
+	/*
+	 * XEP-0045 §7.4, XEP-0359: the reflection of ours comes from our
+	 * occupant JID with our origin-id (or id). It is the proof of
+	 * delivery, and it is not echoed to the sender.
+	 */
+	if (nick != NULL && strcmp(nick, m->nick) == 0) {
+		if ((s = said_find(m, msg->origin_id)) != NULL ||
+		    (s = said_find(m, msg->id)) != NULL) {
+			TAILQ_REMOVE(&m->sent, s, entry);
+			log_trace(TRACE_ROOM, "%s in %s: %s reflected",
+			    m->user_jid, m->room_jid, s->id);
+			room_member_say_done(m, s, 200, "OK");
+		}
+		return 1;
+	}
+	if (m->state != ROOM_JOINED)
+		return 1;
+	if (msg->subject != NULL && msg->body == NULL) {
+		/* §8.1: a subject change (empty: none). */
+		if (msg->subject[0] != '\0')
+			(void)room_deliver(m, nick, NULL, msg->subject);
+		return 1;
+	}
+	if (msg->body != NULL)
+		(void)room_deliver(m, nick, msg->body, NULL);
+	return 1;
+}
