@@ -7,7 +7,8 @@
 #   contrib/quickstart.sh status [DIR] show what runs and where
 #
 # DIR defaults to ./quickstart. It gets a Prosody (XMPP server for
-# xmpp.example, with the gateway as component sip.example), a Kamailio
+# xmpp.example, with the gateway as component sip.example and a MUC
+# service conference.xmpp.example holding the room "lobby"), a Kamailio
 # (SIP registrar and proxy for sip.example that routes xmpp.example to the
 # gateway), sipxmppd between them, their configs, data, logs and pid files.
 # Nothing outside DIR is touched except Debian packages (install-deps.sh)
@@ -29,6 +30,10 @@ DIR=$(cd "$DIR" && pwd)
 
 SIP_DOMAIN=sip.example
 XMPP_DOMAIN=xmpp.example
+# Rooms (XEP-0045): Prosody's MUC service, and the SIP domain its rooms
+# have on the SIP side (mapping rule "room").
+MUC_DOMAIN=conference.$XMPP_DOMAIN
+ROOM_DOMAIN=conf.$SIP_DOMAIN
 PY=/usr/bin/python3
 
 die() {
@@ -148,6 +153,16 @@ print_instructions() {
    encryption          none / allow plaintext (loopback only)
    then write to       romeo@$SIP_DOMAIN
 
+ Group chat in the room lobby@$MUC_DOMAIN (XEP-0045):
+   softphone           write to sip:lobby@$ROOM_DOMAIN
+                       Your first message joins the room (nick: your
+                       display name, else your user name); what others
+                       say there comes back from that address, each
+                       message as "nick: text". A message that is only
+                       /who lists who is there, /nick NAME renames you,
+                       /leave leaves, /help lists these.
+   Jabber client       join the room lobby@$MUC_DOMAIN
+
  Presence, both ways (RFC 8048):
    softphone           add sip:juliet@$XMPP_DOMAIN as a buddy (contact)
                        and turn on publishing presence in the account
@@ -211,7 +226,11 @@ allow_unencrypted_plain_auth = true
 authentication = "internal_hashed"
 allow_registration = false
 modules_enabled = { "roster", "saslauth", "disco", "ping", "offline",
-	"carbons", "posix", "time", "version" }
+	"carbons", "posix", "time", "version", "admin_shell" }
+-- prosodyctl shell (used once, to create the room lobby) talks to Prosody
+-- over this socket, in its data directory.
+admin_socket = "$DIR/prosody/data/prosody.sock"
+
 modules_disabled = { "s2s", "tls" }
 
 VirtualHost "$XMPP_DOMAIN"
@@ -219,6 +238,12 @@ VirtualHost "$XMPP_DOMAIN"
 -- The gateway: SIP users appear as user@$SIP_DOMAIN.
 Component "$SIP_DOMAIN"
 	component_secret = "$COMPONENT_SECRET"
+
+-- Group chat (XEP-0045). Rooms are kept across restarts; the gateway's
+-- SIP users join them through the mapping's "room" rule.
+Component "$MUC_DOMAIN" "muc"
+	muc_room_default_persistent = true
+	muc_room_locking = false
 EOF
 }
 
@@ -230,13 +255,14 @@ EOF
 write_kamailio() {
 	mkdir -p "$DIR/kamailio-run"
 	/usr/bin/python3 - "$SRC" "$DIR" "$SIP_DOMAIN" "$XMPP_DOMAIN" \
-	    "$KAMAILIO_PORT" "$GATEWAY_PORT" <<'PY' || die "cannot write kamailio.cfg"
+	    "$ROOM_DOMAIN" "$KAMAILIO_PORT" "$GATEWAY_PORT" <<'PY' || die "cannot write kamailio.cfg"
 import sys
-src, d, sip_domain, xmpp_domain, kport, gport = sys.argv[1:]
+src, d, sip_domain, xmpp_domain, room_domain, kport, gport = sys.argv[1:]
 sys.path.insert(0, src + "/tests/interop")
 from harness.kamailio import Kamailio
 k = Kamailio(d, domain=sip_domain, port=int(kport), presence=True,
-             routes={xmpp_domain: ("127.0.0.1", int(gport), "udp")})
+             routes={xmpp_domain: ("127.0.0.1", int(gport), "udp"),
+                     room_domain: ("127.0.0.1", int(gport), "udp")})
 k.run_dir = d + "/kamailio-run"
 k.write_config()
 PY
@@ -247,9 +273,11 @@ write_gateway() {
 # sipxmpp-mapping(5): who is who on the other side.
 # SIP users of $SIP_DOMAIN appear in XMPP as user@$SIP_DOMAIN (the
 # gateway's component domain); XMPP users of $XMPP_DOMAIN appear in SIP as
-# sip:user@$XMPP_DOMAIN.
+# sip:user@$XMPP_DOMAIN. The rooms of $MUC_DOMAIN are
+# sip:room@$ROOM_DOMAIN (sip:lobby@$ROOM_DOMAIN is the room lobby).
 domain $SIP_DOMAIN $SIP_DOMAIN
 domain $XMPP_DOMAIN $XMPP_DOMAIN
+room $ROOM_DOMAIN $MUC_DOMAIN
 EOF
 	cat >"$DIR/sipxmppd.conf" <<EOF
 # sipxmppd.conf(5) for the quickstart.
@@ -353,6 +381,14 @@ EOF
 	wait_tcp "$COMPONENT_PORT" 20 prosody ||
 	    { tail -n 30 "$DIR/prosody/prosody.log" "$DIR/prosody/console.log";
 	      die "prosody did not start"; }
+	# The room lobby, persistent (so a later start finds it already).
+	if ! prosodyctl --config "$pcfg" shell muc list "$MUC_DOMAIN" \
+	    2>/dev/null | grep -qx "lobby@$MUC_DOMAIN"; then
+		prosodyctl --config "$pcfg" shell muc create \
+		    "lobby@$MUC_DOMAIN" >"$DIR/prosody/lobby.log" 2>&1 ||
+		    { cat "$DIR/prosody/lobby.log";
+		      die "could not create the room lobby@$MUC_DOMAIN"; }
+	fi
 
 	echo "== starting kamailio (SIP 127.0.0.1:$KAMAILIO_PORT)"
 	setsid kamailio -DD -E -f "$DIR/kamailio.cfg" \
