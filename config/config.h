@@ -209,7 +209,7 @@ const struct config_option *config_option_find(const char *section,
 int config_trust_parse(const char *text, struct config_trust *out,
     char **why);
 int config_trust_match(const struct config_trust *t, int family,
-    const void *addr, const char *const *names);
+    const void *addr);
 int config_check_trusted_peers(char *value, char **why);
 
 /* config_value.c */

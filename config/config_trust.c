@@ -196,15 +196,15 @@ prefix_equal(const unsigned char *a, const unsigned char *b, int prefix)
 }
 
 /*
- * Whether a request from the address addr of family (AF_INET: 4 bytes,
- * AF_INET6: 16, network order) and, over TLS, a connection whose
- * verified certificate names are names (NULL-terminated; NULL otherwise)
- * comes from a trusted peer. An IPv4 source a dual-stack listener shows
- * as an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is matched as IPv4 too.
+ * Whether the address addr of family (AF_INET: 4 bytes, AF_INET6: 16,
+ * network order) is in an address entry of the trust list. An IPv4
+ * source a dual-stack listener shows as an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) is matched as IPv4 too. tls:NAME entries match no
+ * address: only the transport can prove a name (sip_stack_trusts()).
  */
 int
 config_trust_match(const struct config_trust *t, int family,
-    const void *addr, const char *const *names)
+    const void *addr)
 {
 	static const unsigned char mapped[12] = {
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
@@ -227,10 +227,6 @@ config_trust_match(const struct config_trust *t, int family,
 		if (e->family == AF_INET6 && v6 != NULL &&
 		    prefix_equal(e->addr, v6, e->prefix))
 			return 1;
-		for (const char *const *n = names; e->family == 0 &&
-		    n != NULL && *n != NULL; n++)
-			if (strcasecmp(*n, e->name) == 0)
-				return 1;
 	}
 	return 0;
 }

@@ -69,7 +69,7 @@ trusted_by_address(const struct sip_transport *t, const struct sip_peer *p)
 		    &p->addr)->sin6_addr;
 	else
 		return 0;
-	return config_trust_match(t->trust, p->addr.ss_family, addr, NULL);
+	return config_trust_match(t->trust, p->addr.ss_family, addr);
 }
 
 /*

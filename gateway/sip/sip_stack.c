@@ -356,7 +356,7 @@ sip_stack_trusts(const struct sip_stack *s, const struct sip_peer *from)
 	else if (family == AF_INET6)
 		addr = &((const struct sockaddr_in6 *)(const void *)
 		    &from->addr)->sin6_addr;
-	if (config_trust_match(&s->trust, family, addr, NULL))
+	if (config_trust_match(&s->trust, family, addr))
 		return 1;
 	if (!s->trust_names || s->transport == NULL || from->conn_id == 0)
 		return 0;
