@@ -348,8 +348,16 @@ report_table(FILE *out, const struct bench_opts *o, const struct result *res,
 	else
 		fprintf(out, "closed loop, window %d", o->load.window);
 	fprintf(out, ", %.1f s measured after %.1f s warm-up, body %d B, "
-	    "%d users\n\n", o->load.duration_s, o->load.warmup_s,
+	    "%d users\n", o->load.duration_s, o->load.warmup_s,
 	    o->body_size, o->users);
+	/* The rooms' own closed loop (bench_run.c): said, not implied. */
+	for (size_t i = 0; i < n; i++)
+		if (res[i].room_n > 0 && !o->load_set) {
+			fprintf(out, "rooms: closed loop, their own window (row "
+			    "\"room: load\"), unless --rate or --window\n");
+			break;
+		}
+	fputc('\n', out);
 	fprintf(out, "%-*s", LABEL_W, "");
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, " %-*s", CELL_W, res[i].scenario);
