@@ -219,6 +219,8 @@ struct sip_end_handlers {
 	/* ...and once that answer is queued (requests sent now follow it). */
 	void	(*request_done_cb)(void *arg, const struct sip_msg *,
 		    int status);
+	/* UAS, for the room scenarios: the MESSAGE itself (answered). */
+	void	(*message_msg_cb)(void *arg, const struct sip_msg *);
 	/* UAS: a response to a request sent with sip_end_send_raw(). */
 	void	(*uas_response_cb)(void *arg, const struct sip_msg *);
 };
@@ -451,6 +453,42 @@ void	 s2x_subscribe_answered(struct presence_peers *,
 void	 s2x_xmpp(struct presence_peers *, uint64_t j, const char *type,
 	    size_t tlen);
 
+/* ---- bench_room.c: the room and its SIP participants (issue 13) ----- */
+
+#define BENCH_ROOM_USER		"lobby"
+#define BENCH_ROOM_SIP_DOMAIN	"conf.sip.test"	/* mapping rule "room" */
+#define BENCH_MUC_DOMAIN	"conf.bench.test"
+#define BENCH_ROOM		BENCH_ROOM_USER "@" BENCH_MUC_DOMAIN
+#define BENCH_NS_MUC_USER	"http://jabber.org/protocol/muc#user"
+#define BENCH_ROOM_SIZES	4	/* --room-participants: at most */
+
+struct room_peers;
+
+struct room_stats {
+	uint64_t	 joins, leaves;		/* presences we answered */
+	uint64_t	 join_failed;		/* join MESSAGEs not 200 */
+	uint64_t	 reflected;		/* groupchat messages echoed */
+	uint64_t	 stanzas_out;
+	uint64_t	 delivered;		/* fan-out MESSAGEs, new ones */
+	uint64_t	 out_of_order;		/* older than one he had */
+	uint64_t	 bad_prefix;		/* body not "x0: ..." */
+	uint64_t	 notices;		/* MESSAGEs with no seq */
+	uint64_t	 unexpected;		/* stanzas/MESSAGEs not ours */
+};
+
+struct room_peers *room_peers_new(struct event_base *, struct sip_end *,
+	    struct xmpp_end *, int n, int fanout, int body_size);
+void	 room_peers_set_load(struct room_peers *, struct load *);
+int	 room_peers_join(struct room_peers *, int i);
+int	 room_peers_joined(const struct room_peers *);
+int	 room_peers_response(struct room_peers *, uint64_t seq, int status);
+void	 room_peers_presence(struct room_peers *, const struct xml_item *);
+void	 room_peers_message(struct room_peers *, const struct xml_item *);
+void	 room_peers_sip_message(struct room_peers *, const struct sip_msg *);
+int	 room_peers_send(struct room_peers *, uint64_t seq);
+const struct room_stats *room_peers_stats(const struct room_peers *);
+void	 room_peers_free(struct room_peers *);
+
 /* ---- bench_run.c: one scenario against one gateway ----------------- */
 
 #define MAX_GW_OPTS	32
@@ -484,6 +522,10 @@ struct bench_opts {
 	int		 keep;		/* keep the run's directory */
 	int		 smoke;		/* correctness verdict in exit status */
 	int		 startup_timeout_ms;
+	int		 load_set;	/* --rate or --window given */
+	int		 room_sizes[BENCH_ROOM_SIZES];	/* participants */
+	int		 n_room_sizes;
+	int		 room_n;	/* of this run */
 };
 
 struct result {
@@ -538,6 +580,13 @@ struct result {
 	uint64_t	 rss_s2x_kb, rss_s2x_settled_kb;
 	double		 bytes_per_x2s, bytes_per_s2x;
 	double		 settle_s;
+	/* rooms */
+	int		 room_n;	/* SIP participants, 0: no room */
+	uint64_t	 room_joined;
+	double		 room_setup_s;
+	double		 room_delivered_per_s;	/* fan-out MESSAGEs */
+	double		 gw_cpu_us_per_delivered;
+	uint64_t	 room_out_of_order, room_bad_prefix;
 	/* the gateway's exit */
 	int		 gw_exit;		/* -1 unknown / not ours */
 	int		 verdict_ok;		/* smoke: all correct */
@@ -550,6 +599,12 @@ enum scenario_presence {
 	PRESENCE_HOLD,		/* N subscriptions held: RSS */
 };
 
+enum scenario_room {
+	ROOM_NONE,
+	ROOM_FANOUT,		/* room message -> MESSAGE to N participants */
+	ROOM_SAY,		/* participant's MESSAGE -> room, reflected */
+};
+
 struct scenario {
 	const char	*name;
 	const char	*help;
@@ -558,6 +613,7 @@ struct scenario {
 	enum scenario_presence presence;
 	const char	*pending;	/* not runnable yet: why */
 	enum branch_mode branches;	/* Via branches of the load */
+	enum scenario_room room;
 };
 
 extern const struct scenario scenarios[];
@@ -629,6 +685,8 @@ struct run {
 	struct load	*load;
 	struct presence_peers *pp;
 	struct presence_stats pst0;	/* counters when the load began */
+	struct room_peers *rp;
+	struct room_stats rst0;
 	/* start-up */
 	int64_t		 t_spawn, t_link, t_first_ok;
 	struct event	*probe_ev, *deadline_ev;
@@ -654,6 +712,7 @@ void	 run_for(struct run *, int ms);
 int	 run_start_gateway(struct run *);
 /* bench_run_subs.c */
 int	 run_setup_presence(struct run *);
+int	 run_setup_room(struct run *);
 /* bench_run_results.c */
 void	 run_collect(struct run *);
 void	 run_collect_reload(struct run *);

@@ -15,7 +15,8 @@
 #endif
 
 #define MAX_SCENARIOS	16
-#define MAX_RUNS	(MAX_SCENARIOS * 3)	/* each over udp, tcp, tls */
+/* Each over udp, tcp, tls; a room's once per size. */
+#define MAX_RUNS	(MAX_SCENARIOS * 3 * BENCH_ROOM_SIZES)
 
 /* Prints usage. */
 static void
@@ -47,7 +48,12 @@ usage(FILE *out)
 "  --watchers N         presence-to-watchers: SIP watcher dialogs (default 10)\n"
 "  --watched N          presence-to-watchers: XMPP users they watch, the\n"
 "                       dialogs spread over them (default 1)\n"
-"  --setup-window N     presence: subscriptions being set up at once\n"
+"  --room-participants LIST\n"
+"                       room-fanout, sip-to-room: SIP participants in the\n"
+"                       room, one run per size (default 10,100; at most %d\n"
+"                       sizes). Rooms run closed loop, --window 32, unless\n"
+"                       told; over udp only\n"
+"  --setup-window N     presence, rooms: subscriptions or joins at once\n"
 "                       (default 32: the gateway's UDP buffer)\n"
 "  --settle S           subscriptions: wait S seconds after each set-up before\n"
 "                       sampling RSS (default 35: completed transactions\n"
@@ -65,7 +71,7 @@ usage(FILE *out)
 "  --startup-timeout MS wait for the gateway's first 200 (default 30000)\n"
 "  -v, --verbose        progress on stderr\n"
 "  --list               list the scenarios\n",
-	    BENCH_DEFAULT_SIPXMPPD);
+	    BENCH_DEFAULT_SIPXMPPD, BENCH_ROOM_SIZES);
 }
 
 /* Lists the scenarios, marking those that wait for other work. */
@@ -126,6 +132,29 @@ parse_transports(const char *arg, enum sip_transport *tps, size_t *n)
 	return r == 0 && *n > 0 ? 0 : -1;
 }
 
+/* The sizes of --room-participants, in order; -1 if bad. */
+static int
+parse_sizes(const char *arg, struct bench_opts *o)
+{
+	char *list = xstrdup(arg), *tok, *save = NULL, *end;
+	long v;
+	int r = 0;
+
+	o->n_room_sizes = 0;
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		v = strtol(tok, &end, 10);
+		if (*end != '\0' || v < 1 || v > 100000 ||
+		    o->n_room_sizes == BENCH_ROOM_SIZES) {
+			r = -1;
+			break;
+		}
+		o->room_sizes[o->n_room_sizes++] = (int)v;
+	}
+	free(list);
+	return r == 0 && o->n_room_sizes > 0 ? 0 : -1;
+}
+
 /*
  * For each run over TCP or TLS, the same scenario over the transport
  * before it (TLS: TCP, else UDP; TCP: UDP), and what the gateway spent
@@ -174,7 +203,7 @@ main(int argc, char **argv)
 		O_ENTRIES, O_RELOAD_AT, O_VIA_PROSODY, O_PROSODY, O_GW_OPT,
 		O_WRAPPER, O_CALLGRIND, O_JSON, O_SMOKE, O_KEEP, O_STARTUP, O_LIST,
 		O_SUBS, O_WATCHERS, O_WATCHED, O_SETUP_WINDOW, O_SETTLE,
-		O_SIP_TRANSPORT,
+		O_SIP_TRANSPORT, O_ROOM_PARTICIPANTS,
 	};
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, O_SCENARIO },
@@ -199,6 +228,8 @@ main(int argc, char **argv)
 		{ "watchers", required_argument, NULL, O_WATCHERS },
 		{ "watched", required_argument, NULL, O_WATCHED },
 		{ "setup-window", required_argument, NULL, O_SETUP_WINDOW },
+		{ "room-participants", required_argument, NULL,
+		    O_ROOM_PARTICIPANTS },
 		{ "settle", required_argument, NULL, O_SETTLE },
 		{ "via-prosody", no_argument, NULL, O_VIA_PROSODY },
 		{ "prosody", required_argument, NULL, O_PROSODY },
@@ -223,7 +254,7 @@ main(int argc, char **argv)
 	char *list, *tok, *save = NULL;
 	int ch, set_rate = 0, set_window = 0, set_duration = 0;
 	int set_warmup = 0, set_entries = 0, set_startup = 0, failed = 0;
-	int set_subs = 0, set_watchers = 0, set_settle = 0;
+	int set_subs = 0, set_watchers = 0, set_settle = 0, set_room = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.sipxmppd = getenv("SIPXMPPD") != NULL ? getenv("SIPXMPPD") :
@@ -243,6 +274,9 @@ main(int argc, char **argv)
 	o.watchers = 10;
 	o.watched = 1;
 	o.setup_window = 32;
+	o.room_sizes[0] = 10;
+	o.room_sizes[1] = 100;
+	o.n_room_sizes = 2;
 	o.settle_s = 35;
 	o.prosody = "/usr/bin/prosody";
 	o.startup_timeout_ms = 30000;
@@ -327,6 +361,15 @@ main(int argc, char **argv)
 		case O_WATCHED:
 			o.watched = (int)num("--watched", optarg, 1, 1000000);
 			break;
+		case O_ROOM_PARTICIPANTS:
+			if (parse_sizes(optarg, &o) != 0) {
+				fprintf(stderr, "sipxmpp-bench: "
+				    "--room-participants: 1 to %d sizes, "
+				    "each 1 to 100000\n", BENCH_ROOM_SIZES);
+				return 2;
+			}
+			set_room = 1;
+			break;
 		case O_SETUP_WINDOW:
 			o.setup_window = (int)num("--setup-window", optarg, 1,
 			    100000);
@@ -397,6 +440,7 @@ main(int argc, char **argv)
 	}
 	if (set_window)
 		o.load.rate = 0;
+	o.load_set = set_window || set_rate;
 	if (o.smoke) {
 		/* Correctness, not speed: small and quick. */
 		if (!set_rate && !set_window)
@@ -413,6 +457,10 @@ main(int argc, char **argv)
 			o.watchers = 10;
 		if (!set_settle)
 			o.settle_s = 0;
+		if (!set_room) {
+			o.room_sizes[0] = 3;
+			o.room_sizes[1] = 20;
+		}
 	}
 	if (o.watched > o.watchers)
 		o.watched = o.watchers;
@@ -445,7 +493,8 @@ main(int argc, char **argv)
 	all = strcmp(o.scenarios, "all") == 0;
 	list = xstrdup(all ?
 	    "sip-to-xmpp,xmpp-to-sip,mapping,notify-to-presence,"
-	    "presence-to-watchers,subscriptions" : o.scenarios);
+	    "presence-to-watchers,subscriptions,room-fanout,sip-to-room" :
+	    o.scenarios);
 	for (tok = strtok_r(list, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		const struct scenario *s = scenario_find(tok);
@@ -457,7 +506,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 		for (size_t i = 0; i < n_tps && !all; i++)
-			if (tps[i] != SIP_UDP && s->presence != PRESENCE_NONE) {
+			if (tps[i] != SIP_UDP && (s->presence != PRESENCE_NONE ||
+			    s->room != ROOM_NONE)) {
 				fprintf(stderr, "sipxmpp-bench: %s runs over udp "
 				    "only\n", s->name);
 				free(list);
@@ -475,16 +525,21 @@ main(int argc, char **argv)
 		for (size_t t = 0; t < n_tps; t++) {
 			/* "all" over a stream: the scenarios that run on one. */
 			if (tps[t] != SIP_UDP &&
-			    todo[i]->presence != PRESENCE_NONE)
+			    (todo[i]->presence != PRESENCE_NONE ||
+			    todo[i]->room != ROOM_NONE))
 				continue;
 			o.sip_transport = tps[t];
-			bench_log("scenario %s over %s", todo[i]->name,
-			    sip_transport_name(tps[t]));
-			if (run_scenario(&o, todo[i], &res[n_res]) != 0)
-				failed = 1;
-			if (o.smoke && !res[n_res].verdict_ok)
-				failed = 1;
-			n_res++;
+			for (int z = 0; z < (todo[i]->room != ROOM_NONE ?
+			    o.n_room_sizes : 1); z++) {
+				o.room_n = o.room_sizes[z];
+				bench_log("scenario %s over %s", todo[i]->name,
+				    sip_transport_name(tps[t]));
+				if (run_scenario(&o, todo[i], &res[n_res]) != 0)
+					failed = 1;
+				if (o.smoke && !res[n_res].verdict_ok)
+					failed = 1;
+				n_res++;
+			}
 		}
 	compare_transports(res, n_res);
 	report_table(stdout, &o, res, n_res);

@@ -21,7 +21,9 @@ enum row {
 	ROW_BASE_GAP, ROW_WATCHERS, ROW_SUBS_X2S, ROW_SUBS_S2X, ROW_SETUP_FAILED,
 	ROW_NOTIFIES, ROW_NOTIFY_ERRORS, ROW_N_P50, ROW_N_P99, ROW_N_P999,
 	ROW_N_MAX, ROW_GW_CPU_NOTIFY, ROW_RSS_BEFORE, ROW_RSS_X2S, ROW_RSS_S2X,
-	ROW_BYTES_X2S, ROW_BYTES_S2X, ROW_EXIT, ROW_VERDICT, ROW_COUNT,
+	ROW_BYTES_X2S, ROW_BYTES_S2X, ROW_ROOM_N, ROW_ROOM_LOAD, ROW_ROOM_SETUP,
+	ROW_ROOM_RATE, ROW_GW_CPU_DELIVERED, ROW_ROOM_ORDER, ROW_EXIT,
+	ROW_VERDICT, ROW_COUNT,
 };
 
 static const char *const labels[ROW_COUNT] = {
@@ -73,6 +75,12 @@ static const char *const labels[ROW_COUNT] = {
 	[ROW_RSS_S2X] = "RSS +S2X (settled), KiB",
 	[ROW_BYTES_X2S] = "RSS bytes per X2S sub",
 	[ROW_BYTES_S2X] = "RSS bytes per S2X watcher",
+	[ROW_ROOM_N] = "room: SIP participants",
+	[ROW_ROOM_LOAD] = "room: load (its own)",
+	[ROW_ROOM_SETUP] = "room: all joined, s",
+	[ROW_ROOM_RATE] = "room: delivered MESSAGEs/s",
+	[ROW_GW_CPU_DELIVERED] = "gateway CPU, us/delivered",
+	[ROW_ROOM_ORDER] = "room: out of order, bad body",
 	[ROW_EXIT] = "gateway exit status",
 	[ROW_VERDICT] = "correctness (smoke)",
 };
@@ -273,6 +281,33 @@ cell(const struct result *r, enum row row, char *buf, size_t n)
 	case ROW_BYTES_S2X:
 		fig(buf, n, r->bytes_per_s2x, 0);
 		break;
+	case ROW_ROOM_N:
+		if (r->room_n > 0)
+			snprintf(buf, n, "%d", r->room_n);
+		break;
+	case ROW_ROOM_LOAD:
+		if (r->room_n > 0 && r->rate > 0)
+			snprintf(buf, n, "open loop %.0f/s", r->rate);
+		else if (r->room_n > 0)
+			snprintf(buf, n, "window %d", r->window);
+		break;
+	case ROW_ROOM_SETUP:
+		if (r->room_n > 0)
+			fig(buf, n, r->room_setup_s, 2);
+		break;
+	case ROW_ROOM_RATE:
+		if (r->room_n > 0)
+			fig(buf, n, r->room_delivered_per_s, 0);
+		break;
+	case ROW_GW_CPU_DELIVERED:
+		if (r->room_n > 0)
+			fig(buf, n, r->gw_cpu_us_per_delivered, 2);
+		break;
+	case ROW_ROOM_ORDER:
+		if (r->room_n > 0)
+			snprintf(buf, n, "%" PRIu64 ", %" PRIu64,
+			    r->room_out_of_order, r->room_bad_prefix);
+		break;
 	case ROW_EXIT:
 		if (r->gw_exit >= 0)
 			snprintf(buf, n, "%d", r->gw_exit);
@@ -313,8 +348,16 @@ report_table(FILE *out, const struct bench_opts *o, const struct result *res,
 	else
 		fprintf(out, "closed loop, window %d", o->load.window);
 	fprintf(out, ", %.1f s measured after %.1f s warm-up, body %d B, "
-	    "%d users\n\n", o->load.duration_s, o->load.warmup_s,
+	    "%d users\n", o->load.duration_s, o->load.warmup_s,
 	    o->body_size, o->users);
+	/* The rooms' own closed loop (bench_run.c): said, not implied. */
+	for (size_t i = 0; i < n; i++)
+		if (res[i].room_n > 0 && !o->load_set) {
+			fprintf(out, "rooms: closed loop, their own window (row "
+			    "\"room: load\"), unless --rate or --window\n");
+			break;
+		}
+	fputc('\n', out);
 	fprintf(out, "%-*s", LABEL_W, "");
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, " %-*s", CELL_W, res[i].scenario);
@@ -485,6 +528,14 @@ report_json(const char *path, const struct bench_opts *o,
 		json_num(f, "settle_s", r->settle_s, 0);
 		json_num(f, "rss_bytes_per_x2s", r->bytes_per_x2s, 0);
 		json_num(f, "rss_bytes_per_s2x", r->bytes_per_s2x, 0);
+		fprintf(f, "    \"room_participants\": %d,\n", r->room_n);
+		json_num(f, "room_setup_s", r->room_n > 0 ? r->room_setup_s :
+		    -1, 0);
+		json_num(f, "room_delivered_per_s", r->room_delivered_per_s, 0);
+		json_num(f, "gw_cpu_us_per_delivered",
+		    r->gw_cpu_us_per_delivered, 0);
+		fprintf(f, "    \"room_out_of_order\": %" PRIu64 ",\n",
+		    r->room_out_of_order);
 		fprintf(f, "    \"gateway_exit\": %d,\n", r->gw_exit);
 		fprintf(f, "    \"correct\": %s\n   }%s\n",
 		    r->verdict_ok ? "true" : "false", i + 1 < n ? "," : "");

@@ -41,32 +41,40 @@
 #include "bench.h"
 
 #define GW_STOP_MS	20000
+#define ROOM_WINDOW	32	/* room messages outstanding, by default */
 
 const struct scenario scenarios[] = {
 	{ "sip-to-xmpp", "SIP MESSAGE -> XMPP <message/>, answered 200 after "
-	    "the ping barrier", 1, 0, PRESENCE_NONE, NULL, BRANCH_PLAIN },
+	    "the ping barrier", 1, 0, PRESENCE_NONE, NULL, BRANCH_PLAIN, ROOM_NONE },
 	{ "xmpp-to-sip", "XMPP <message/> -> SIP MESSAGE, answered 200 by the "
-	    "bench's UAS", 0, 0, PRESENCE_NONE, NULL, BRANCH_PLAIN },
+	    "bench's UAS", 0, 0, PRESENCE_NONE, NULL, BRANCH_PLAIN, ROOM_NONE },
 	{ "mapping", "N mapping entries: startup, SIGHUP reload time, traffic "
 	    "stall during the reload (SIP -> XMPP traffic)", 1, 1,
-	    PRESENCE_NONE, NULL, BRANCH_PLAIN },
+	    PRESENCE_NONE, NULL, BRANCH_PLAIN, ROOM_NONE },
 	{ "notify-to-presence", "SIP NOTIFY (PIDF) -> XMPP <presence/> in "
 	    "--users subscriptions of XMPP users to SIP users", 1, 0,
-	    PRESENCE_NOTIFY, NULL, BRANCH_PLAIN },
+	    PRESENCE_NOTIFY, NULL, BRANCH_PLAIN, ROOM_NONE },
 	{ "presence-to-watchers", "XMPP <presence/> -> NOTIFY to --watchers "
 	    "SIP watcher dialogs of --watched XMPP users", 0, 0,
-	    PRESENCE_WATCHERS, NULL, BRANCH_PLAIN },
+	    PRESENCE_WATCHERS, NULL, BRANCH_PLAIN, ROOM_NONE },
 	{ "subscriptions", "--subs live subscriptions held each way (XMPP "
 	    "watching SIP, SIP watching XMPP): RSS per subscription", 1, 0,
-	    PRESENCE_HOLD, NULL, BRANCH_PLAIN },
+	    PRESENCE_HOLD, NULL, BRANCH_PLAIN, ROOM_NONE },
 	{ "flood-random", "sip-to-xmpp with 160-character random Via "
 	    "branches: the reference for flood-collide", 1, 0, PRESENCE_NONE,
-	    NULL, BRANCH_RANDOM },
+	    NULL, BRANCH_RANDOM, ROOM_NONE },
 	{ "flood-collide", "sip-to-xmpp with Via branches of that length "
 	    "that all collide under FNV-1a (hash flooding of the "
 	    "transaction and completed-response tables)", 1, 0, PRESENCE_NONE,
-	    NULL, BRANCH_COLLIDE },
-	{ NULL, NULL, 0, 0, PRESENCE_NONE, NULL, BRANCH_PLAIN },
+	    NULL, BRANCH_COLLIDE, ROOM_NONE },
+	{ "room-fanout", "the bench is an XEP-0045 room with --room-participants "
+	    "SIP participants: a room message -> one stanza to each "
+	    "participant's occupant -> a MESSAGE to each", 0, 0,
+	    PRESENCE_NONE, NULL, BRANCH_PLAIN, ROOM_FANOUT },
+	{ "sip-to-room", "a SIP participant's MESSAGE to the room -> "
+	    "groupchat, answered 200 once the room reflects it", 1, 0,
+	    PRESENCE_NONE, NULL, BRANCH_PLAIN, ROOM_SAY },
+	{ NULL, NULL, 0, 0, PRESENCE_NONE, NULL, BRANCH_PLAIN, ROOM_NONE },
 };
 
 /* Appends to the result's note: what the reader of the table must know. */
@@ -135,6 +143,10 @@ xmpp_message_cb(void *arg, const struct xml_item *it, int is_error)
 	struct run *r = arg;
 	uint64_t seq;
 
+	if (r->rp != NULL && !is_error) {
+		room_peers_message(r->rp, it);
+		return;
+	}
 	if (r->load == NULL || stanza_seq(it, &seq) != 0)
 		return;		/* probes, and anything not ours */
 	if (is_error) {
@@ -164,6 +176,8 @@ sip_response_cb(void *arg, enum sip_call_kind kind, uint64_t seq,
 		}
 		return;
 	}
+	if (r->rp != NULL && room_peers_response(r->rp, seq, status))
+		return;
 	if (r->load != NULL && r->sc->s2x)
 		load_complete(r->load, seq, status);
 }
@@ -174,7 +188,8 @@ sip_message_cb(void *arg, uint64_t seq, int has_seq)
 {
 	struct run *r = arg;
 
-	if (r->load == NULL || !has_seq || r->sc->s2x)
+	if (r->load == NULL || !has_seq || r->sc->s2x ||
+	    r->sc->room != ROOM_NONE)
 		return;
 	load_complete(r->load, seq, 200);
 }
@@ -187,6 +202,18 @@ xmpp_presence_cb(void *arg, const struct xml_item *it)
 
 	if (r->pp != NULL)
 		presence_stanza_cb(r->pp, it);
+	if (r->rp != NULL)
+		room_peers_presence(r->rp, it);
+}
+
+/* A MESSAGE at the UAS, whole: a room's fan-out reaching a participant. */
+static void
+sip_message_msg_cb(void *arg, const struct sip_msg *m)
+{
+	struct run *r = arg;
+
+	if (r->rp != NULL)
+		room_peers_sip_message(r->rp, m);
 }
 
 static int
@@ -239,6 +266,8 @@ send_cb(void *arg, uint64_t seq)
 		return presence_send_notify(r->pp, seq);
 	if (r->sc->presence == PRESENCE_WATCHERS)
 		return presence_send_presence(r->pp, seq);
+	if (r->rp != NULL)
+		return room_peers_send(r->rp, seq);
 	if (r->sc->s2x) {
 		if (r->sc->mapping && o->mapping_entries > 0)
 			snprintf(from, sizeof(from), "u%u", spread(seq,
@@ -395,9 +424,11 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 		.request_cb = sip_request_cb,
 		.request_done_cb = sip_request_done_cb,
 		.uas_response_cb = sip_uas_response_cb,
+		.message_msg_cb = sip_message_msg_cb,
 	};
 	static const struct load_ops ops = { send_cb, flush_cb, phase_cb };
 	struct event_config *cfg;
+	struct load_params lp = o->load;
 	struct run r;
 	uint64_t lost;
 	int status;
@@ -412,9 +443,24 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 	    o->sip_transport != SIP_UDP ? "/" : "",
 	    o->sip_transport != SIP_UDP ?
 	    sip_transport_name(o->sip_transport) : "");
+	/* A room's runs, one per size: the size in the column's name. */
+	if (sc->room != ROOM_NONE)
+		snprintf(res->scenario, sizeof(res->scenario), "%s-%d",
+		    sc->name, o->room_n);
 	res->via_prosody = o->via_prosody;
-	res->rate = o->load.rate;
-	res->window = o->load.rate > 0 ? 0 : o->load.window;
+	/*
+	 * The rooms: closed loop unless told, a window the participants'
+	 * queues hold ([rooms] queue_max): the gateway sends each of them
+	 * one MESSAGE at a time, so an open loop beyond its pace only fills
+	 * the queues and measures the drops.
+	 */
+	if (sc->room != ROOM_NONE && !o->load_set) {
+		lp.rate = 0;
+		lp.window = ROOM_WINDOW;
+	}
+	res->rate = lp.rate;
+	res->window = lp.rate > 0 ? 0 : lp.window;
+	res->room_n = sc->room != ROOM_NONE ? o->room_n : 0;
 	res->duration_s = o->load.duration_s;
 	res->users = o->users;
 	res->body_size = o->body_size;
@@ -438,6 +484,12 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 	}
 	if (sc->presence != PRESENCE_NONE && o->sip_transport != SIP_UDP) {
 		run_note(&r, "the presence scenarios run over UDP only");
+		return -1;
+	}
+	if (sc->room != ROOM_NONE && (o->sip_transport != SIP_UDP ||
+	    o->via_prosody || o->pid > 0 || o->room_n < 1)) {
+		run_note(&r, "the room scenarios run over UDP, with a gateway "
+		    "the bench starts and no Prosody (the bench is the room)");
 		return -1;
 	}
 	if (sc->mapping && o->pid > 0 && o->gw_log == NULL)
@@ -510,21 +562,27 @@ run_scenario(const struct bench_opts *o, const struct scenario *sc,
 		goto out;
 	if (sc->presence != PRESENCE_NONE && run_setup_presence(&r) != 0)
 		goto out;
+	if (sc->room != ROOM_NONE && run_setup_room(&r) != 0)
+		goto out;
 	if (sc->presence == PRESENCE_HOLD) {
 		res->hold = 1;
 		res->done = 1;
 		goto out;
 	}
 
-	r.load = load_new(r.base, &o->load, &ops, &r);
+	r.load = load_new(r.base, &lp, &ops, &r);
 	if (r.load == NULL)
 		goto out;
+	if (r.rp != NULL) {
+		r.rst0 = *room_peers_stats(r.rp);
+		room_peers_set_load(r.rp, r.load);
+	}
 	if (r.pp != NULL) {
 		r.pst0 = *presence_stats(r.pp);
 		presence_peers_set_load(r.pp, r.load);
 	}
 	bench_log("%s: %s for %.1f s (+%.1f s warm-up)", sc->name,
-	    o->load.rate > 0 ? "open loop" : "closed loop",
+	    lp.rate > 0 ? "open loop" : "closed loop",
 	    o->load.duration_s, o->load.warmup_s);
 	lost = sip_end_stats(r.se)->conns_lost;
 	load_start(r.load);
@@ -561,6 +619,7 @@ out:
 	if (r.load != NULL)
 		load_free(r.load);
 	presence_peers_free(r.pp);
+	room_peers_free(r.rp);
 	if (r.probe_ev != NULL)
 		event_free(r.probe_ev);
 	if (r.deadline_ev != NULL)

@@ -49,6 +49,10 @@ write_mapping(struct run *r, const char *path)
 	fprintf(f, "# written by sipxmpp-bench\n"
 	    "domain " BENCH_SIP_DOMAIN " " BENCH_COMPONENT "\n"
 	    "domain " BENCH_XMPP_DOMAIN " " BENCH_XMPP_DOMAIN "\n");
+	/* The room scenarios: conf.sip.test is the bench's MUC service. */
+	if (r->sc->room != ROOM_NONE)
+		fprintf(f, "room " BENCH_ROOM_SIP_DOMAIN " " BENCH_MUC_DOMAIN
+		    "\n");
 	if (r->sc->mapping)
 		for (int i = 0; i < r->o->mapping_entries; i++)
 			fprintf(f, "user sip:u%d@" BENCH_SIP_DOMAIN " m%d@"
@@ -81,9 +85,9 @@ static int
 write_config(struct run *r, const char *path, int sip_port, int xmpp_port)
 {
 	static const char *const sections[] = { "gateway", "sip", "xmpp",
-	    "message", "presence" };
+	    "message", "presence", "rooms" };
 	char sip_listen[64], proxy[64], xport[16], max_subs[24], per_user[24];
-	char cert[1100], key[1100], ca[1100];
+	char cert[1100], key[1100], ca[1100], room_max[24];
 	int tls = r->o->sip_transport == SIP_TLS;
 	const char *defaults[][3] = {
 		{ "gateway", "log_level", "info" },
@@ -103,6 +107,8 @@ write_config(struct run *r, const char *path, int sip_port, int xmpp_port)
 		{ "presence", "state_file", "presence.db" },
 		{ "presence", "max_subscriptions", max_subs },
 		{ "presence", "max_per_user", per_user },
+		/* The room scenarios' participants, all in one room. */
+		{ "rooms", "max_participants", room_max },
 	};
 	int used[MAX_GW_OPTS] = { 0 };
 	const char *v;
@@ -131,6 +137,8 @@ write_config(struct run *r, const char *path, int sip_port, int xmpp_port)
 	    2L * r->o->subs + r->o->watchers + r->o->users);
 	snprintf(per_user, sizeof(per_user), "%d", r->o->watchers > 500 ?
 	    r->o->watchers : 500);
+	snprintf(room_max, sizeof(room_max), "%d", r->o->room_n > 200 ?
+	    r->o->room_n : 200);
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
 	fprintf(f, "# written by sipxmpp-bench\n");

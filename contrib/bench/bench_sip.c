@@ -344,6 +344,8 @@ sip_uas_input(struct sip_end *s, const char *msg, size_t len,
 	s->st.responses_out++;
 	if (s->h.request_done_cb != NULL && !is_message)
 		s->h.request_done_cb(s->arg, &m, status);
+	if (is_message && s->h.message_msg_cb != NULL)
+		s->h.message_msg_cb(s->arg, &m);
 	if (is_message && s->h.message_cb != NULL) {
 		has_seq = m.body_len > 0 &&
 		    bench_find_seq(m.body, m.body_len, &seq) == 0;
@@ -470,7 +472,8 @@ sip_end_set_target(struct sip_end *s, int port)
 
 /*
  * Queues one MESSAGE from sip:from_user@sip.test to
- * sip:to_user@bench.test with a body of body_size bytes holding seq=N.
+ * sip:to_user@bench.test (or sip:to_user, when it names its domain: a
+ * room) with a body of body_size bytes holding seq=N.
  */
 int
 sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
@@ -479,6 +482,7 @@ sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
 {
 	char *out, body[2048], branch[COLLIDE_LEN + 32];
 	char k = kind == SIP_CALL_LOAD ? 'L' : 'P';
+	const char *dom;
 	int bl, n;
 
 	if (!s->have_target || (s->tp != SIP_UDP && sip_stream_uac(s) != 0))
@@ -499,19 +503,21 @@ sip_end_send_message(struct sip_end *s, enum sip_call_kind kind,
 	while ((size_t)bl < body_size)
 		body[bl++] = 'x';
 	out = s->tp != SIP_UDP ? s->scratch : batch_slot(s, &s->uac_out);
+	/* A to_user with its domain (a room's URI) keeps it. */
+	dom = strchr(to_user, '@') != NULL ? "" : "@" BENCH_XMPP_DOMAIN;
 	n = snprintf(out, SLOT,
-	    "MESSAGE sip:%s@" BENCH_XMPP_DOMAIN " SIP/2.0\r\n"
+	    "MESSAGE sip:%s%s SIP/2.0\r\n"
 	    "Via: SIP/2.0/%s 127.0.0.1:%d;branch=%s;rport\r\n"
 	    "Max-Forwards: 70\r\n"
 	    "From: <sip:%s@" BENCH_SIP_DOMAIN ">;tag=%s%" PRIu64 "\r\n"
-	    "To: <sip:%s@" BENCH_XMPP_DOMAIN ">\r\n"
+	    "To: <sip:%s%s>\r\n"
 	    "Call-ID: %c%s-%" PRIu64 "@bench\r\n"
 	    "CSeq: 1 MESSAGE\r\n"
 	    "Content-Type: text/plain;charset=UTF-8\r\n"
 	    "Content-Length: %d\r\n\r\n%.*s",
-	    to_user, s->tp == SIP_TLS ? "TLS" : s->tp == SIP_TCP ? "TCP" :
-	    "UDP", s->uac_port, branch, from_user, s->run, seq,
-	    to_user, k, s->run, seq, bl, bl, body);
+	    to_user, dom, s->tp == SIP_TLS ? "TLS" : s->tp == SIP_TCP ?
+	    "TCP" : "UDP", s->uac_port, branch, from_user, s->run, seq,
+	    to_user, dom, k, s->run, seq, bl, bl, body);
 	if (n < 0 || n >= SLOT)
 		return -1;
 	if (s->tp != SIP_UDP) {
