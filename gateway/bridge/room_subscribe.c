@@ -47,8 +47,9 @@ static void notify_send(struct room_sub *sub,
     const struct room_conf_user *change);
 
 /* Answers a SUBSCRIBE we cannot take, with what RFC 6665 asks beside
- * the status: Min-Expires with 423, Accept with 406, Allow-Events with
- * 489 (gateway_answer adds Retry-After to 503). */
+ * the status: Min-Expires with 423, Accept with 406 (gateway_answer
+ * adds Retry-After to 503). Other packages never come here (489 is
+ * the presence bridge's). */
 static void
 refuse(struct bridge_room *br, struct sip_tx *tx, int status,
     const char *reason)
@@ -56,7 +57,7 @@ refuse(struct bridge_room *br, struct sip_tx *tx, int status,
 	struct sip_msg *resp;
 	char num[16];
 
-	if (status != 423 && status != 406 && status != 489) {
+	if (status != 423 && status != 406) {
 		gateway_answer(br->gw, tx, status, reason, NULL);
 		return;
 	}
@@ -66,10 +67,8 @@ refuse(struct bridge_room *br, struct sip_tx *tx, int status,
 		snprintf(num, sizeof(num), "%d",
 		    br->gw->cfg->presence_min_expires);
 		sip_msg_add_header(resp, "Min-Expires", num);
-	} else if (status == 406)
+	} else
 		sip_msg_add_header(resp, "Accept", CONFERENCE_INFO_TYPE);
-	else
-		sip_msg_add_header(resp, "Allow-Events", "presence, conference");
 	sip_respond(br->gw->sip, tx, resp);
 }
 
@@ -182,7 +181,11 @@ notify_answered_cb(void *arg, int status, const struct sip_msg *resp)
 	}
 }
 
-/* The whole roster as document users (his own entry included). */
+/*
+ * The whole roster as document users (his own entry included), at
+ * most CI_MAX_USERS: a body any reader of ours would take whole (the
+ * roster itself holds up to ROOM_ROSTER_MAX).
+ */
 static struct room_conf_user *
 roster_users(const struct room_member *m, size_t *n)
 {
@@ -193,8 +196,13 @@ roster_users(const struct room_member *m, size_t *n)
 	*n = 0;
 	if ((u = calloc(m->n_roster + 1, sizeof(*u))) == NULL)
 		return NULL;
-	for (o = m->roster; o != NULL && k < m->n_roster; o = o->next)
+	for (o = m->roster; o != NULL && k < m->n_roster &&
+	    k < CI_MAX_USERS; o = o->next)
 		u[k++].nick = o->nick;
+	if (o != NULL)
+		log_info_limited("room: %s: conference-info for %s lists %zu "
+		    "of %zu occupants", m->room_jid, m->user_uri, k,
+		    m->n_roster);
 	*n = k;
 	return u;
 }
