@@ -7,7 +7,8 @@
  * would get. Then NOTIFYs carry the roster: a full document first
  * (version 1), a partial one per occupant who joins or leaves (§4.6),
  * one NOTIFY at a time (RFC 6665 §4.2.2): what changes while one is
- * out is sent as one full document next, with the next version.
+ * out goes in one partial document next (up to ROOM_SUB_PENDING
+ * occupants; beyond, or on a refresh, one full document).
  *
  * Choices, said here once: one subscription per membership (a new
  * dialog replaces the old, which ends with reason=rejected so the two
@@ -44,7 +45,7 @@ struct sub_notify {
 };
 
 static void notify_send(struct room_sub *sub,
-    const struct room_conf_user *change);
+    const struct room_conf_user *changes, size_t n);
 
 /* Answers a SUBSCRIBE we cannot take, with what RFC 6665 asks beside
  * the status: Min-Expires with 423, Accept with 406 (gateway_answer
@@ -104,6 +105,68 @@ answer_ok(struct bridge_room *br, struct sip_tx *tx, long expires)
 	sip_respond(br->gw->sip, tx, resp);
 }
 
+/* Forgets the changes that waited for the NOTIFY in flight. */
+static void
+pending_clear(struct room_sub *sub)
+{
+	while (sub->n_pend > 0)
+		free(sub->pend[--sub->n_pend]);
+}
+
+/*
+ * Remembers that nick came (deleted 0) or went while a NOTIFY is out:
+ * the last word on a nick wins (§4.6 merges by entity). Too many, or
+ * no memory: the next document is a full one.
+ */
+static void
+pending_add(struct room_sub *sub, const char *nick, int deleted)
+{
+	size_t i;
+
+	if (sub->dirty)
+		return;
+	for (i = 0; i < sub->n_pend; i++) {
+		if (strcmp(sub->pend[i], nick) == 0) {
+			sub->pend_deleted[i] = deleted != 0;
+			return;
+		}
+	}
+	if (sub->n_pend == ROOM_SUB_PENDING ||
+	    (sub->pend[sub->n_pend] = strdup(nick)) == NULL) {
+		pending_clear(sub);
+		sub->dirty = 1;
+		return;
+	}
+	sub->pend_deleted[sub->n_pend++] = deleted != 0;
+}
+
+/* Sends what waited for the NOTIFY in flight: a full document, or a
+ * partial one with every change remembered. */
+static void
+pending_send(struct room_sub *sub)
+{
+	struct room_conf_user u[ROOM_SUB_PENDING];
+	char *keep[ROOM_SUB_PENDING];
+	size_t i, n = sub->n_pend;
+
+	if (sub->dirty || n == 0) {
+		sub->dirty = 0;
+		pending_clear(sub);
+		notify_send(sub, NULL, 0);
+		return;
+	}
+	/* notify_send may free sub: the nicks are ours now. */
+	for (i = 0; i < n; i++) {
+		keep[i] = sub->pend[i];
+		u[i].nick = keep[i];
+		u[i].deleted = sub->pend_deleted[i];
+	}
+	sub->n_pend = 0;
+	notify_send(sub, u, n);
+	for (i = 0; i < n; i++)
+		free(keep[i]);
+}
+
 /* Frees a subscription; a SUBSCRIBE still held gets 480. */
 void
 room_sub_free(struct room_sub *sub)
@@ -114,6 +177,7 @@ room_sub_free(struct room_sub *sub)
 		gateway_answer(sub->br->gw, sub->held, 480,
 		    "No longer in the room", NULL);
 	strmap_remove(&sub->br->subs, &sub->node);
+	pending_clear(sub);
 	sip_dialog_clear(&sub->dlg);
 	free(sub->key);
 	free(sub);
@@ -146,7 +210,7 @@ end(struct room_sub *sub, enum sub_reason reason)
 		room_sub_free(sub);
 		return;
 	}
-	notify_send(sub, NULL);
+	notify_send(sub, NULL, 0);
 }
 
 /* The answer to a NOTIFY (RFC 6665 §4.2.2: a failure ends it). */
@@ -175,10 +239,12 @@ notify_answered_cb(void *arg, int status, const struct sip_msg *resp)
 		room_sub_free(sub);
 		return;
 	}
-	if (sub->final_reason != SUB_REASON_NONE || sub->dirty) {
+	if (sub->final_reason != SUB_REASON_NONE) {
+		pending_clear(sub);
 		sub->dirty = 0;
-		notify_send(sub, NULL);	/* the last word, or a full one */
-	}
+		notify_send(sub, NULL, 0);	/* the last word */
+	} else if (sub->dirty || sub->n_pend > 0)
+		pending_send(sub);
 }
 
 /*
@@ -209,12 +275,12 @@ roster_users(const struct room_member *m, size_t *n)
 
 /*
  * Writes the document for the next NOTIFY into sb: a partial one with
- * change, else a full one. Returns 1 with a document (the version
+ * the n changes, else a full one. Returns 1 with a document (the version
  * moved on), 0 for none, -1 on failure.
  */
 static int
-document(struct room_sub *sub, const struct room_conf_user *change,
-    struct strbuf *sb)
+document(struct room_sub *sub, const struct room_conf_user *changes,
+    size_t n_changes, struct strbuf *sb)
 {
 	struct room_member *m = sub->m;
 	struct gateway *gw = sub->br->gw;
@@ -229,9 +295,9 @@ document(struct room_sub *sub, const struct room_conf_user *change,
 	 * 6665 §4.4.3): one that never got a document. */
 	if (sub->final_reason != SUB_REASON_NONE && sub->version != 0)
 		return 0;
-	if (change != NULL)
+	if (changes != NULL)
 		rc = room_conf_build(sb, gw->map, m->room_jid, m->room_uri,
-		    CI_STATE_PARTIAL, v, change, 1);
+		    CI_STATE_PARTIAL, v, changes, n_changes);
 	else if ((all = roster_users(m, &n)) == NULL)
 		rc = -1;
 	else
@@ -245,11 +311,13 @@ document(struct room_sub *sub, const struct room_conf_user *change,
 }
 
 /*
- * Sends the next NOTIFY: partial with change (one user), else full. One at a time: while one is
- * out, the change is remembered as "send a full one next".
+ * Sends the next NOTIFY: partial with the n changes, else (changes
+ * NULL) full. One at a time: while one is out, changes wait in the
+ * subscription (pending_add) and a full one is remembered as dirty.
  */
 static void
-notify_send(struct room_sub *sub, const struct room_conf_user *change)
+notify_send(struct room_sub *sub, const struct room_conf_user *changes,
+    size_t n)
 {
 	struct bridge_room *br = sub->br;
 	struct sip_msg *req = NULL;
@@ -259,7 +327,12 @@ notify_send(struct room_sub *sub, const struct room_conf_user *change)
 	int doc;
 
 	if (sub->in_flight) {
-		sub->dirty = 1;
+		for (size_t i = 0; changes != NULL && i < n; i++)
+			pending_add(sub, changes[i].nick, changes[i].deleted);
+		if (changes == NULL) {
+			pending_clear(sub);
+			sub->dirty = 1;
+		}
 		return;
 	}
 	strbuf_init(&sb);
@@ -268,7 +341,7 @@ notify_send(struct room_sub *sub, const struct room_conf_user *change)
 		    sip_sub_reason_name((enum sub_reason)sub->final_reason));
 	else
 		snprintf(ss, sizeof(ss), "active;expires=%ld", left(sub));
-	if ((doc = document(sub, change, &sb)) < 0)
+	if ((doc = document(sub, changes, n, &sb)) < 0)
 		log_warnx("room: conference-info for %s not built",
 		    sub->dlg.remote_uri);
 	if ((req = sip_dialog_request(&sub->dlg, "NOTIFY")) == NULL ||
@@ -292,7 +365,8 @@ notify_send(struct room_sub *sub, const struct room_conf_user *change)
 	sub->in_flight = 1;
 	log_trace(TRACE_ROOM, "NOTIFY %s (%s, version %lu%s)",
 	    sub->dlg.remote_uri, ss, (unsigned long)sub->version,
-	    doc <= 0 ? ", no body" : change != NULL ? ", partial" : ", full");
+	    doc <= 0 ? ", no body" : changes != NULL ? ", partial" :
+	    ", full");
 	strbuf_free(&sb);
 	return;
 fail:
@@ -321,7 +395,7 @@ room_sub_joined(struct room_member *m)
 	    m->user_jid, m->room_jid);
 	if (left(sub) == 0)
 		sub->final_reason = SUB_REASON_TIMEOUT;	/* a fetch */
-	notify_send(sub, NULL);
+	notify_send(sub, NULL, 0);
 }
 
 /* The membership ends: a held SUBSCRIBE hears why, an active
@@ -356,7 +430,7 @@ room_sub_roster(struct room_member *m, const char *nick, int deleted)
 	if (sub == NULL || !sub->active || m->state != ROOM_JOINED ||
 	    sub->final_reason != SUB_REASON_NONE)
 		return;
-	notify_send(sub, &change);
+	notify_send(sub, &change, 1);
 }
 
 /*
@@ -440,7 +514,7 @@ subscribe_in_dialog(struct bridge_room *br, struct sip_tx *tx,
 	}
 	/* §4.2.1.2: a refresh gets a NOTIFY; the full state is the
 	 * honest answer to "did I miss something". */
-	notify_send(sub, NULL);
+	notify_send(sub, NULL, 0);
 }
 
 /* The SUBSCRIBE's room and sender: 0 with both JIDs, or answered. */

@@ -178,6 +178,42 @@ def check_refresh(d):
     d.notify_mark = sub.notifies.index(n) + 1
 
 
+def check_changes_merge(d):
+    """One NOTIFY at a time (RFC 6665 §4.2.2): romeo leaves the NOTIFY
+    for nurse's return unanswered (answered only when retransmitted);
+    tybalt and nurse leave meanwhile. The next NOTIFY is one partial,
+    exactly one version more, with both deleted, and it comes only
+    after the first was answered."""
+    sub = d.sub
+    sub.notify_drop = 1
+    join(d.nurse, LOBBY, "nurse")
+    first = sub.wait_notify(with_body, start=d.notify_mark)
+    check(first is not None, "no NOTIFY for nurse's return")
+    state, v1, users = doc(first)
+    check(state == "partial" and v1 == 5 and
+          occupant_uri("nurse") in users, "%s v%d %r", state, v1,
+          sorted(users))
+    leave(d.tybalt, LOBBY, "tybalt")
+    leave(d.nurse, LOBBY, "nurse")
+    start = sub.notifies.index(first) + 1
+    n = sub.wait_notify(with_body, start=start)
+    check(n is not None, "no NOTIFY after the held one")
+    check(sub.retransmissions >= 1, "the first NOTIFY was never "
+          "retransmitted: two were out at once")
+    state, v2, users = doc(n)
+    check(state == "partial" and v2 == v1 + 1, "%s v%d", state, v2)
+    for nick in ("tybalt", "nurse"):
+        u = users.get(occupant_uri(nick))
+        check(u is not None and u.get("state") == "deleted",
+              "%s not deleted: %s", nick, n.body)
+    check(len(users) == 2, "users %r", sorted(users))
+    join(d.tybalt, LOBBY, "tybalt")
+    n = sub.wait_notify(lambda n: with_body(n) and doc(n)[1] == v2 + 1,
+                        start=start)
+    check(n is not None, "no NOTIFY for tybalt's return")
+    d.notify_mark = sub.notifies.index(n) + 1
+
+
 def check_unsubscribe_leaves(d):
     """Expires: 0: 200, a terminated NOTIFY, and since the subscription
     made the membership, romeo leaves the room (juliet sees it)."""
@@ -279,6 +315,50 @@ def check_other_packages(d):
           "Allow-Events %r", allow)
 
 
+def check_bad_subscribes(d):
+    """RFC 6665 §4.2.1: Expires below [presence] min_expires gets 423
+    with Min-Expires; one that is no number 400; an Accept without
+    conference-info 406 naming it (RFC 4575 §3.4). None joins."""
+    mark = d.juliet.presence_mark()
+    sub = subscribe(d, expires=1)
+    check(sub.status == 423 and sub.response.get("min-expires"),
+          "Expires 1: %r", sub.response)
+    resp = d.ua.send_request("SUBSCRIBE", LOBBY_URI, from_uri=ROMEO,
+                             headers=[("Event", "conference"),
+                                      ("Expires", "soon")],
+                             target=d.gateway.sip_addr)
+    check(resp is not None and resp.status == 400, "Expires soon: %r",
+          resp)
+    sub = d.ua.subscribe(LOBBY_URI, expires=600, from_uri=ROMEO,
+                         event="conference", accept="text/plain",
+                         target=d.gateway.sip_addr)
+    check(sub.status == 406 and CI_TYPE in (sub.response.get("accept") or
+                                            ""), "Accept: %r", sub.response)
+    time.sleep(0.5)
+    check(d.juliet.wait_presence(lambda p: p.from_ == LOBBY + "/romeo",
+                                 start=mark, timeout=0.1) is None,
+          "a refused SUBSCRIBE joined the room")
+
+
+def check_members_only(d):
+    """A members-only room: the SUBSCRIBE gets the 403 a MESSAGE would,
+    with the reason."""
+    club = "club@" + MUC
+    join(d.juliet, club, "juliet")
+    d.juliet.send_raw(
+        "<iq type='set' to='%s' id='cfg1'><query xmlns='%s#owner'>"
+        "<x xmlns='jabber:x:data' type='submit'>"
+        "<field var='FORM_TYPE'><value>%s#roomconfig</value></field>"
+        "<field var='muc#roomconfig_membersonly'><value>1</value></field>"
+        "</x></query></iq>" % (club, NS_MUC, NS_MUC))
+    d.juliet.wait_for_message(predicate=lambda m: m.from_ == club and
+                              "104" in m.xml, timeout=5)
+    sub = subscribe(d, "sip:club@conf.sip.test")
+    check(sub.status == 403, "answered %r", sub.response)
+    check("member" in (sub.response.reason or "").lower(), "reason %r",
+          sub.response.reason)
+
+
 def check_clean_shutdown(d):
     """SIGTERM: exit 0, no sanitizer report."""
     d.stop()
@@ -301,10 +381,11 @@ def main():
         t.fail_setup("deployment start")
         t.finish()
     for f in (check_subscribe_joins, check_leave_is_partial,
-              check_join_is_partial, check_refresh,
+              check_join_is_partial, check_refresh, check_changes_merge,
               check_unsubscribe_leaves, check_unknown_room,
               check_kick_terminates, check_message_member_subscribes,
-              check_other_packages):
+              check_other_packages, check_bad_subscribes,
+              check_members_only):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     t.finish()

@@ -42,6 +42,7 @@ struct sip_msg;
 #define ROOM_NICK_TRIES	5	/* nicks tried on 409 (XEP-0045 §7.2.9) */
 #define ROOM_ROSTER_MAX	2000	/* occupants remembered for /who */
 #define ROOM_NICK_MAX_Z	(ROOM_NICK_MAX + 8)	/* + "-N" suffix, NUL */
+#define ROOM_SUB_PENDING	16	/* changes merged into one partial */
 
 /* A SIP MESSAGE for the room, held or sent and waiting for its echo. */
 struct room_said {
@@ -89,7 +90,10 @@ struct room_sub {
 	uint32_t version;		/* of the last document sent */
 	int active;			/* answered 200: NOTIFYs flow */
 	int in_flight;			/* RFC 6665 §4.2.2: one at a time */
-	int dirty;			/* changed meanwhile: a full next */
+	int dirty;			/* too much changed: a full next */
+	char *pend[ROOM_SUB_PENDING];	/* nicks changed meanwhile */
+	unsigned char pend_deleted[ROOM_SUB_PENDING];
+	size_t n_pend;
 	int final_reason;		/* enum sub_reason: terminated */
 	int final_sent;
 };
