@@ -360,8 +360,19 @@ def check_members_only(d):
 
 
 def check_clean_shutdown(d):
-    """SIGTERM: exit 0, no sanitizer report."""
-    d.stop()
+    """SIGTERM with a subscription active: its terminated NOTIFY goes
+    out (reason=deactivated: the membership ends with the gateway);
+    exit 0, no sanitizer report, nothing leaked."""
+    sub = subscribe(d)
+    check(sub.status == 200, "SUBSCRIBE answered %r", sub.response)
+    check(sub.wait_notify(with_body) is not None, "no first NOTIFY")
+    try:
+        d.gateway.stop(check=True)      # the UA still listens
+        n = sub.wait_state("terminated", timeout=5)
+        check(n is not None and n.reason == "deactivated",
+              "no terminated NOTIFY at shutdown: %r", sub.notifies)
+    finally:
+        d.stop()
 
 
 def main():
