@@ -84,13 +84,15 @@ jid_in_domain(const char *jid, const char *domain)
 	    strcasecmp(at + 1, domain) == 0;
 }
 
-/* Housekeeping: timeouts of joins, leaves and reflections. */
+/* Housekeeping: timeouts of joins, leaves and reflections, and
+ * conference subscriptions not refreshed in time. */
 static void
 cron_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bridge_room *br = arg;
 	struct strmap_node *n, *next;
 	struct timespec now;
+	time_t wall = time(NULL);
 
 	(void)fd;
 	(void)what;
@@ -101,7 +103,7 @@ cron_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	for (n = strmap_next(&br->subs, NULL); n != NULL; n = next) {
 		next = strmap_next(&br->subs, n);
-		room_sub_cron((struct room_sub *)n, time(NULL));
+		room_sub_cron((struct room_sub *)n, wall);
 	}
 }
 

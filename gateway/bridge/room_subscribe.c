@@ -605,7 +605,10 @@ subscribe_new(struct bridge_room *br, struct sip_tx *tx,
 	    sip_dialog_uas_init(&sub->dlg, req, sip_tx_to_tag(tx)) < 0 ||
 	    (sub->key = dialog_key(sub->dlg.call_id, sub->dlg.local_tag)) ==
 	    NULL || strmap_insert(&br->subs, &sub->node, sub->key) != 0) {
-		refuse(br, tx, 400, "Missing Contact or From tag");
+		/* RFC 6665 §4.1.2: no dialog without them (or ids
+		 * too long to keep). */
+		refuse(br, tx, 400, "Missing Contact or From tag, or "
+		    "Call-ID too long");
 		if (sub != NULL) {
 			sip_dialog_clear(&sub->dlg);
 			free(sub->key);

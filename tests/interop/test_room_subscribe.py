@@ -8,13 +8,17 @@ sip:lobby@conf.sip.test: the gateway joins the room for him, answers
 200 once the room accepted him, and NOTIFYs the roster: a full
 conference-info document (version 1) listing juliet, nurse and himself,
 then partial ones as occupants leave (deleted) and join, each exactly one
-version more. His un-SUBSCRIBE ends it (terminated NOTIFY) and takes him
-out of the room, which juliet sees. [rooms] notices = yes: the same
+version more; what changes while a NOTIFY is out goes in the next
+partial, never two NOTIFYs out at once; a nick change deletes the old
+occupant and adds the new. His un-SUBSCRIBE ends it (terminated NOTIFY)
+and takes him out of the room, which juliet sees. [rooms] notices = yes: the same
 comings and goings also reach him as short MESSAGEs ("nurse left").
 A room that does not exist answers 404; a kick ends the subscription
 with reason=rejected; a NOTIFY refused with 481 ends the subscription
 but not a membership made by MESSAGE; a NOTIFY for the conference
-package gets 481 and an unknown package still 489.
+package gets 481 and an unknown package still 489; bad Expires and
+Accept get 423, 400 and 406; a members-only room 403; SIGTERM ends an
+active subscription with reason=deactivated.
 """
 
 import os
@@ -214,6 +218,48 @@ def check_changes_merge(d):
     d.notify_mark = sub.notifies.index(n) + 1
 
 
+def rename(user, room, old, new):
+    """user changes nick in room (XEP-0045 §7.6) and waits for it."""
+    mark = user.presence_mark()
+    user.send_presence(to="%s/%s" % (room, new))
+    p = user.wait_presence(lambda p: p.from_ == "%s/%s" % (room, new) and
+                           p.available, start=mark)
+    check(p is not None, "%s did not become %s", old, new)
+
+
+def check_nick_change(d):
+    """tybalt becomes mercutio: the notice "tybalt is now mercutio", and
+    the NOTIFYs (partial, consecutive versions) delete tybalt and add
+    mercutio. Then back again."""
+    sub = d.sub
+    start = d.notify_mark
+    rename(d.tybalt, LOBBY, "tybalt", "mercutio")
+    r = d.ua.wait_for_request(lambda r: r.text == "tybalt is now mercutio",
+                              10, method="MESSAGE")
+    check(r is not None, "no notice of the nick change")
+    n = sub.wait_notify(lambda n: with_body(n) and
+                        occupant_uri("mercutio") in doc(n)[2], start=start)
+    check(n is not None, "mercutio never in a NOTIFY")
+    docs = [doc(x) for x in sub.notifies[start:sub.notifies.index(n) + 1]
+            if with_body(x)]
+    versions = [v for _, v, _ in docs]
+    check(all(s == "partial" for s, _, _ in docs), "states %r",
+          [s for s, _, _ in docs])
+    check(versions == list(range(versions[0], versions[0] + len(docs))),
+          "versions %r", versions)
+    gone = [u for _, _, users in docs for e, u in users.items()
+            if e == occupant_uri("tybalt")]
+    check(gone and gone[-1].get("state") == "deleted", "tybalt not deleted")
+    rename(d.tybalt, LOBBY, "mercutio", "tybalt")
+    n = sub.wait_notify(lambda n: with_body(n) and
+                        occupant_uri("tybalt") in doc(n)[2] and
+                        doc(n)[2][occupant_uri("tybalt")].get(
+                            "state", "full") == "full",
+                        start=sub.notifies.index(n) + 1)
+    check(n is not None, "tybalt not back in a NOTIFY")
+    d.notify_mark = sub.notifies.index(n) + 1
+
+
 def check_unsubscribe_leaves(d):
     """Expires: 0: 200, a terminated NOTIFY, and since the subscription
     made the membership, romeo leaves the room (juliet sees it)."""
@@ -393,7 +439,7 @@ def main():
         t.finish()
     for f in (check_subscribe_joins, check_leave_is_partial,
               check_join_is_partial, check_refresh, check_changes_merge,
-              check_unsubscribe_leaves, check_unknown_room,
+              check_nick_change, check_unsubscribe_leaves, check_unknown_room,
               check_kick_terminates, check_message_member_subscribes,
               check_other_packages, check_bad_subscribes,
               check_members_only):
