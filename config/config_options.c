@@ -657,6 +657,16 @@ const struct config_option config_options[] = {
 		    "to confirm a leave, or to reflect a message back (the "
 		    "proof of its delivery) before the SIP side gets 504.",
 	},
+	{
+		.section = "rooms", .key = "notices",
+		.type = CONFIG_BOOL, .offset = OFF(rooms_notices),
+		.def = "no", .arg = "yes|no",
+		.help = "Whether occupants' joins, leaves and nick changes reach "
+		    "SIP participants as short MESSAGEs from the room (\"bob "
+		    "joined\", \"bob left\", \"bob is now robert\"). "
+		    "Conference subscribers (RFC 4575) get them in their "
+		    "NOTIFYs either way.",
+	},
 };
 
 const size_t config_n_options =

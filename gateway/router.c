@@ -11,6 +11,7 @@
 #include "content.h"
 #include "gateway.h"
 #include "log.h"
+#include "sip_event.h"
 #include "sip_stack.h"
 #include "xmpp_link.h"
 
@@ -77,6 +78,21 @@ refuse_untrusted(struct gateway *gw, struct sip_tx *tx, const char *method,
 	return 1;
 }
 
+/*
+ * Whether a SUBSCRIBE or NOTIFY is for the conference package (RFC
+ * 4575 §3.1): those are the room bridge's; every other Event goes to
+ * the presence bridge, which serves presence and answers the rest 489.
+ */
+static int
+is_conference(const struct sip_msg *req)
+{
+	const char *ev = sip_msg_header(req, "event", "o");
+	struct event_hdr eh;
+
+	return ev != NULL && sip_event_parse(ev, &eh) == 0 &&
+	    strcmp(eh.package, "conference") == 0;
+}
+
 /* Every new SIP request but MESSAGE. */
 void
 router_sip_request(void *arg, struct sip_tx *tx, const struct sip_msg *req)
@@ -96,7 +112,10 @@ router_sip_request(void *arg, struct sip_tx *tx, const struct sip_msg *req)
 		if (refused)
 			return;
 	}
-	if (strcmp(method, "SUBSCRIBE") == 0 ||
+	if ((strcmp(method, "SUBSCRIBE") == 0 ||
+	    strcmp(method, "NOTIFY") == 0) && is_conference(req))
+		bridge_room_from_sip_subscribe(gw->rooms, tx, req);
+	else if (strcmp(method, "SUBSCRIBE") == 0 ||
 	    strcmp(method, "NOTIFY") == 0)
 		bridge_presence_from_sip(gw->presence, tx, req);
 	else if (strcmp(method, "OPTIONS") == 0 && health_options_refused(gw))

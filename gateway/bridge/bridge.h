@@ -75,6 +75,8 @@ struct bridge_room *bridge_room_new(struct gateway *gw);
 void bridge_room_free(struct bridge_room *br);
 void bridge_room_from_sip(struct bridge_room *br, struct sip_tx *tx,
     const struct sip_message_fields *req);
+void bridge_room_from_sip_subscribe(struct bridge_room *br,
+    struct sip_tx *tx, const struct sip_msg *req);
 int bridge_room_from_xmpp_message(struct bridge_room *br,
     const struct xmpp_in_message *msg);
 int bridge_room_from_xmpp_presence(struct bridge_room *br,

@@ -84,13 +84,15 @@ jid_in_domain(const char *jid, const char *domain)
 	    strcasecmp(at + 1, domain) == 0;
 }
 
-/* Housekeeping: timeouts of joins, leaves and reflections. */
+/* Housekeeping: timeouts of joins, leaves and reflections, and
+ * conference subscriptions not refreshed in time. */
 static void
 cron_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bridge_room *br = arg;
 	struct strmap_node *n, *next;
 	struct timespec now;
+	time_t wall = time(NULL);
 
 	(void)fd;
 	(void)what;
@@ -98,6 +100,10 @@ cron_cb(evutil_socket_t fd, short what, void *arg)
 	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
 		next = strmap_next(&br->members, n);
 		room_member_cron((struct room_member *)n, &now);
+	}
+	for (n = strmap_next(&br->subs, NULL); n != NULL; n = next) {
+		next = strmap_next(&br->subs, n);
+		room_sub_cron((struct room_sub *)n, wall);
 	}
 }
 
@@ -113,6 +119,7 @@ bridge_room_new(struct gateway *gw)
 	br->gw = gw;
 	br->next_seq = 1;
 	strmap_init(&br->members);
+	strmap_init(&br->subs);
 	strbuf_init(&br->sb);
 	strbuf_init(&br->sip_sb);
 	/* Ids from an earlier run of the daemon must never match ours. */
@@ -135,7 +142,10 @@ bridge_room_free(struct bridge_room *br)
 		return;
 	while ((n = strmap_next(&br->members, NULL)) != NULL)
 		room_member_free((struct room_member *)n);
+	while ((n = strmap_next(&br->subs, NULL)) != NULL)
+		room_sub_free((struct room_sub *)n);
 	strmap_free(&br->members);
+	strmap_free(&br->subs);
 	if (br->cron != NULL)
 		event_free(br->cron);
 	strbuf_free(&br->sb);
@@ -240,6 +250,14 @@ out:
 	map_room_clear(&room);
 	free(from_jid);
 	free(cause);
+}
+
+/* SUBSCRIBE or NOTIFY with Event: conference (RFC 4575). */
+void
+bridge_room_from_sip_subscribe(struct bridge_room *br, struct sip_tx *tx,
+    const struct sip_msg *req)
+{
+	room_sub_from_sip(br, tx, req);
 }
 
 /* A <message/> from the link: 1 if a room sent it to one of ours. */

@@ -83,7 +83,8 @@ presence_refuse(struct bridge_presence *bp, struct sip_tx *tx, int status,
 	if (resp == NULL)
 		return;
 	if (status == 489)		/* RFC 6665 §8.2.2 */
-		sip_msg_add_header(resp, "Allow-Events", "presence");
+		sip_msg_add_header(resp, "Allow-Events",
+		    "presence, conference");
 	if (status == 503) {
 		snprintf(num, sizeof(num), "%d", bp->gw->cfg->presence_retry_s);
 		sip_msg_add_header(resp, "Retry-After", num);

@@ -21,6 +21,9 @@ static const struct cell table[ROOM_N_STATES][ROOM_N_EVENTS] = {
 		/* Issue 13 item 2: the first MESSAGE joins on his behalf. */
 		[ROOM_EV_SPEAK] = GO(ROOM_JOINING,
 		    ROOM_ACT_JOIN | ROOM_ACT_HOLD),
+		/* Issue 13 item 2: so does a conference SUBSCRIBE; the
+		 * subscription holds its own answer (room_subscribe.c). */
+		[ROOM_EV_SUBSCRIBE] = GO(ROOM_JOINING, ROOM_ACT_JOIN),
 	},
 	[ROOM_JOINING] = {
 		[ROOM_EV_SPEAK] = STAY(ROOM_ACT_HOLD),
@@ -105,7 +108,7 @@ room_event_name(enum room_event ev)
 	static const char *const names[ROOM_N_EVENTS] = {
 		"SPEAK", "SELF_IN", "CREATED_KEEP", "CREATED_DROP",
 		"CONFLICT", "REFUSED", "TIMEOUT", "LEAVE", "FAILING",
-		"SELF_OUT", "LINK_DOWN",
+		"SELF_OUT", "LINK_DOWN", "SUBSCRIBE",
 	};
 
 	return (unsigned)ev < ROOM_N_EVENTS ? names[ev] : "?";

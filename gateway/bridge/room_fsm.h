@@ -27,6 +27,7 @@ enum room_event {
 	ROOM_EV_FAILING,	/* MESSAGEs to him failed N times in a row */
 	ROOM_EV_SELF_OUT,	/* self unavailable 110, not a nick change */
 	ROOM_EV_LINK_DOWN,	/* the XMPP link went down */
+	ROOM_EV_SUBSCRIBE,	/* SUBSCRIBE Event: conference (RFC 4575) */
 	ROOM_N_EVENTS
 };
 

@@ -160,6 +160,7 @@ room_member_free(struct room_member *m)
 		free(o);
 	}
 	room_deliver_detach(m);
+	room_sub_member_gone(m);
 	room_roster_clear(m);
 	strmap_remove(&m->br->members, &m->node);
 	free(m->key);
@@ -316,6 +317,8 @@ room_member_event(struct room_member *m, enum room_event ev,
 	    m->room_jid, room_state_name(from), room_state_name(next),
 	    room_event_name(ev), acts);
 	m->state = next;
+	if (ev == ROOM_EV_SPEAK)
+		m->by_sub = 0;	/* he writes: more than a subscription */
 	if (acts & ROOM_ACT_NEXT_NICK) {
 		m->nick_try++;
 		room_nick_suffixed(m->base_nick, m->nick_try, m->nick,
@@ -344,6 +347,8 @@ room_member_event(struct room_member *m, enum room_event ev,
 			say(m, s);
 		}
 	}
+	if (from != ROOM_JOINED && next == ROOM_JOINED)
+		room_sub_joined(m);	/* RFC 4575: 200, full NOTIFY */
 	if ((acts & ROOM_ACT_LEAVE) && room_member_send_leave(m) < 0)
 		log_warnx("room: could not leave %s for %s", m->room_jid,
 		    m->user_jid);

@@ -91,9 +91,9 @@ command(struct bridge_room *br, struct sip_tx *tx, struct room_member *m,
 
 /* Whether a new membership is within the [rooms] limits; answers if
  * not. */
-static int
-may_join(struct bridge_room *br, struct sip_tx *tx, const char *user_jid,
-    const char *room_jid)
+int
+room_sip_may_join(struct bridge_room *br, struct sip_tx *tx,
+    const char *user_jid, const char *room_jid)
 {
 	const struct config *cfg = br->gw->cfg;
 
@@ -174,7 +174,7 @@ room_sip_message(struct bridge_room *br, struct sip_tx *tx,
 		goto out;
 	}
 	if (m == NULL) {
-		if (!may_join(br, tx, from_jid, room_jid))
+		if (!room_sip_may_join(br, tx, from_jid, room_jid))
 			goto out;
 		room_nick_from_sip(display, req->sender_uri, nick,
 		    sizeof(nick));

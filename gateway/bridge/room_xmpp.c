@@ -15,6 +15,7 @@
 #include "errors.h"
 #include "log.h"
 #include "room_int.h"
+#include "sip_event.h"
 #include "xmpp_link.h"
 
 /* Splits from ("room@service/nick") into its bare room (into out) and
@@ -65,6 +66,7 @@ room_roster_put(struct room_member *m, const char *nick)
 	o->next = m->roster;
 	m->roster = o;
 	m->n_roster++;
+	room_sub_roster(m, nick, 0);
 }
 
 /* Forgets an occupant's nick. */
@@ -76,8 +78,9 @@ room_roster_drop(struct room_member *m, const char *nick)
 	for (op = &m->roster; (o = *op) != NULL; op = &o->next) {
 		if (strcmp(o->nick, nick) == 0) {
 			*op = o->next;
-			free(o);
 			m->n_roster--;
+			room_sub_roster(m, o->nick, 1);
+			free(o);
 			return;
 		}
 	}
@@ -135,12 +138,16 @@ out_reason(struct room_member *m, const struct xmpp_in_muc *x)
 	const char *why = x->reason != NULL ? x->reason : x->destroy_reason;
 	const char *what;
 
-	if (x->status & XMPP_MUC_S301)
+	/* RFC 6665 §4.1.3: what his conference subscription hears. */
+	m->end_reason = SUB_REASON_NORESOURCE;
+	if (x->status & XMPP_MUC_S301) {
 		what = "You were banned from";
-	else if ((x->status & XMPP_MUC_S307) &&
-	    !(x->status & XMPP_MUC_S333))
+		m->end_reason = SUB_REASON_REJECTED;
+	} else if ((x->status & XMPP_MUC_S307) &&
+	    !(x->status & XMPP_MUC_S333)) {
 		what = "You were kicked from";
-	else if (x->destroyed)
+		m->end_reason = SUB_REASON_REJECTED;
+	} else if (x->destroyed)
 		what = "The room was destroyed:";
 	else if (x->status & (XMPP_MUC_S321 | XMPP_MUC_S322))
 		what = "You were removed from";
@@ -246,6 +253,7 @@ room_xmpp_presence(struct bridge_room *br, const struct xmpp_in_presence *p)
 	}
 	if (nick == NULL)
 		return 1;
+	room_notice_presence(m, nick, p);
 	if (p->type != NULL && strcmp(p->type, "unavailable") == 0) {
 		room_roster_drop(m, nick);
 		if ((p->muc.status & XMPP_MUC_S303) && p->muc.item_nick != NULL)

@@ -92,10 +92,29 @@ joined_and_leaving_transitions(void **state)
 	expect(ROOM_LEAVING, ROOM_EV_TIMEOUT, ROOM_NONE,
 	    ROOM_ACT_TELL_OUT | ROOM_ACT_DELETE);
 	expect(ROOM_LEAVING, ROOM_EV_LINK_DOWN, ROOM_NONE, ROOM_ACT_DELETE);
-	/* Nothing but a MESSAGE starts a membership. */
+	/* Nothing but a MESSAGE or a conference SUBSCRIBE starts a
+	 * membership. */
 	for (int e = 0; e < ROOM_N_EVENTS; e++)
-		if (e != ROOM_EV_SPEAK)
+		if (e != ROOM_EV_SPEAK && e != ROOM_EV_SUBSCRIBE)
 			expect(ROOM_NONE, (enum room_event)e, ROOM_NONE, 0);
+}
+
+/*
+ * Issue 13 item 2, RFC 4575: a SUBSCRIBE joins like a MESSAGE, but
+ * holds nothing of the membership's (the subscription holds its own
+ * answer); once joining or in, it changes nothing.
+ */
+static void
+subscribe_transitions(void **state)
+{
+	(void)state;
+	expect(ROOM_NONE, ROOM_EV_SUBSCRIBE, ROOM_JOINING, ROOM_ACT_JOIN);
+	expect(ROOM_JOINING, ROOM_EV_SUBSCRIBE, ROOM_JOINING, 0);
+	expect(ROOM_JOINED, ROOM_EV_SUBSCRIBE, ROOM_JOINED, 0);
+	expect(ROOM_LEAVING, ROOM_EV_SUBSCRIBE, ROOM_LEAVING, 0);
+	/* The subscription's end is a /leave to the machine. */
+	expect(ROOM_JOINED, ROOM_EV_LEAVE, ROOM_LEAVING, ROOM_ACT_LEAVE);
+	assert_string_equal(room_event_name(ROOM_EV_SUBSCRIBE), "SUBSCRIBE");
 }
 
 /* Properties of every cell, and that every state is reached and left. */
@@ -245,6 +264,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(join_transitions),
 		cmocka_unit_test(joined_and_leaving_transitions),
+		cmocka_unit_test(subscribe_transitions),
 		cmocka_unit_test(table_properties),
 		cmocka_unit_test(range_and_names),
 		cmocka_unit_test(nick_from_sip),

@@ -5,7 +5,9 @@
  * commands); room_member.c keeps memberships and runs their machine
  * (room_fsm.c) and its actions; room_xmpp.c reads what rooms send;
  * room_deliver.c carries room messages to each SIP participant, one at
- * a time and in order.
+ * a time and in order; room_subscribe.c serves SUBSCRIBEs with Event:
+ * conference (RFC 4575): it joins like a MESSAGE and keeps the
+ * subscriber's conference-info NOTIFYs going.
  *
  * Model (STANDARDS §2.14, choice): one occupant per SIP user, from his
  * own JID in the component domain. So the room itself sends each of our
@@ -24,6 +26,7 @@
 #include "room_command.h"
 #include "room_fsm.h"
 #include "strbuf.h"
+#include "sip_dialog.h"
 #include "strmap.h"
 
 struct event;
@@ -32,12 +35,14 @@ struct sip_tx;
 struct sip_message_fields;
 struct xmpp_in_message;
 struct xmpp_in_presence;
+struct sip_msg;
 
 /* Bytes of the room bridge's ids: a prefix, '-', a counter in hex. */
 #define ROOM_ID_MAX	48
 #define ROOM_NICK_TRIES	5	/* nicks tried on 409 (XEP-0045 §7.2.9) */
 #define ROOM_ROSTER_MAX	2000	/* occupants remembered for /who */
 #define ROOM_NICK_MAX_Z	(ROOM_NICK_MAX + 8)	/* + "-N" suffix, NUL */
+#define ROOM_SUB_PENDING	16	/* changes merged into one partial */
 
 /* A SIP MESSAGE for the room, held or sent and waiting for its echo. */
 struct room_said {
@@ -69,6 +74,30 @@ struct room_delivery {
 	int notice;			/* the "you missed N" line */
 };
 
+/*
+ * A conference subscription (RFC 4575) of one membership: its dialog,
+ * the version last sent, and what waits for the NOTIFY in flight. It
+ * outlives the membership while its last NOTIFY is out (m NULL).
+ */
+struct room_sub {
+	struct strmap_node node;	/* in br->subs by "Call-ID to-tag" */
+	struct bridge_room *br;
+	struct room_member *m;		/* NULL: the membership is gone */
+	struct sip_tx *held;		/* SUBSCRIBE waiting for the join */
+	struct sip_dialog dlg;
+	char *key;
+	time_t expires_at;
+	uint32_t version;		/* of the last document sent */
+	int active;			/* answered 200: NOTIFYs flow */
+	int in_flight;			/* RFC 6665 §4.2.2: one at a time */
+	int dirty;			/* too much changed: a full next */
+	char *pend[ROOM_SUB_PENDING];	/* nicks changed meanwhile */
+	unsigned char pend_deleted[ROOM_SUB_PENDING];
+	size_t n_pend;
+	int final_reason;		/* enum sub_reason: terminated */
+	int final_sent;
+};
+
 /* One SIP user in one room. Strings live in the same block. */
 struct room_member {
 	struct strmap_node node;
@@ -96,11 +125,15 @@ struct room_member {
 	int failures;			/* in a row */
 	struct room_occupant *roster;
 	size_t n_roster;
+	struct room_sub *sub;		/* his conference subscription */
+	int by_sub;			/* joined by SUBSCRIBE, no MESSAGE */
+	int end_reason;			/* enum sub_reason when he is out */
 };
 
 struct bridge_room {
 	struct gateway *gw;
 	struct strmap members;		/* by key */
+	struct strmap subs;		/* struct room_sub, by dialog */
 	struct event *cron;
 	uint64_t next_seq;
 	char id_prefix[9];
@@ -146,7 +179,23 @@ int room_deliver(struct room_member *m, const char *nick, const char *body,
 int room_deliver_notice(struct room_member *m, const char *text);
 void room_deliver_detach(struct room_member *m);
 
+/* room_subscribe.c */
+void room_sub_from_sip(struct bridge_room *br, struct sip_tx *tx,
+    const struct sip_msg *req);
+void room_sub_joined(struct room_member *m);
+void room_sub_member_gone(struct room_member *m);
+void room_sub_roster(struct room_member *m, const char *nick, int deleted);
+void room_sub_cron(struct room_sub *sub, time_t now);
+void room_sub_free(struct room_sub *sub);
+
+/* room_notice.c */
+int room_roster_has(const struct room_member *m, const char *nick);
+void room_notice_presence(struct room_member *m, const char *nick,
+    const struct xmpp_in_presence *p);
+
 /* room_sip.c */
+int room_sip_may_join(struct bridge_room *br, struct sip_tx *tx,
+    const char *user_jid, const char *room_jid);
 void room_sip_message(struct bridge_room *br, struct sip_tx *tx,
     const struct sip_message_fields *req, const char *from_jid,
     const char *room_jid, const char *room_uri, const char *display);
