@@ -28,6 +28,8 @@
 #include "xmpp_link.h"
 
 #define ROOM_CRON_MS	500
+#define ROOM_CACHE_USERS	1024	/* invitation rates, passwords */
+#define ROOM_CACHE_JIDS		1024	/* disco#info answers */
 
 /* The id of our next stanza: prefix, '-', a counter in hex. */
 void
@@ -99,6 +101,7 @@ cron_cb(evutil_socket_t fd, short what, void *arg)
 		next = strmap_next(&br->members, n);
 		room_member_cron((struct room_member *)n, &now);
 	}
+	room_disco_cron(br);
 }
 
 /* Creates the room bridge and starts its cron. */
@@ -113,6 +116,10 @@ bridge_room_new(struct gateway *gw)
 	br->gw = gw;
 	br->next_seq = 1;
 	strmap_init(&br->members);
+	room_cache_init(&br->invite_rate, ROOM_CACHE_USERS);
+	room_cache_init(&br->passwords, ROOM_CACHE_USERS);
+	room_cache_init(&br->disco, ROOM_CACHE_JIDS);
+	TAILQ_INIT(&br->lookups);
 	strbuf_init(&br->sb);
 	strbuf_init(&br->sip_sb);
 	/* Ids from an earlier run of the daemon must never match ours. */
@@ -136,6 +143,10 @@ bridge_room_free(struct bridge_room *br)
 	while ((n = strmap_next(&br->members, NULL)) != NULL)
 		room_member_free((struct room_member *)n);
 	strmap_free(&br->members);
+	room_disco_flush(br, -1, NULL);
+	room_cache_free(&br->invite_rate);
+	room_cache_free(&br->passwords);
+	room_cache_free(&br->disco);
 	if (br->cron != NULL)
 		event_free(br->cron);
 	strbuf_free(&br->sb);
@@ -160,7 +171,7 @@ bridge_room_pending(const struct bridge_room *br)
 		TAILQ_FOREACH(s, &m->sent, entry)
 			count++;
 	}
-	return count;
+	return count + room_disco_pending(br);
 }
 
 /*
@@ -173,6 +184,8 @@ bridge_room_link_down(struct bridge_room *br)
 {
 	struct strmap_node *n, *next;
 
+	/* Held for a disco#info answer: the message bridge says 503. */
+	room_disco_flush(br, 0, NULL);
 	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
 		struct room_member *m = (struct room_member *)n;
 
@@ -188,6 +201,7 @@ bridge_room_shutdown(struct bridge_room *br)
 {
 	struct strmap_node *n, *next;
 
+	room_disco_flush(br, 503, "Gateway shutting down");
 	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
 		struct room_member *m = (struct room_member *)n;
 
@@ -242,11 +256,17 @@ out:
 	free(cause);
 }
 
-/* A <message/> from the link: 1 if a room sent it to one of ours. */
+/*
+ * A <message/> from the link: 1 if a room sent it to one of ours, or
+ * it invites one of ours to a room (one MESSAGE, the invitation: the
+ * message bridge must not carry its body as well).
+ */
 int
 bridge_room_from_xmpp_message(struct bridge_room *br,
     const struct xmpp_in_message *msg)
 {
+	if (room_invitation(br, msg))
+		return 1;
 	if (br->members.n == 0)
 		return 0;
 	return room_xmpp_message(br, msg);
