@@ -282,6 +282,50 @@ def check_embed_person(d):
           "came as %r from %r", m.type, m.from_)
 
 
+def check_hostile_invitations(d):
+    """A direct invitation whose room is an occupant JID or no JID at
+    all: nothing reaches the SIP user (neither an invitation nor its
+    body as a chat), and it is logged."""
+    mark = len(d.ua.received())
+    logmark = d.gateway.log_mark()
+    for jid in (LOBBY + "/juliet", "no-jid-at-all", "@" + MUC):
+        d.juliet.send_raw(
+            "<message to='mercutio@sip.test'><body>%s</body>"
+            "<x xmlns='jabber:x:conference' jid='%s'/></message>"
+            % (util.unique("bogus"), jid))
+    time.sleep(1.5)
+    got = messages_since(d, mark, lambda r: True)
+    check(not got, "bogus invitations reached SIP: %r",
+          [g.text for g in got])
+    check("not a room JID" in d.gateway.log_text(logmark),
+          "bogus invitations not logged")
+
+
+def check_invitation_rate(d):
+    """Eight invitations to tybalt in a burst: five reach him, the rest
+    are dropped, and that is logged once."""
+    mark = len(d.ua.received())
+    logmark = d.gateway.log_mark()
+    for i in range(8):
+        d.juliet.send_raw(
+            "<message to='tybalt@sip.test'><x xmlns='jabber:x:conference' "
+            "jid='%s' reason='%s-%d'/></message>" % (LOBBY,
+                                                     util.unique("r"), i))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(messages_since(
+            d, mark, lambda r: "invites you" in r.text)) < 5:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    got = messages_since(d, mark, lambda r: "invites you" in r.text)
+    check(len(got) == 5, "%d invitations passed, want 5", len(got))
+    check(all("tybalt@sip.test" in r.get("to", "") for r in got),
+          "To %r", [r.get("to") for r in got])
+    log = d.gateway.log_text(logmark)
+    check(log.count("invitations to tybalt@sip.test dropped") == 1,
+          "the drop logged %d times",
+          log.count("invitations to tybalt@sip.test dropped"))
+
+
 def check_clean_shutdown(d):
     """SIGTERM: exit 0, no sanitizer report."""
     d.stop()
@@ -303,7 +347,8 @@ def main():
     for f in (check_direct_invitation, check_reply_joins,
               check_mediated_invitation, check_password_from_invitation,
               check_kick, check_ban, check_destroy, check_embed_room,
-              check_embed_person):
+              check_embed_person, check_hostile_invitations,
+              check_invitation_rate):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     t.finish()
