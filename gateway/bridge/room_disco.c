@@ -166,7 +166,11 @@ lookup_done(struct bridge_room *br, struct room_lookup *l, int is_room)
 	br->n_lookups--;
 	while ((h = TAILQ_FIRST(&l->held)) != NULL) {
 		TAILQ_REMOVE(&l->held, h, entry);
-		if (is_room)
+		if (br->gw->shutting_down)
+			/* Nothing new starts once SIGTERM came. */
+			gateway_answer(br->gw, h->tx, 503,
+			    "Gateway shutting down", NULL);
+		else if (is_room)
 			to_room(br, h->tx, &h->f);
 		else
 			to_person(br, h->tx, &h->f);

@@ -96,12 +96,15 @@ within_rate(struct bridge_room *br, const char *user_jid)
 		e->value++;
 		return 1;
 	}
-	/* Once per window: the first one over says it, the rest are
-	 * counted silently. */
-	if (e->value++ == ROOM_INVITES)
-		log_info("room: invitations to %s dropped: more than %d in "
-		    "%d s", user_jid, ROOM_INVITES,
+	/* Once per window and user (and, over all users, at most about
+	 * once a second): the first one over says it, the rest are
+	 * dropped silently. */
+	if (e->value == ROOM_INVITES) {
+		e->value++;
+		log_info_limited("room: invitations to %s dropped: more than "
+		    "%d in %d s", user_jid, ROOM_INVITES,
 		    ROOM_INVITE_WINDOW_MS / 1000);
+	}
 	return 0;
 }
 
