@@ -171,9 +171,10 @@ def check_password_from_invitation(d):
 
 def check_kick(d):
     """juliet kicks romeo from lobby while room messages are still on
-    their way to him (his phone is slow): he gets one MESSAGE saying he
-    was kicked, by juliet, and why; the membership is gone (his next
-    MESSAGE joins again)."""
+    their way to him (his phone takes 0.3 s to answer each): he gets a
+    MESSAGE saying he was kicked, by juliet, and why, and how many lines
+    could no longer reach him; the membership is gone (his next MESSAGE
+    joins again)."""
     d.ua.message_delay = 0.3
     try:
         mark = len(d.ua.received())
@@ -194,6 +195,9 @@ def check_kick(d):
                                 % (LOBBY_URI, reason)), "body %r", r.text)
         check(uri_of(r.get("from", "")) == LOBBY_URI, "From %r",
               r.get("from"))
+        # Lines still queued for him when the kick came are counted.
+        check("could not be delivered to you" in r.text, "body %r",
+              r.text)
     finally:
         d.ua.message_delay = 0.0
     time.sleep(1.0)
