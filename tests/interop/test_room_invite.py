@@ -268,8 +268,20 @@ def check_embed_room(d):
         method="MESSAGE")
     check(r is not None, "devs' line not delivered")
     check(uri_of(r.get("from", "")) == uri, "From %r", r.get("from"))
-    check("is devs@%s a room?" % OTHER in d.gateway.log_text(),
-          "no disco#info lookup traced")
+    # One question for the three MESSAGEs: the answer was cached.
+    asked = d.gateway.log_text().count("is devs@%s a room?" % OTHER)
+    check(asked == 1, "disco#info asked %d times", asked)
+
+
+def check_embed_no_such_room(d):
+    """The embed form of a room that does not exist: the service says
+    item-not-found to disco#info, so it is no room; the chat message
+    then gets the service's error, item-not-found: 404 or 604 (RFC 7247
+    Table 2)."""
+    resp = send(d, "sip:nosuch%%40%s@gw.sip.test" % OTHER,
+                util.unique("void"))
+    check(resp is not None and resp.status in (404, 604), "answered %r",
+          resp and resp.status)
 
 
 def check_embed_person(d):
@@ -351,7 +363,8 @@ def main():
     for f in (check_direct_invitation, check_reply_joins,
               check_mediated_invitation, check_password_from_invitation,
               check_kick, check_ban, check_destroy, check_embed_room,
-              check_embed_person, check_hostile_invitations,
+              check_embed_person, check_embed_no_such_room,
+              check_hostile_invitations,
               check_invitation_rate):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
