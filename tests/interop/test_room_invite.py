@@ -342,6 +342,27 @@ def check_invitation_rate(d):
           log.count("invitations to tybalt@sip.test dropped"))
 
 
+def check_invitation_undeliverable(d):
+    """The SIP user's phone refuses the invitation (480): nothing goes
+    back to the inviter (XEP-0249 has no error for it), the gateway logs
+    it."""
+    logmark = d.gateway.log_mark()
+    d.ua.message_status, d.ua.message_reason = 480, "Temporarily Gone"
+    try:
+        d.juliet.send_raw(
+            "<message to='benvolio@sip.test'><x xmlns='jabber:x:conference'"
+            " jid='%s'/></message>" % LOBBY)
+        check(d.gateway.wait_log(r"invitation to sip:benvolio@sip\.test "
+                                 r"not delivered \(480\)", start=logmark)
+              is not None, "the failed invitation was not logged")
+    finally:
+        d.ua.message_status, d.ua.message_reason = 200, None
+    time.sleep(0.5)
+    errors = d.juliet.received(lambda m: m.type == "error" and
+                               "benvolio" in (m.from_ or ""))
+    check(not errors, "the inviter got an error: %r", errors)
+
+
 def check_clean_shutdown(d):
     """SIGTERM: exit 0, no sanitizer report."""
     d.stop()
@@ -365,7 +386,7 @@ def main():
               check_kick, check_ban, check_destroy, check_embed_room,
               check_embed_person, check_embed_no_such_room,
               check_hostile_invitations,
-              check_invitation_rate):
+              check_invitation_rate, check_invitation_undeliverable):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     t.finish()
