@@ -167,8 +167,9 @@ out_reason(struct room_member *m, const struct xmpp_in_muc *x)
 /*
  * Whether an unavailable presence from our own occupant JID, without
  * status 110, still puts him out: a kick, ban, removal or destruction
- * names the occupant by the nick alone, which is his (§7.2.3: nicks are
- * unique in a room), and some services leave the 110 out there.
+ * names the occupant by his nick, unique in the room, and the 110 may
+ * be missing there (§10.9's example of a destruction has none; Prosody
+ * sends it, others may not).
  */
 static int
 self_out_without_110(const struct room_member *m,
