@@ -196,6 +196,7 @@ main(int argc, char **argv)
 		.down_cb = router_xmpp_down,
 		.message_cb = router_xmpp_message,
 		.presence_cb = router_xmpp_presence,
+		.disco_info_cb = router_xmpp_disco_info,
 	};
 	struct sip_stack_handlers sh = { .request_cb = router_sip_request,
 	    .message_cb = router_sip_message };

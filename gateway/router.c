@@ -191,6 +191,17 @@ router_xmpp_presence(void *arg, const struct xmpp_in_presence *pres)
 	bridge_presence_from_xmpp(gw->presence, pres);
 }
 
+/* A disco#info answer: what the room bridge asked (is it a room?). */
+void
+router_xmpp_disco_info(void *arg, const struct xmpp_in_disco_info *d)
+{
+	struct gateway *gw = arg;
+
+	if (gw->sip == NULL)
+		return;
+	bridge_room_disco_info(gw->rooms, d);
+}
+
 void
 router_xmpp_up(void *arg)
 {

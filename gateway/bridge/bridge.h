@@ -22,6 +22,7 @@ struct bridge_message;
 struct bridge_presence;
 struct bridge_room;
 struct xmpp_in_presence;
+struct xmpp_in_disco_info;
 
 struct gateway {
 	struct event_base *base;
@@ -82,6 +83,10 @@ int bridge_room_from_xmpp_message(struct bridge_room *br,
 int bridge_room_from_xmpp_presence(struct bridge_room *br,
     const struct xmpp_in_presence *pres);
 void bridge_room_link_down(struct bridge_room *br);
+int bridge_room_embedded(struct bridge_room *br, struct sip_tx *tx,
+    const struct sip_message_fields *req);
+void bridge_room_disco_info(struct bridge_room *br,
+    const struct xmpp_in_disco_info *d);
 void bridge_room_shutdown(struct bridge_room *br);
 size_t bridge_room_pending(const struct bridge_room *br);
 

@@ -28,6 +28,8 @@
 #include "xmpp_link.h"
 
 #define ROOM_CRON_MS	500
+#define ROOM_CACHE_USERS	1024	/* invitation rates, passwords */
+#define ROOM_CACHE_JIDS		1024	/* disco#info answers */
 
 /* The id of our next stanza: prefix, '-', a counter in hex. */
 void
@@ -105,6 +107,7 @@ cron_cb(evutil_socket_t fd, short what, void *arg)
 		next = strmap_next(&br->subs, n);
 		room_sub_cron((struct room_sub *)n, wall);
 	}
+	room_disco_cron(br);
 }
 
 /* Creates the room bridge and starts its cron. */
@@ -120,6 +123,10 @@ bridge_room_new(struct gateway *gw)
 	br->next_seq = 1;
 	strmap_init(&br->members);
 	strmap_init(&br->subs);
+	room_cache_init(&br->invite_rate, ROOM_CACHE_USERS);
+	room_cache_init(&br->passwords, ROOM_CACHE_USERS);
+	room_cache_init(&br->disco, ROOM_CACHE_JIDS);
+	TAILQ_INIT(&br->lookups);
 	strbuf_init(&br->sb);
 	strbuf_init(&br->sip_sb);
 	/* Ids from an earlier run of the daemon must never match ours. */
@@ -146,6 +153,10 @@ bridge_room_free(struct bridge_room *br)
 		room_sub_free((struct room_sub *)n);
 	strmap_free(&br->members);
 	strmap_free(&br->subs);
+	room_disco_flush(br, -1, NULL);
+	room_cache_free(&br->invite_rate);
+	room_cache_free(&br->passwords);
+	room_cache_free(&br->disco);
 	if (br->cron != NULL)
 		event_free(br->cron);
 	strbuf_free(&br->sb);
@@ -170,7 +181,7 @@ bridge_room_pending(const struct bridge_room *br)
 		TAILQ_FOREACH(s, &m->sent, entry)
 			count++;
 	}
-	return count;
+	return count + room_disco_pending(br);
 }
 
 /*
@@ -183,6 +194,8 @@ bridge_room_link_down(struct bridge_room *br)
 {
 	struct strmap_node *n, *next;
 
+	/* Held for a disco#info answer: the message bridge says 503. */
+	room_disco_flush(br, 0, NULL);
 	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
 		struct room_member *m = (struct room_member *)n;
 
@@ -198,6 +211,7 @@ bridge_room_shutdown(struct bridge_room *br)
 {
 	struct strmap_node *n, *next;
 
+	room_disco_flush(br, 503, "Gateway shutting down");
 	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
 		struct room_member *m = (struct room_member *)n;
 
@@ -260,11 +274,17 @@ bridge_room_from_sip_subscribe(struct bridge_room *br, struct sip_tx *tx,
 	room_sub_from_sip(br, tx, req);
 }
 
-/* A <message/> from the link: 1 if a room sent it to one of ours. */
+/*
+ * A <message/> from the link: 1 if a room sent it to one of ours, or
+ * it invites one of ours to a room (one MESSAGE, the invitation: the
+ * message bridge must not carry its body as well).
+ */
 int
 bridge_room_from_xmpp_message(struct bridge_room *br,
     const struct xmpp_in_message *msg)
 {
+	if (room_invitation(br, msg))
+		return 1;
 	if (br->members.n == 0)
 		return 0;
 	return room_xmpp_message(br, msg);

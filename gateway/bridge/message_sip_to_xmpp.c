@@ -326,6 +326,9 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		    NULL);
 		goto out;
 	}
+	/* The embed rule's JID may be a room elsewhere (issue 13). */
+	if (bridge_room_embedded(gw->rooms, tx, req))
+		goto out;
 	free(cause);
 	cause = NULL;
 	if ((r = map_sip_to_xmpp(gw->map, from_uri, &from_jid, &cause)) !=

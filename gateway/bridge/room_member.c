@@ -187,7 +187,8 @@ send_sb(struct bridge_room *br)
 	    0 : -1;
 }
 
-/* XEP-0045 §7.2.1, §7.2.15: the join, with the history we want. */
+/* XEP-0045 §7.2.1, §7.2.15: the join, with the history we want, and
+ * the password an invitation gave (§7.2.6, §7.8). */
 static int
 send_join(struct room_member *m)
 {
@@ -201,7 +202,8 @@ send_join(struct room_member *m)
 	room_next_id(br, id);
 	strbuf_reset(&br->sb);
 	if (occupant_of(m, m->nick, occ, sizeof(occ)) < 0 ||
-	    stanza_muc_join(&br->sb, m->user_jid, occ, id, &h, NULL) < 0)
+	    stanza_muc_join(&br->sb, m->user_jid, occ, id, &h,
+	    room_invite_password(br, m->user_jid, m->room_jid)) < 0)
 		return -1;
 	room_deadline(br, &m->deadline);
 	return send_sb(br);
@@ -367,8 +369,9 @@ room_member_event(struct room_member *m, enum room_event ev,
 	/* Every MESSAGE gets its answer, whatever the table said. */
 	if (tx != NULL)
 		gateway_answer(br->gw, tx, 500, NULL, NULL);
-	if ((acts & ROOM_ACT_TELL_OUT) && m->out_reason[0] != '\0')
-		(void)room_deliver_notice(m, m->out_reason);
+	/* The last word leaves outside the queue, which ends with him. */
+	if (acts & ROOM_ACT_TELL_OUT)
+		room_farewell(m);
 	if (acts & ROOM_ACT_DELETE) {
 		room_member_free(m);
 		return 1;

@@ -131,12 +131,18 @@ join_refused(struct room_member *m, const char *cond)
 	}
 }
 
-/* Why a self-presence unavailable put him out (§8.2, §9.1, §10.9). */
+/*
+ * Why a self-presence unavailable put him out (§8.2, §9.1, §10.9): what
+ * happened, who did it (the actor's nick, §8.2: the room may tell it)
+ * and the reason, when the room gives them.
+ */
 static void
 out_reason(struct room_member *m, const struct xmpp_in_muc *x)
 {
 	const char *why = x->reason != NULL ? x->reason : x->destroy_reason;
+	const char *by = x->actor_nick;
 	const char *what;
+	char actor[96] = "";
 
 	/* RFC 6665 §4.1.3: what his conference subscription hears. */
 	m->end_reason = SUB_REASON_NORESOURCE;
@@ -156,9 +162,32 @@ out_reason(struct room_member *m, const struct xmpp_in_muc *x)
 	else
 		what = m->state == ROOM_LEAVING ? "You left" :
 		    "You are no longer in";
-	snprintf(m->out_reason, sizeof(m->out_reason), "%s %s%s%.100s%s",
-	    what, m->room_uri, why != NULL ? " (" : ".",
-	    why != NULL ? why : "", why != NULL ? ")." : "");
+	if (by != NULL && by[0] != '\0' &&
+	    (x->status & (XMPP_MUC_S301 | XMPP_MUC_S307 | XMPP_MUC_S321)))
+		snprintf(actor, sizeof(actor), " by %.80s", by);
+	snprintf(m->out_reason, sizeof(m->out_reason), "%s %.200s%s%s%.300s%s",
+	    what, m->room_uri, actor, why != NULL && why[0] != '\0' ? " (" :
+	    ".", why != NULL ? why : "", why != NULL && why[0] != '\0' ?
+	    ")." : "");
+}
+
+/*
+ * Whether an unavailable presence from our own occupant JID, without
+ * status 110, still puts him out: a kick, ban, removal or destruction
+ * names the occupant by his nick, unique in the room, and the 110 may
+ * be missing there (§10.9's example of a destruction has none; Prosody
+ * sends it, others may not).
+ */
+static int
+self_out_without_110(const struct room_member *m,
+    const struct xmpp_in_presence *p, const char *nick)
+{
+	return nick != NULL && strcmp(nick, m->nick) == 0 &&
+	    p->type != NULL && strcmp(p->type, "unavailable") == 0 &&
+	    (m->state == ROOM_JOINED || m->state == ROOM_LEAVING) &&
+	    (p->muc.destroyed || (p->muc.status & (XMPP_MUC_S301 |
+	    XMPP_MUC_S307 | XMPP_MUC_S321 | XMPP_MUC_S322 |
+	    XMPP_MUC_S332)));
 }
 
 /* Self-presence (status 110): the membership's own news. */
@@ -247,7 +276,8 @@ room_xmpp_presence(struct bridge_room *br, const struct xmpp_in_presence *p)
 		}
 		return 1;
 	}
-	if (p->muc.status & XMPP_MUC_S110) {
+	if ((p->muc.status & XMPP_MUC_S110) ||
+	    self_out_without_110(m, p, nick)) {
 		self_presence(m, p, nick);
 		return 1;
 	}

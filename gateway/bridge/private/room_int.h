@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "room_cache.h"
 #include "room_command.h"
 #include "room_fsm.h"
 #include "strbuf.h"
@@ -115,7 +116,7 @@ struct room_member {
 	struct timespec deadline;	/* JOINING, LEAVING */
 	const char *refuse_reason;	/* for the held MESSAGEs */
 	int refuse_status;
-	char out_reason[160];		/* why he is out, for TELL_OUT */
+	char out_reason[640];		/* why he is out, for TELL_OUT */
 	struct room_said_list held;	/* until the room accepts him */
 	struct room_said_list sent;	/* until the room reflects them */
 	STAILQ_HEAD(, room_out) queue;	/* room -> him, in order */
@@ -130,10 +131,19 @@ struct room_member {
 	int end_reason;			/* enum sub_reason when he is out */
 };
 
+struct room_lookup;
+TAILQ_HEAD(room_lookup_list, room_lookup);
+
 struct bridge_room {
 	struct gateway *gw;
 	struct strmap members;		/* by key */
 	struct strmap subs;		/* struct room_sub, by dialog */
+	struct room_cache invite_rate;	/* invitations per SIP user */
+	struct room_cache passwords;	/* "user room": an invitation's */
+	struct room_cache disco;	/* JID: a room (1) or not (0) */
+	struct room_lookup_list lookups;	/* disco#info in flight */
+	size_t n_lookups;
+	int disco_bypass;		/* the answer is in: go as chat */
 	struct event *cron;
 	uint64_t next_seq;
 	char id_prefix[9];
@@ -192,6 +202,24 @@ void room_sub_free(struct room_sub *sub);
 int room_roster_has(const struct room_member *m, const char *nick);
 void room_notice_presence(struct room_member *m, const char *nick,
     const struct xmpp_in_presence *p);
+
+/* room_invite.c */
+int room_invitation(struct bridge_room *br,
+    const struct xmpp_in_message *msg);
+const char *room_invite_password(struct bridge_room *br,
+    const char *user_jid, const char *room_jid);
+
+/* room_tell.c */
+int room_tell(struct bridge_room *br, const char *from_uri,
+    const char *name, const char *to_uri, const char *text,
+    const char *what);
+void room_farewell(struct room_member *m);
+
+/* room_disco.c */
+void room_disco_cron(struct bridge_room *br);
+void room_disco_flush(struct bridge_room *br, int status,
+    const char *reason);
+size_t room_disco_pending(const struct bridge_room *br);
 
 /* room_sip.c */
 int room_sip_may_join(struct bridge_room *br, struct sip_tx *tx,
