@@ -234,8 +234,9 @@ bridge_room_from_sip(struct bridge_room *br, struct sip_tx *tx,
 		    NULL);
 		goto out;
 	}
+	/* Issue 13 item 2: the nick is the From display name he shows. */
 	room_sip_message(br, tx, req, from_jid, room.room_jid, room.room_uri,
-	    NULL);
+	    req->from_display);
 out:
 	map_room_clear(&room);
 	free(from_jid);
