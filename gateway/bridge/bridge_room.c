@@ -113,6 +113,7 @@ bridge_room_new(struct gateway *gw)
 	br->gw = gw;
 	br->next_seq = 1;
 	strmap_init(&br->members);
+	TAILQ_INIT(&br->privates);
 	strbuf_init(&br->sb);
 	strbuf_init(&br->sip_sb);
 	/* Ids from an earlier run of the daemon must never match ours. */
@@ -136,6 +137,7 @@ bridge_room_free(struct bridge_room *br)
 	while ((n = strmap_next(&br->members, NULL)) != NULL)
 		room_member_free((struct room_member *)n);
 	strmap_free(&br->members);
+	room_private_free_all(br);
 	if (br->cron != NULL)
 		event_free(br->cron);
 	strbuf_free(&br->sb);
@@ -149,7 +151,7 @@ bridge_room_pending(const struct bridge_room *br)
 {
 	const struct strmap_node *n;
 	const struct room_said *s;
-	size_t count = 0;
+	size_t count = room_private_pending(br);
 
 	for (n = strmap_next(&br->members, NULL); n != NULL;
 	    n = strmap_next(&br->members, n)) {
@@ -188,6 +190,7 @@ bridge_room_shutdown(struct bridge_room *br)
 {
 	struct strmap_node *n, *next;
 
+	room_private_abort(br, 503, "Gateway shutting down");
 	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
 		struct room_member *m = (struct room_member *)n;
 
@@ -211,14 +214,13 @@ bridge_room_from_sip(struct bridge_room *br, struct sip_tx *tx,
 	int r;
 
 	r = map_room_from_sip(gw->map, req->ruri, &room, &cause);
-	if (r != MAP_OK || room.kind != MAP_ROOM_ROOM) {
+	if (r != MAP_OK || (room.kind != MAP_ROOM_ROOM &&
+	    room.kind != MAP_ROOM_OCCUPANT)) {
 		log_info_limited("room: %s -> %s refused: %s",
 		    req->sender_uri, req->ruri, cause != NULL ? cause :
-		    room.kind == MAP_ROOM_OCCUPANT ? "private messages come "
-		    "later" : map_result_name(r));
+		    map_result_name(r));
 		gateway_answer(gw, tx, r == MAP_MALFORMED ? 400 : 404,
-		    room.kind == MAP_ROOM_OCCUPANT ? "Private messages to "
-		    "occupants are not supported yet" : "No such room", NULL);
+		    "No such room", NULL);
 		goto out;
 	}
 	free(cause);
@@ -232,6 +234,11 @@ bridge_room_from_sip(struct bridge_room *br, struct sip_tx *tx,
 		    map_result_name(r));
 		gateway_answer(gw, tx, 403, "Sender not served by this gateway",
 		    NULL);
+		goto out;
+	}
+	if (room.kind == MAP_ROOM_OCCUPANT) {
+		/* Issue 13 item 4: a private message (XEP-0045 §7.5). */
+		room_private_from_sip(br, tx, req, from_jid, &room);
 		goto out;
 	}
 	/* Issue 13 item 2: the nick is the From display name he shows. */
@@ -248,6 +255,9 @@ int
 bridge_room_from_xmpp_message(struct bridge_room *br,
     const struct xmpp_in_message *msg)
 {
+	/* Before the memberships: he may have left since he wrote it. */
+	if (room_private_error(br, msg))
+		return 1;
 	if (br->members.n == 0)
 		return 0;
 	return room_xmpp_message(br, msg);

@@ -30,6 +30,8 @@ struct event;
 struct gateway;
 struct sip_tx;
 struct sip_message_fields;
+struct map_room;
+struct room_private;
 struct xmpp_in_message;
 struct xmpp_in_presence;
 
@@ -106,6 +108,7 @@ struct bridge_room {
 	char id_prefix[9];
 	struct strbuf sb;		/* stanzas */
 	struct strbuf sip_sb;		/* MESSAGEs */
+	TAILQ_HEAD(, room_private) privates;	/* room_private.c */
 };
 
 /* bridge_room.c */
@@ -143,8 +146,25 @@ void room_roster_clear(struct room_member *m);
 /* room_deliver.c */
 int room_deliver(struct room_member *m, const char *nick, const char *body,
     const char *subject);
+int room_deliver_said(struct room_member *m, const char *nick,
+    const char *body, const char *subject, const char *stamp);
+int room_deliver_private(struct room_member *m, const char *nick,
+    const char *from_uri, const char *body, const char *stamp);
 int room_deliver_notice(struct room_member *m, const char *text);
 void room_deliver_detach(struct room_member *m);
+
+/* room_private.c */
+void room_private_from_sip(struct bridge_room *br, struct sip_tx *tx,
+    const struct sip_message_fields *req, const char *from_jid,
+    const struct map_room *room);
+int room_private_error(struct bridge_room *br,
+    const struct xmpp_in_message *msg);
+void room_private_to_sip(struct room_member *m, const char *nick,
+    const struct xmpp_in_message *msg);
+void room_private_abort(struct bridge_room *br, int status,
+    const char *reason);
+size_t room_private_pending(const struct bridge_room *br);
+void room_private_free_all(struct bridge_room *br);
 
 /* room_sip.c */
 void room_sip_message(struct bridge_room *br, struct sip_tx *tx,
