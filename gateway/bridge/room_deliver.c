@@ -182,8 +182,12 @@ out:
 static int
 enqueue(struct room_member *m, struct room_out *o)
 {
-	if (o == NULL)
+	if (o == NULL) {
+		/* An address that cannot go in a header, or no memory. */
+		log_info_limited("room: %s in %s: a room message could not "
+		    "be printed for SIP: dropped", m->user_uri, m->room_jid);
 		return -1;
+	}
 	if (m->n_queue >= (size_t)m->br->gw->cfg->rooms_queue_max) {
 		if (m->missed++ == 0)
 			log_info_limited("room: %s in %s: queue full, room "

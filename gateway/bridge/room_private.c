@@ -38,14 +38,38 @@
 #include "stanza_muc.h"
 #include "xmpp_link.h"
 
+/*
+ * Private MESSAGEs waiting for the room, of one sender and in all: like
+ * ROOM_MAX_WAITING for the room's, a sender who writes faster than the
+ * room answers gets 503 rather than our memory.
+ */
+#define PRIVATE_MAX_PER_USER	64
+#define PRIVATE_MAX		4096
+
 /* A private MESSAGE sent to the room, its answer not yet known. */
 struct room_private {
 	TAILQ_ENTRY(room_private) entry;
 	struct bridge_room *br;		/* NULL: detached (bridge freed) */
 	struct sip_tx *tx;		/* NULL once answered */
 	char id[ROOM_ID_MAX];
+	char *user_jid;			/* who sent it (in the same block) */
 	char occupant[];		/* room@service/nick it went to */
 };
+
+/* Whether user_jid may have one more private MESSAGE waiting. */
+static int
+may_wait(const struct bridge_room *br, const char *user_jid)
+{
+	const struct room_private *p;
+	size_t all = 0, his = 0;
+
+	TAILQ_FOREACH(p, &br->privates, entry) {
+		all++;
+		if (strcasecmp(p->user_jid, user_jid) == 0)
+			his++;
+	}
+	return all < PRIVATE_MAX && his < PRIVATE_MAX_PER_USER;
+}
 
 /* Answers p's MESSAGE (once) and forgets its tx. */
 static void
@@ -92,7 +116,7 @@ room_private_from_sip(struct bridge_room *br, struct sip_tx *tx,
 	struct room_member *m;
 	struct room_private *p = NULL;
 	char *cause = NULL;
-	size_t n;
+	size_t n, un;
 	int r;
 
 	m = room_member_find(br, from_jid, room->room_jid);
@@ -108,6 +132,13 @@ room_private_from_sip(struct bridge_room *br, struct sip_tx *tx,
 		gateway_answer(gw, tx, 503, "XMPP link down", NULL);
 		goto out;
 	}
+	if (!may_wait(br, m->user_jid)) {
+		log_info_limited("room: %s -> %s: too many private messages "
+		    "wait for the room", m->user_jid, room->jid);
+		gateway_answer(gw, tx, 503, "Too many messages waiting for "
+		    "the room", NULL);
+		goto out;
+	}
 	r = content_to_text(req->content_type, req->content_encoding,
 	    req->body != NULL ? req->body : "", req->body_len, &text, &cause);
 	if (r != CONTENT_TEXT || text.len == 0) {
@@ -121,11 +152,14 @@ room_private_from_sip(struct bridge_room *br, struct sip_tx *tx,
 		goto out;
 	}
 	n = strlen(room->jid);
-	if ((p = calloc(1, sizeof(*p) + n + 1)) == NULL) {
+	un = strlen(m->user_jid);
+	if ((p = calloc(1, sizeof(*p) + n + 1 + un + 1)) == NULL) {
 		gateway_answer(gw, tx, 500, NULL, NULL);
 		goto out;
 	}
 	memcpy(p->occupant, room->jid, n + 1);
+	p->user_jid = p->occupant + n + 1;
+	memcpy(p->user_jid, m->user_jid, un + 1);
 	room_next_id(br, p->id);
 	strbuf_reset(&br->sb);
 	if (stanza_muc_private(&br->sb, m->user_jid, room->jid, p->id,
