@@ -9,6 +9,8 @@ From "juliet" <sip:lobby@conf.sip.test;gr=juliet>, without a prefix; his
 MESSAGE to ...;gr=juliet reaches her as a private chat message from
 lobby/Romeo Montague, answered 200 only once the room has taken it; one
 to an absent nick gets the room's item-not-found as its RFC 7247 status;
+tybalt, whose nick has quotes, '<' and spaces, writes privately and the
+reply to his From URI reaches him;
 mercutio, in no room, gets 403. With [rooms] cpim = yes, room and private
 messages reach romeo as message/cpim, the speaker in the CPIM From.
 """
@@ -21,7 +23,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import util                          # noqa: E402
-from harness.gateway import DEFAULT_MAPPING, Deployment  # noqa: E402
+from harness.gateway import DEFAULT_MAPPING, USERS, Deployment  # noqa: E402
 from harness.sip_ua import uri_of                 # noqa: E402
 from harness.util import check                    # noqa: E402
 
@@ -68,7 +70,8 @@ def start(name, options):
     d = Deployment(name, prosody_config=PROSODY_MUC,
                    mapping=DEFAULT_MAPPING +
                    ["room conf.sip.test %s" % MUC],
-                   gateway_options=options)
+                   gateway_options=options,
+                   users=USERS + (("tybalt", "tybalt-pw"),))
     d.start()
     d.nurse = d.user("nurse")
     join(d.juliet, LOBBY, "juliet")
@@ -125,6 +128,35 @@ def check_private_from_sip(d):
     check(d.nurse.wait_for_message(predicate=lambda m: m.body == body,
                                    timeout=0.1) is None,
           "nurse saw a private message")
+
+
+def check_private_odd_nick(d):
+    """An occupant whose nick has quotes, '<' and a space: his private
+    message's From stays one well-formed header (display name escaped,
+    gr %-escaped), and romeo's reply to that very URI reaches him."""
+    nick = 'Tybalt "Prince of Cats" <x>'
+    tybalt = d.user("tybalt")
+    join(tybalt, LOBBY, nick)
+    body = util.unique("odd")
+    tybalt.send_message(LOBBY + "/" + ROMEO_NICK, body, mtype="chat")
+    r = arrived(d, body)
+    check(r is not None, "tybalt's private message never reached romeo")
+    frm = r.get("from", "")
+    check(frm.startswith('"Tybalt \\"Prince of Cats\\" <x>" <'),
+          "From %r", frm)
+    # RFC 3261 §25.1 name-addr: quoted-string, then <URI>.
+    m = re.match(r'^"(?:[^"\\]|\\.)*"\s*<([^<>]*)>(;|$)', frm)
+    check(m is not None, "From %r is no name-addr", frm)
+    uri = m.group(1)
+    check(uri.startswith(LOBBY_URI + ";gr=") and " " not in uri and
+          '"' not in uri and "<" not in uri, "From URI %r", uri)
+    reply = util.unique("odd-reply")
+    resp = send(d, uri, reply)
+    check(resp is not None and resp.status == 200, "answered %r",
+          resp and resp.status)
+    m = tybalt.wait_for_message(predicate=lambda m: m.body == reply)
+    check(m is not None and m.from_ == LOBBY + "/" + ROMEO_NICK,
+          "reply %r", m and m.from_)
 
 
 def check_private_absent_nick(d):
@@ -208,7 +240,8 @@ def main():
         t.fail_setup("deployment start")
         t.finish()
     for f in (check_nick_from_display_name, check_private_to_sip,
-              check_private_from_sip, check_private_absent_nick,
+              check_private_from_sip, check_private_odd_nick,
+              check_private_absent_nick,
               check_private_not_member):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
