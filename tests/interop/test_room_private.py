@@ -195,6 +195,30 @@ def cpim_headers(text):
     return fields, rest
 
 
+def check_cpim_history(d):
+    """History in CPIM: its DateTime is the room's own stamp (XEP-0203),
+    the one nurse reads when she comes back, not the time of delivery."""
+    line = util.unique("cpim-history")
+    d.juliet.send_message(LOBBY, line, mtype="groupchat")
+    check(d.juliet.wait_for_message(predicate=lambda m: m.body == line),
+          "juliet's line not reflected")
+    # Stamps have whole seconds: a second later, "now" is another time.
+    time.sleep(1.1)
+    romeo_joins(d)
+    r = arrived(d, line)
+    check(r is not None, "history not delivered to romeo")
+    fields, _ = cpim_headers(r.text)
+    d.nurse.send_presence(type="unavailable", to=LOBBY + "/nurse")
+    join(d.nurse, LOBBY, "nurse")
+    h = d.nurse.wait_for_message(
+        predicate=lambda m: m.body == line and m.delayed)
+    check(h is not None, "nurse got no history")
+    stamp = re.search(r"stamp=\"([^\"]+)\"", h.xml)
+    check(stamp is not None, "no stamp in %r", h.xml)
+    check(fields.get("DateTime") == stamp.group(1), "DateTime %r, stamp %r",
+          fields.get("DateTime"), stamp.group(1))
+
+
 def check_cpim_room_message(d):
     """[rooms] cpim = yes: nurse's line reaches romeo as message/cpim,
     CPIM From "nurse" <lobby;gr=nurse>, To romeo, a DateTime, the text
@@ -246,12 +270,13 @@ def main():
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     try:
-        d = start("room_private_cpim", {"rooms": {"history": "0",
+        d = start("room_private_cpim", {"rooms": {"history": "5",
                                                   "cpim": "yes"}})
     except Exception:
         t.fail_setup("deployment start (cpim)")
         t.finish()
-    for f in (check_cpim_room_message, check_cpim_private):
+    for f in (check_cpim_history, check_cpim_room_message,
+              check_cpim_private):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     t.finish()
