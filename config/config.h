@@ -133,6 +133,7 @@ struct config {
 	int rooms_queue_max;		/* room messages waiting per participant */
 	int rooms_history;		/* maxstanzas asked for on join */
 	int rooms_nick_prefix;		/* "nick: " before each body */
+	int rooms_cpim;			/* message/cpim, nick in CPIM From */
 	int rooms_commands;		/* /leave /nick /who /help */
 	int rooms_create;		/* create a room that does not exist */
 	int rooms_max_failures;		/* failed MESSAGEs in a row: out */

@@ -625,6 +625,18 @@ const struct config_option config_options[] = {
 		    "name.",
 	},
 	{
+		.section = "rooms", .key = "cpim",
+		.type = CONFIG_BOOL, .offset = OFF(rooms_cpim),
+		.def = "no", .arg = "no|yes",
+		.help = "Whether room and private messages reach SIP "
+		    "participants as message/cpim (RFC 3862): the occupant "
+		    "who spoke in the CPIM From (\"nick\" <room URI;gr=nick>), "
+		    "the participant in To, the time said (the room's stamp "
+		    "for history) in DateTime, text/plain inside, and no "
+		    "\"nick: \" prefix. For clients that show the CPIM From; "
+		    "others would show the CPIM headers.",
+	},
+	{
 		.section = "rooms", .key = "commands",
 		.type = CONFIG_BOOL, .offset = OFF(rooms_commands),
 		.def = "yes", .arg = "yes|no",

@@ -127,6 +127,7 @@ bridge_room_new(struct gateway *gw)
 	room_cache_init(&br->passwords, ROOM_CACHE_USERS);
 	room_cache_init(&br->disco, ROOM_CACHE_JIDS);
 	TAILQ_INIT(&br->lookups);
+	TAILQ_INIT(&br->privates);
 	strbuf_init(&br->sb);
 	strbuf_init(&br->sip_sb);
 	/* Ids from an earlier run of the daemon must never match ours. */
@@ -157,6 +158,7 @@ bridge_room_free(struct bridge_room *br)
 	room_cache_free(&br->invite_rate);
 	room_cache_free(&br->passwords);
 	room_cache_free(&br->disco);
+	room_private_free_all(br);
 	if (br->cron != NULL)
 		event_free(br->cron);
 	strbuf_free(&br->sb);
@@ -170,7 +172,7 @@ bridge_room_pending(const struct bridge_room *br)
 {
 	const struct strmap_node *n;
 	const struct room_said *s;
-	size_t count = 0;
+	size_t count = room_private_pending(br);
 
 	for (n = strmap_next(&br->members, NULL); n != NULL;
 	    n = strmap_next(&br->members, n)) {
@@ -212,6 +214,7 @@ bridge_room_shutdown(struct bridge_room *br)
 	struct strmap_node *n, *next;
 
 	room_disco_flush(br, 503, "Gateway shutting down");
+	room_private_abort(br, 503, "Gateway shutting down");
 	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
 		struct room_member *m = (struct room_member *)n;
 
@@ -235,14 +238,13 @@ bridge_room_from_sip(struct bridge_room *br, struct sip_tx *tx,
 	int r;
 
 	r = map_room_from_sip(gw->map, req->ruri, &room, &cause);
-	if (r != MAP_OK || room.kind != MAP_ROOM_ROOM) {
+	if (r != MAP_OK || (room.kind != MAP_ROOM_ROOM &&
+	    room.kind != MAP_ROOM_OCCUPANT)) {
 		log_info_limited("room: %s -> %s refused: %s",
 		    req->sender_uri, req->ruri, cause != NULL ? cause :
-		    room.kind == MAP_ROOM_OCCUPANT ? "private messages come "
-		    "later" : map_result_name(r));
+		    map_result_name(r));
 		gateway_answer(gw, tx, r == MAP_MALFORMED ? 400 : 404,
-		    room.kind == MAP_ROOM_OCCUPANT ? "Private messages to "
-		    "occupants are not supported yet" : "No such room", NULL);
+		    "No such room", NULL);
 		goto out;
 	}
 	free(cause);
@@ -258,8 +260,14 @@ bridge_room_from_sip(struct bridge_room *br, struct sip_tx *tx,
 		    NULL);
 		goto out;
 	}
+	if (room.kind == MAP_ROOM_OCCUPANT) {
+		/* Issue 13 item 4: a private message (XEP-0045 §7.5). */
+		room_private_from_sip(br, tx, req, from_jid, &room);
+		goto out;
+	}
+	/* Issue 13 item 2: the nick is the From display name he shows. */
 	room_sip_message(br, tx, req, from_jid, room.room_jid, room.room_uri,
-	    NULL);
+	    req->from_display);
 out:
 	map_room_clear(&room);
 	free(from_jid);
@@ -284,6 +292,9 @@ bridge_room_from_xmpp_message(struct bridge_room *br,
     const struct xmpp_in_message *msg)
 {
 	if (room_invitation(br, msg))
+		return 1;
+	/* Before the memberships: he may have left since he wrote it. */
+	if (room_private_error(br, msg))
 		return 1;
 	if (br->members.n == 0)
 		return 0;

@@ -7,6 +7,10 @@
  * ([rooms] queue_max); what overflows is counted and, once the queue has
  * drained, told in one MESSAGE. [rooms] max_failures failures in a row
  * (408, 480, 404, 503) take him out of the room: no ghost occupant.
+ * Private messages (XEP-0045 §7.5, item 4) take the same queue, From
+ * "nick" <room URI;gr=nick>, no prefix: the From says who wrote to him.
+ * With [rooms] cpim on, a message an occupant said goes as message/cpim
+ * (RFC 3862) with him in the CPIM From, and never with a prefix.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +18,24 @@
 
 #include "bridge.h"
 #include "config.h"
+#include "cpim_build.h"
 #include "log.h"
+#include "mapping.h"
 #include "room_int.h"
 #include "sip_stack.h"
 
 #define SUBJECT_TEXT	"The subject is now: "
+
+/* What one MESSAGE to the participant says, and as whom. */
+struct room_text {
+	const char *nick;	/* who said it; NULL: the gateway itself */
+	const char *from_uri;	/* the SIP From; NULL: the room's URI */
+	const char *cpim_from;	/* CPIM From URI; NULL: text/plain */
+	const char *body;	/* either body */
+	const char *subject;	/* or subject */
+	const char *stamp;	/* XEP-0203 stamp of history, or NULL */
+	int prefix;		/* "nick: " before the body */
+};
 
 static void send_next(struct room_member *m);
 
@@ -48,22 +65,57 @@ put_line(struct strbuf *sb, const char *s)
 }
 
 /*
+ * The message/cpim body of t (RFC 3862) into cpim: CPIM From "nick"
+ * <occupant URI>, To him, DateTime the room's stamp for history, else
+ * now (§4.4: when it was said, as far as we know). -1 if it cannot be.
+ */
+static int
+print_cpim(struct room_member *m, const struct room_text *t,
+    struct strbuf *cpim)
+{
+	struct cpim_out c = { 0 };
+	char now[CPIM_DATETIME_MAX];
+
+	if (cpim_datetime_valid(t->stamp))
+		c.datetime = t->stamp;
+	else {
+		cpim_datetime_now(now);
+		c.datetime = now;
+	}
+	c.from_name = t->nick;
+	c.from_uri = t->cpim_from;
+	c.to_uri = m->user_uri;
+	c.body = t->body;
+	c.len = strlen(t->body);
+	return cpim_build(cpim, &c);
+}
+
+/*
  * Prints the MESSAGE (after the Via and Route the stack adds) into a
- * new queue entry: From "nick" <room URI>, To him, the body. Either
- * body or subject is set.
+ * new queue entry: From "nick" <room URI> (or the occupant's for a
+ * private message), To him, the body, or the CPIM message holding it.
+ * Either body or subject is set.
  */
 static struct room_out *
-print(struct room_member *m, const char *nick, const char *body,
-    const char *subject, int prefix)
+print(struct room_member *m, const struct room_text *t)
 {
 	struct strbuf *sb = &m->br->sip_sb;
-	struct room_out *o;
+	struct strbuf cpim;
+	struct room_out *o = NULL;
+	const char *from_uri = t->from_uri != NULL ? t->from_uri :
+	    m->room_uri;
+	const char *nick = t->nick, *body = t->body, *subject = t->subject;
+	int prefix = t->prefix, as_cpim = t->cpim_from != NULL &&
+	    body != NULL && nick != NULL;
 	char tag[17], call_id[33], clen[24];
 	size_t n;
 
-	if (strpbrk(m->room_uri, "\r\n<>\"") != NULL ||
+	strbuf_init(&cpim);
+	if (strpbrk(from_uri, "\r\n<>\"") != NULL ||
 	    strpbrk(m->user_uri, "\r\n<>\"") != NULL)
-		return NULL;
+		goto out;
+	if (as_cpim && print_cpim(m, t, &cpim) < 0)
+		goto out;
 	sip_random_token(tag, sizeof(tag));
 	sip_random_token(call_id, sizeof(call_id));
 	strbuf_reset(sb);
@@ -74,7 +126,7 @@ print(struct room_member *m, const char *nick, const char *body,
 		strbuf_appends(sb, "\" ");
 	}
 	strbuf_appends(sb, "<");
-	strbuf_appends(sb, m->room_uri);
+	strbuf_appends(sb, from_uri);
 	strbuf_appends(sb, ">;tag=");
 	strbuf_appends(sb, tag);
 	strbuf_appends(sb, "\r\nTo: <");
@@ -87,6 +139,15 @@ print(struct room_member *m, const char *nick, const char *body,
 		strbuf_appends(sb, "Subject: ");
 		put_line(sb, subject);
 		strbuf_appends(sb, "\r\n");
+	}
+	if (as_cpim) {
+		snprintf(clen, sizeof(clen), "%zu", cpim.len);
+		strbuf_appends(sb, "Content-Type: message/cpim\r\n"
+		    "Content-Length: ");
+		strbuf_appends(sb, clen);
+		strbuf_appends(sb, "\r\n\r\n");
+		strbuf_append(sb, cpim.buf, cpim.len);
+		goto copy;
 	}
 	n = (prefix && nick != NULL ? strlen(nick) + 2 : 0) +
 	    (body != NULL ? strlen(body) : strlen(SUBJECT_TEXT) +
@@ -106,13 +167,14 @@ print(struct room_member *m, const char *nick, const char *body,
 		strbuf_appends(sb, SUBJECT_TEXT);
 		strbuf_appends(sb, subject);
 	}
-	if (sb->failed)
-		return NULL;
-	if ((o = malloc(sizeof(*o) + sb->len + 1)) == NULL)
-		return NULL;
+copy:
+	if (sb->failed || (o = malloc(sizeof(*o) + sb->len + 1)) == NULL)
+		goto out;
 	memcpy(o->text, sb->buf, sb->len);
 	o->text[sb->len] = '\0';
 	o->len = sb->len;
+out:
+	strbuf_free(&cpim);
 	return o;
 }
 
@@ -120,8 +182,12 @@ print(struct room_member *m, const char *nick, const char *body,
 static int
 enqueue(struct room_member *m, struct room_out *o)
 {
-	if (o == NULL)
+	if (o == NULL) {
+		/* An address that cannot go in a header, or no memory. */
+		log_info_limited("room: %s in %s: a room message could not "
+		    "be printed for SIP: dropped", m->user_uri, m->room_jid);
 		return -1;
+	}
 	if (m->n_queue >= (size_t)m->br->gw->cfg->rooms_queue_max) {
 		if (m->missed++ == 0)
 			log_info_limited("room: %s in %s: queue full, room "
@@ -135,24 +201,108 @@ enqueue(struct room_member *m, struct room_out *o)
 	return 0;
 }
 
+/* Whether one more would pass [rooms] queue_max: then counted. */
+static int
+queue_full(struct room_member *m)
+{
+	if (m->n_queue < (size_t)m->br->gw->cfg->rooms_queue_max)
+		return 0;
+	m->missed++;
+	return 1;
+}
+
+/*
+ * The occupant room/nick's sip: URI (mapping/room.c: the room's URI
+ * with ;gr=nick, escaped), malloc'ed; NULL if the mapping has none.
+ */
+static char *
+occupant_uri(struct room_member *m, const char *room_jid, const char *nick)
+{
+	struct map_room r = { 0 };
+	char *jid = NULL, *uri = NULL, *cause = NULL;
+	size_t n = strlen(room_jid) + strlen(nick) + 2;
+
+	if ((jid = malloc(n)) == NULL)
+		return NULL;
+	snprintf(jid, n, "%s/%s", room_jid, nick);
+	if (map_room_from_xmpp(m->br->gw->map, jid, &r, &cause) == MAP_OK &&
+	    r.kind == MAP_ROOM_OCCUPANT && r.uri != NULL) {
+		uri = r.uri;
+		r.uri = NULL;
+	}
+	map_room_clear(&r);
+	free(cause);
+	free(jid);
+	return uri;
+}
+
+/*
+ * A room message for the participant: said by nick (stamped when it is
+ * history, XEP-0203), or a subject.
+ */
+int
+room_deliver_said(struct room_member *m, const char *nick, const char *body,
+    const char *subject, const char *stamp)
+{
+	const struct config *cfg = m->br->gw->cfg;
+	struct room_text t = { 0 };
+	char *cpim_from = NULL;
+	int r;
+
+	if (queue_full(m))
+		return -1;
+	if (cfg->rooms_cpim && nick != NULL && body != NULL &&
+	    (cpim_from = occupant_uri(m, m->room_jid, nick)) == NULL)
+		log_info_limited("room: %s/%s has no sip: URI: sent without "
+		    "CPIM", m->room_jid, nick);
+	t.nick = nick;
+	t.cpim_from = cpim_from;
+	t.body = body;
+	t.subject = subject;
+	t.stamp = stamp;
+	t.prefix = cfg->rooms_nick_prefix && cpim_from == NULL;
+	r = enqueue(m, print(m, &t));
+	free(cpim_from);
+	return r;
+}
+
 /* A room message for the participant: said by nick, or a subject. */
 int
 room_deliver(struct room_member *m, const char *nick, const char *body,
     const char *subject)
 {
-	if (m->n_queue >= (size_t)m->br->gw->cfg->rooms_queue_max) {
-		m->missed++;
+	return room_deliver_said(m, nick, body, subject, NULL);
+}
+
+/*
+ * A private message from the occupant nick (XEP-0045 §7.5), whose sip:
+ * URI is from_uri: From "nick" <from_uri>, in the same queue as the
+ * room's messages, without a prefix (the From names him; item 4).
+ */
+int
+room_deliver_private(struct room_member *m, const char *nick,
+    const char *from_uri, const char *body, const char *stamp)
+{
+	struct room_text t = { 0 };
+
+	if (queue_full(m))
 		return -1;
-	}
-	return enqueue(m, print(m, nick, body, subject,
-	    m->br->gw->cfg->rooms_nick_prefix));
+	t.nick = nick;
+	t.from_uri = from_uri;
+	t.cpim_from = m->br->gw->cfg->rooms_cpim ? from_uri : NULL;
+	t.body = body;
+	t.stamp = stamp;
+	return enqueue(m, print(m, &t));
 }
 
 /* A line from the gateway itself (From the room URI, no nick). */
 int
 room_deliver_notice(struct room_member *m, const char *text)
 {
-	return enqueue(m, print(m, NULL, text, NULL, 0));
+	struct room_text t = { 0 };
+
+	t.body = text;
+	return enqueue(m, print(m, &t));
 }
 
 /* The participant is going: his MESSAGE in flight forgets him. */
@@ -218,7 +368,8 @@ send_next(struct room_member *m)
 			    "of %.60s: they came faster than they could be "
 			    "delivered.", m->missed, m->room_uri);
 			m->missed = 0;
-			if ((o = print(m, NULL, note, NULL, 0)) == NULL)
+			if ((o = print(m, &(struct room_text){ .body = note }))
+			    == NULL)
 				return;
 			STAILQ_INSERT_TAIL(&m->queue, o, entry);
 			m->n_queue++;

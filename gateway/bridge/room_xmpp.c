@@ -330,8 +330,15 @@ room_xmpp_message(struct bridge_room *br, const struct xmpp_in_message *msg)
 		    "The room refused the message");
 		return 1;
 	}
+	if (nick != NULL && (msg->type == NULL ||
+	    strcmp(msg->type, "chat") == 0)) {
+		/* XEP-0045 §7.5: a private message from that occupant. */
+		if (m->state == ROOM_JOINED)
+			room_private_to_sip(m, nick, msg);
+		return 1;
+	}
 	if (msg->type == NULL || strcmp(msg->type, "groupchat") != 0)
-		return 0;	/* private messages, invitations: later */
+		return 0;	/* invitations: later */
 	/*
 	 * XEP-0045 §7.4, XEP-0359: the reflection of ours comes from our
 	 * occupant JID with our origin-id (or id). It is the proof of
@@ -356,6 +363,7 @@ room_xmpp_message(struct bridge_room *br, const struct xmpp_in_message *msg)
 		return 1;
 	}
 	if (msg->body != NULL)
-		(void)room_deliver(m, nick, msg->body, NULL);
+		(void)room_deliver_said(m, nick, msg->body, NULL,
+		    msg->delay_stamp);
 	return 1;
 }

@@ -145,14 +145,15 @@ header_params(const char *p, const char *e, int *tagged)
  * A From or To value (RFC 3261 §20.20): in name-addr form, an optional
  * display name (quoted without escapes, or tokens), "<" a plain URI ">";
  * or in addr-spec form, a plain URI whose parameters would be the
- * header's (§20.10); then ";name" or ";name=token" parameters. Sets *uri
- * and whether a tag parameter is among them.
+ * header's (§20.10); then ";name" or ";name=token" parameters. Sets *uri,
+ * the raw display name (quotes included; when display is not NULL, and
+ * left alone if there is none) and whether a tag parameter is among them.
  */
 static int
 scan_name_addr(const char *p, const char *e, struct sip_span *uri,
-    int *tagged)
+    struct sip_span *display, int *tagged)
 {
-	const char *u;
+	const char *u, *d = p;
 
 	if (e - p > 4 && memcmp(p, "sip", 3) == 0 && (p[3] == ':' ||
 	    p[3] == 's')) {
@@ -168,14 +169,23 @@ scan_name_addr(const char *p, const char *e, struct sip_span *uri,
 				return -1;
 		if (p >= e)
 			return -1;
+		if (display != NULL) {
+			display->p = d;
+			display->n = (size_t)(p + 1 - d);
+		}
 		for (p++; p < e && *p == ' '; p++)
 			;
-	} else
+	} else {
 		while (p < e && *p != '<') {
 			if (!(char_classes[(unsigned char)*p] & C_TOKEN) && *p != ' ')
 				return -1;
 			p++;
 		}
+		if (display != NULL && p > d) {
+			display->p = d;
+			display->n = (size_t)(p - d);
+		}
+	}
 	if (p >= e || *p != '<')
 		return -1;
 	u = p + 1;
@@ -425,10 +435,12 @@ scan_header(struct sip_request_scan *r, const char *name, size_t n,
 		return 0;
 	case H_FROM:
 		return r->from_uri.p != NULL ||
-		    scan_name_addr(v, e, &r->from_uri, &tagged) < 0 ? -1 : 0;
+		    scan_name_addr(v, e, &r->from_uri,
+		    &r->from_display, &tagged) < 0 ? -1 : 0;
 	case H_TO:
 		return r->to_uri.p != NULL ||
-		    scan_name_addr(v, e, &r->to_uri, &r->to_tagged) < 0 ? -1 : 0;
+		    scan_name_addr(v, e, &r->to_uri, NULL,
+		    &r->to_tagged) < 0 ? -1 : 0;
 	case H_CALL_ID:
 		return !call_id_plain(v, e) ? -1 : set_once(&r->call_id, v, e);
 	case H_CSEQ:
@@ -446,7 +458,7 @@ scan_header(struct sip_request_scan *r, const char *name, size_t n,
 		/* One line of one sip:/sips: value; libosip2 keeps it as text. */
 		if (r->asserted_uri.p != NULL ||
 		    memchr(v, ',', (size_t)(e - v)) != NULL ||
-		    scan_name_addr(v, e, &r->asserted_uri, &tagged) < 0)
+		    scan_name_addr(v, e, &r->asserted_uri, NULL, &tagged) < 0)
 			return -1;
 		r->n_other++;
 		return 0;

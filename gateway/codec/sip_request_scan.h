@@ -33,6 +33,7 @@ struct sip_request_scan {
 	struct sip_span via_host, via_port, via_branch;	/* of the top Via */
 	struct sip_span via_rport;	/* its ";rport" (no value), if any */
 	struct sip_span from_uri, to_uri;
+	struct sip_span from_display;	/* raw, quotes kept; absent: none */
 	int to_tagged;
 	struct sip_span call_id;
 	struct sip_span content_type, content_encoding;

@@ -11,6 +11,7 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "sip_display.h"
 #include "sip_osip.h"
 #include "sip_request_scan.h"
 #include "sip_stack.h"
@@ -18,7 +19,7 @@
 
 enum field {
 	F_RURI, F_FROM, F_TO, F_CALL_ID, F_TYPE, F_ENCODING, F_LANGUAGE,
-	F_SUBJECT, F_ASSERTED, F_PRIVACY, F_COUNT
+	F_SUBJECT, F_ASSERTED, F_PRIVACY, F_DISPLAY, F_COUNT
 };
 
 /* Where each field starts in sb, or -1: pointers are set once sb is full. */
@@ -47,7 +48,7 @@ finish(const struct strbuf *sb, const struct offsets *o,
 		&out->ruri, &out->from_uri, &out->to_uri, &out->call_id,
 		&out->content_type, &out->content_encoding,
 		&out->content_language, &out->subject, &out->asserted_uri,
-		&out->privacy,
+		&out->privacy, &out->from_display,
 	};
 
 	if (sb->failed)
@@ -85,6 +86,19 @@ put_text(struct strbuf *sb, struct offsets *o, enum field f, const char *s)
 	put(sb, o, f, s, s != NULL ? strlen(s) : 0);
 }
 
+/* The From display name, read from its raw text (RFC 3261 §25.1) the
+ * same way for both readings; none when it is not a valid one. */
+static void
+put_display(struct strbuf *sb, struct offsets *o, const char *raw,
+    size_t len)
+{
+	char name[SIP_DISPLAY_MAX + 1];
+	int n = raw != NULL ? sip_display_name(raw, len, name,
+	    sizeof(name)) : -1;
+
+	put(sb, o, F_DISPLAY, n < 0 ? NULL : name, n < 0 ? 0 : (size_t)n);
+}
+
 /* The fields of a request libosip2 parsed. -1 if memory ran out. */
 int
 sip_message_fields_from_osip(const osip_message_t *req, struct strbuf *sb,
@@ -113,6 +127,9 @@ sip_message_fields_from_osip(const osip_message_t *req, struct strbuf *sb,
 	put_text(sb, &o, F_SUBJECT, sip_header_value(req, "subject", "s"));
 	put_printed(sb, &o, F_ASSERTED, sip_asserted_uri(req));
 	put_text(sb, &o, F_PRIVACY, sip_header_value(req, "privacy", NULL));
+	put_display(sb, &o, req->from != NULL ? req->from->displayname : NULL,
+	    req->from != NULL && req->from->displayname != NULL ?
+	    strlen(req->from->displayname) : 0);
 	osip_message_get_body(req, 0, &body);
 	out->body = body != NULL ? body->body : NULL;
 	out->body_len = body != NULL ? body->length : 0;
@@ -128,13 +145,14 @@ sip_message_fields_from_scan(const struct sip_request_scan *scan,
 		&scan->ruri, &scan->from_uri, &scan->to_uri, &scan->call_id,
 		&scan->content_type, &scan->content_encoding,
 		&scan->content_language, &scan->subject, &scan->asserted_uri,
-		&scan->privacy,
+		&scan->privacy, NULL,
 	};
 	struct offsets o;
 
 	strbuf_reset(sb);
-	for (int f = 0; f < F_COUNT; f++)
+	for (int f = 0; f < F_DISPLAY; f++)
 		put(sb, &o, (enum field)f, span[f]->p, span[f]->n);
+	put_display(sb, &o, scan->from_display.p, scan->from_display.n);
 	out->body = scan->body.p;
 	out->body_len = scan->body.n;
 	return finish(sb, &o, out);

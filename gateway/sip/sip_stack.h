@@ -44,6 +44,13 @@ struct sip_message_fields {
 	 * from_uri.
 	 */
 	const char *sender_uri;
+	/*
+	 * The From display-name as a person reads it (RFC 3261 §25.1:
+	 * unquoted, quoted-pairs undone; sip_display.c), NULL when there is
+	 * none or it is not a valid one. Of the From, never of P-Asserted-
+	 * Identity: it names the room nick the user chose to show.
+	 */
+	const char *from_display;
 	int trusted;		/* from a [sip] trusted_peers member */
 	const char *body;
 	size_t body_len;

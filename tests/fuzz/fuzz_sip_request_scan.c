@@ -10,7 +10,8 @@
  * - whether the To has a tag;
  * - the bridge's fields: Request-URI, From and To URIs, Call-ID,
  *   Content-Encoding, Content-Language, Subject and the body as libosip2
- *   prints them, and the Content-Type as content_to_text() reads it;
+ *   prints them, the Content-Type as content_to_text() reads it, and the
+ *   From display name as sip_display_name() reads each raw text;
  * - the sender's identity as RFC 3325 gives it: the P-Asserted-Identity
  *   URI and the Privacy value (sip_identity.c reads the parsed request),
  *   and the sender each reading names once a trusted peer's rule is
@@ -130,7 +131,8 @@ compare(const struct sip_request_scan *scan, osip_message_t *m)
 	    same(fa.call_id, fb.call_id) &&
 	    same(fa.content_encoding, fb.content_encoding) &&
 	    same(fa.content_language, fb.content_language) &&
-	    same(fa.subject, fb.subject));
+	    same(fa.subject, fb.subject) &&
+	    same(fa.from_display, fb.from_display));
 	must(same(fa.asserted_uri, fb.asserted_uri) &&
 	    same(fa.privacy, fb.privacy));
 	sip_message_fields_trust(&fa, 1);

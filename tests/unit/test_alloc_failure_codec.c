@@ -23,6 +23,7 @@
 #include "conference_info.h"
 #include "content.h"
 #include "cpim.h"
+#include "cpim_build.h"
 #include "errors.h"
 #include "pidf.h"
 #include "sip_event.h"
@@ -304,6 +305,30 @@ sc_stanza_muc(void)
 	return r;
 }
 
+/* A room message as message/cpim for a SIP participant, read back. */
+static int
+sc_cpim_build(void)
+{
+	struct cpim_out c = { 0 };
+	struct cpim_message m;
+	struct strbuf sb;
+	int r;
+
+	c.from_name = "Bob \"the\" builder";
+	c.from_uri = "sip:devs@conf.example;gr=Bob";
+	c.to_uri = "sip:alice@sip.example";
+	c.datetime = "2026-12-08T00:00:00Z";
+	c.body = "hi all";
+	c.len = 6;
+	strbuf_init(&sb);
+	if ((r = cpim_build(&sb, &c)) == 0) {
+		assert_int_equal(cpim_parse(sb.buf, sb.len, &m), 0);
+		assert_int_equal(m.body_len, 6);
+	}
+	strbuf_free(&sb);
+	return r;
+}
+
 /* RFC 4575: a roster read, built again, read back the same. */
 static int
 sc_conference_info(void)
@@ -467,6 +492,7 @@ SCENARIO(sc_pidf_parse)
 SCENARIO(sc_pidf_build)
 SCENARIO(sc_stanza)
 SCENARIO(sc_stanza_muc)
+SCENARIO(sc_cpim_build)
 SCENARIO(sc_conference_info)
 SCENARIO(sc_sip)
 
@@ -482,6 +508,7 @@ main(void)
 		cmocka_unit_test(test_sc_pidf_build),
 		cmocka_unit_test(test_sc_stanza),
 		cmocka_unit_test(test_sc_stanza_muc),
+		cmocka_unit_test(test_sc_cpim_build),
 		cmocka_unit_test(test_sc_conference_info),
 		cmocka_unit_test(test_sc_sip),
 	};

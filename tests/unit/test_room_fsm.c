@@ -214,6 +214,20 @@ nick_from_sip(void **state)
 	room_nick_from_sip("bell\x07", "sip:bob@sip.test", nick,
 	    sizeof(nick));
 	assert_string_equal(nick, "bob");
+	{
+		/* Longer than a nick may be (ROOM_NICK_MAX): the user part. */
+		char longname[ROOM_NICK_MAX + 2];
+
+		memset(longname, 'x', sizeof(longname) - 1);
+		longname[sizeof(longname) - 1] = '\0';
+		room_nick_from_sip(longname, "sip:bob@sip.test", nick,
+		    sizeof(nick));
+		assert_string_equal(nick, "bob");
+	}
+	/* What sip_display_name() made of "R \"Q\"": quotes are nick text. */
+	assert_int_equal(room_nick_from_sip("R \"Q\"", "sip:bob@sip.test",
+	    nick, sizeof(nick)), 1);
+	assert_string_equal(nick, "R \"Q\"");
 	/* A control character decoded from the user part. */
 	room_nick_from_sip(NULL, "sip:a%0ab@sip.test", nick, sizeof(nick));
 	assert_string_equal(nick, "sip-user");

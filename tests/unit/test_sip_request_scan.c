@@ -335,6 +335,63 @@ test_asserted_identity_parsed(void **state)
 	assert_false(sip_privacy_id(NULL));
 }
 
+/* Reads msg both ways; the From display name each reading gives. */
+static void
+both_displays(const char *msg, const char *want)
+{
+	struct sip_request_scan r;
+	struct sip_message_fields f;
+	osip_message_t *m = NULL;
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	if (scan(msg, &r) == 0) {
+		assert_int_equal(sip_message_fields_from_scan(&r, &sb, &f), 0);
+		if (want == NULL)
+			assert_null(f.from_display);
+		else
+			assert_string_equal(f.from_display, want);
+	}
+	parser_init();
+	assert_int_equal(osip_message_init(&m), 0);
+	assert_int_equal(osip_message_parse(m, msg, strlen(msg)), 0);
+	assert_int_equal(sip_message_fields_from_osip(m, &sb, &f), 0);
+	if (want == NULL)
+		assert_null(f.from_display);
+	else
+		assert_string_equal(f.from_display, want);
+	osip_message_free(m);
+	strbuf_free(&sb);
+}
+
+#define DISPLAY_MSG(from) \
+	"MESSAGE sip:lobby@conf.example SIP/2.0\r\n" \
+	"Via: SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKdisp\r\n" \
+	"From: " from "<sip:romeo@sip.example>;tag=1\r\n" \
+	"To: <sip:lobby@conf.example>\r\nCall-ID: d1@h\r\n" \
+	"CSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n"
+
+/* RFC 3261 §25.1: the From display name, the same from both readings
+ * (the escaped one only libosip2 reads). */
+static void
+test_from_display(void **state)
+{
+	struct sip_request_scan r;
+
+	(void)state;
+	both_displays(DISPLAY_MSG("\"Romeo Montague\" "), "Romeo Montague");
+	both_displays(DISPLAY_MSG("Romeo Montague "), "Romeo Montague");
+	both_displays(DISPLAY_MSG(""), NULL);
+	both_displays(DISPLAY_MSG("\"\" "), NULL);
+	assert_int_equal(scan(DISPLAY_MSG("\"R \\\"Q\\\"\" "), &r), -1);
+	both_displays(DISPLAY_MSG("\"R \\\"Q\\\"\" "), "R \"Q\"");
+	both_displays("MESSAGE sip:lobby@conf.example SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKdisp\r\n"
+	    "From: sip:romeo@sip.example;tag=1\r\n"
+	    "To: <sip:lobby@conf.example>\r\nCall-ID: d1@h\r\n"
+	    "CSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n", NULL);
+}
+
 int
 main(void)
 {
@@ -346,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_length_must_match),
 		cmocka_unit_test(test_asserted_identity),
 		cmocka_unit_test(test_asserted_identity_parsed),
+		cmocka_unit_test(test_from_display),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,9 @@
  * room_deliver.c carries room messages to each SIP participant, one at
  * a time and in order; room_subscribe.c serves SUBSCRIBEs with Event:
  * conference (RFC 4575): it joins like a MESSAGE and keeps the
- * subscriber's conference-info NOTIFYs going.
+ * subscriber's conference-info NOTIFYs going; room_private.c carries
+ * private messages between a participant and one occupant (XEP-0045
+ * §7.5), both ways.
  *
  * Model (STANDARDS §2.14, choice): one occupant per SIP user, from his
  * own JID in the component domain. So the room itself sends each of our
@@ -34,6 +36,8 @@ struct event;
 struct gateway;
 struct sip_tx;
 struct sip_message_fields;
+struct map_room;
+struct room_private;
 struct xmpp_in_message;
 struct xmpp_in_presence;
 struct sip_msg;
@@ -149,6 +153,7 @@ struct bridge_room {
 	char id_prefix[9];
 	struct strbuf sb;		/* stanzas */
 	struct strbuf sip_sb;		/* MESSAGEs */
+	TAILQ_HEAD(, room_private) privates;	/* room_private.c */
 };
 
 /* bridge_room.c */
@@ -186,6 +191,10 @@ void room_roster_clear(struct room_member *m);
 /* room_deliver.c */
 int room_deliver(struct room_member *m, const char *nick, const char *body,
     const char *subject);
+int room_deliver_said(struct room_member *m, const char *nick,
+    const char *body, const char *subject, const char *stamp);
+int room_deliver_private(struct room_member *m, const char *nick,
+    const char *from_uri, const char *body, const char *stamp);
 int room_deliver_notice(struct room_member *m, const char *text);
 void room_deliver_detach(struct room_member *m);
 
@@ -220,6 +229,19 @@ void room_disco_cron(struct bridge_room *br);
 void room_disco_flush(struct bridge_room *br, int status,
     const char *reason);
 size_t room_disco_pending(const struct bridge_room *br);
+
+/* room_private.c */
+void room_private_from_sip(struct bridge_room *br, struct sip_tx *tx,
+    const struct sip_message_fields *req, const char *from_jid,
+    const struct map_room *room);
+int room_private_error(struct bridge_room *br,
+    const struct xmpp_in_message *msg);
+void room_private_to_sip(struct room_member *m, const char *nick,
+    const struct xmpp_in_message *msg);
+void room_private_abort(struct bridge_room *br, int status,
+    const char *reason);
+size_t room_private_pending(const struct bridge_room *br);
+void room_private_free_all(struct bridge_room *br);
 
 /* room_sip.c */
 int room_sip_may_join(struct bridge_room *br, struct sip_tx *tx,
