@@ -151,6 +151,7 @@ int map_room_from_sip(const struct map_table *table, const char *uri,
 int map_room_from_xmpp(const struct map_table *table, const char *jid,
     struct map_room *out, char **cause);
 void map_room_clear(struct map_room *room);
+int map_may_be_embedded(const struct map_table *table, const char *uri);
 const char *map_room_kind_name(enum map_room_kind kind);
 
 /*

@@ -177,6 +177,35 @@ map_room_from_sip(const struct map_table *t, const char *uri,
 	    jb.p, ub.p, out, cause);
 }
 
+/*
+ * Whether uri may be a JID the embed rule carries: 0 when surely not
+ * (there is no embed rule, or its SIP domain appears nowhere in uri,
+ * not even in another case), 1 when map_room_from_sip() must tell. The
+ * message path asks this of every target, so it parses nothing.
+ */
+int
+map_may_be_embedded(const struct map_table *t, const char *uri)
+{
+	const struct map_rule *r;
+	const char *dom, *p;
+	size_t len, i;
+
+	if (t == NULL || uri == NULL || (r = table_embed(t)) == NULL)
+		return 0;
+	dom = t->arena + r->key[SIDE_SIP];
+	len = r->key_len[SIDE_SIP];
+	if (len == 0)
+		return 1;
+	for (p = uri; *p != '\0'; p++) {
+		for (i = 0; i < len && p[i] != '\0' &&
+		    ascii_lower(p[i]) == dom[i]; i++)
+			;
+		if (i == len)
+			return 1;
+	}
+	return 0;
+}
+
 /* Names a room, an occupant or a JID the embed rule carries by its
  * JID; see mapping.h. */
 int

@@ -240,7 +240,7 @@ bridge_room_embedded(struct bridge_room *br, struct sip_tx *tx,
 	struct room_held *h;
 	int taken = 0;
 
-	if (br->disco_bypass || req->ruri == NULL ||
+	if (br->disco_bypass || !map_may_be_embedded(gw->map, req->ruri) ||
 	    map_room_from_sip(gw->map, req->ruri, &room, NULL) != MAP_OK ||
 	    room.kind != MAP_ROOM_EMBEDDED ||
 	    strchr(room.room_jid, '@') == NULL)

@@ -353,6 +353,28 @@ test_embedded_rooms(void **state)
 	map_table_free(t);
 }
 
+/* The message path's cheap filter: never "no" for an embed address. */
+static void
+test_may_be_embedded(void **state)
+{
+	struct map_table *t = table(fixture);
+	struct map_table *none = table("domain sip.example xmpp.example\n");
+
+	(void)state;
+	assert_true(map_may_be_embedded(t,
+	    "sip:devs%40muc.jabber.org@gw.sip.example"));
+	assert_true(map_may_be_embedded(t,
+	    "sip:devs%40muc.jabber.org@GW.Sip.Example:5060;transport=udp"));
+	assert_false(map_may_be_embedded(t, "sip:juliet@sip.example"));
+	assert_false(map_may_be_embedded(t, ROOM_URI));
+	assert_false(map_may_be_embedded(t, "sip:gw.sip.exampl"));
+	assert_false(map_may_be_embedded(none,
+	    "sip:devs%40muc.jabber.org@gw.sip.example"));
+	assert_false(map_may_be_embedded(t, NULL));
+	map_table_free(t);
+	map_table_free(none);
+}
+
 /* A room domain is a domain of its own: no domain, embed, room or user
  * rule may share it, in either order. */
 static void
@@ -483,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_nick_refused),
 		cmocka_unit_test(test_room_refused),
 		cmocka_unit_test(test_embedded_rooms),
+		cmocka_unit_test(test_may_be_embedded),
 		cmocka_unit_test(test_collisions),
 		cmocka_unit_test(test_explain),
 	};
