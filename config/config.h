@@ -137,6 +137,7 @@ struct config {
 	int rooms_create;		/* create a room that does not exist */
 	int rooms_max_failures;		/* failed MESSAGEs in a row: out */
 	int rooms_join_timeout_ms;	/* for a join, a leave, a reflection */
+	int rooms_idle_leave_s;		/* quiet this long: leave, 0 never */
 };
 
 /* Limits on the file itself: every input is hostile, even this one. */

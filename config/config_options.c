@@ -657,6 +657,15 @@ const struct config_option config_options[] = {
 		    "to confirm a leave, or to reflect a message back (the "
 		    "proof of its delivery) before the SIP side gets 504.",
 	},
+	{
+		.section = "rooms", .key = "idle_leave_s",
+		.type = CONFIG_INT, .offset = OFF(rooms_idle_leave_s),
+		.def = "0", .arg = "seconds", .min = 0, .max = 2592000,
+		.help = "A SIP user who has written nothing to a room for this "
+		    "long leaves it and gets a MESSAGE saying so (writing "
+		    "to the room joins again). 0: he stays until he leaves, "
+		    "is taken out, or his MESSAGEs keep failing.",
+	},
 };
 
 const size_t config_n_options =

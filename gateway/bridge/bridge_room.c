@@ -84,7 +84,8 @@ jid_in_domain(const char *jid, const char *domain)
 	    strcasecmp(at + 1, domain) == 0;
 }
 
-/* Housekeeping: timeouts of joins, leaves and reflections. */
+/* Housekeeping: timeouts of joins, leaves and reflections, idle
+ * leaves, retried rejoins; the markers that moved are written. */
 static void
 cron_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -99,6 +100,7 @@ cron_cb(evutil_socket_t fd, short what, void *arg)
 		next = strmap_next(&br->members, n);
 		room_member_cron((struct room_member *)n, &now);
 	}
+	room_store_flush(br);
 }
 
 /* Creates the room bridge and starts its cron. */
@@ -165,8 +167,10 @@ bridge_room_pending(const struct bridge_room *br)
 
 /*
  * The link went down: XEP-0114 has no resumption, every occupancy is
- * gone with it (STANDARDS §2.14). Held MESSAGEs get 503; rejoining
- * when it comes back is for a later step.
+ * gone with it (STANDARDS §2.14). MESSAGEs held or not yet reflected
+ * get 503 (their delivery cannot be proved), but the memberships stay,
+ * detached, and are rejoined when the link is back (issue 13 item 7),
+ * however long that takes.
  */
 void
 bridge_room_link_down(struct bridge_room *br)
@@ -182,12 +186,35 @@ bridge_room_link_down(struct bridge_room *br)
 	}
 }
 
-/* SIGTERM: what waits for a room is answered now; we leave them all. */
+/* The link is (back) up: every kept membership enters again. */
+void
+bridge_room_link_up(struct bridge_room *br)
+{
+	struct strmap_node *n, *next;
+
+	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
+		next = strmap_next(&br->members, n);
+		room_rejoin((struct room_member *)n);
+	}
+}
+
+/* At start, after the store is open: the kept memberships, detached. */
+void
+bridge_room_restore(struct bridge_room *br)
+{
+	room_store_restore(br);
+}
+
+/*
+ * SIGTERM: what waits for a room is answered now; we leave them all,
+ * their records kept (the next start rejoins them).
+ */
 void
 bridge_room_shutdown(struct bridge_room *br)
 {
 	struct strmap_node *n, *next;
 
+	room_store_flush(br);
 	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
 		struct room_member *m = (struct room_member *)n;
 

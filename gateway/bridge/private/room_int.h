@@ -23,6 +23,7 @@
 
 #include "room_command.h"
 #include "room_fsm.h"
+#include "room_record.h"
 #include "strbuf.h"
 #include "strmap.h"
 
@@ -86,7 +87,7 @@ struct room_member {
 	struct timespec deadline;	/* JOINING, LEAVING */
 	const char *refuse_reason;	/* for the held MESSAGEs */
 	int refuse_status;
-	char out_reason[160];		/* why he is out, for TELL_OUT */
+	char out_reason[256];		/* why he is out, for TELL_OUT */
 	struct room_said_list held;	/* until the room accepts him */
 	struct room_said_list sent;	/* until the room reflects them */
 	STAILQ_HEAD(, room_out) queue;	/* room -> him, in order */
@@ -96,6 +97,15 @@ struct room_member {
 	int failures;			/* in a row */
 	struct room_occupant *roster;
 	size_t n_roster;
+	/* Item 7: kept in the store, rejoined without replayed history. */
+	long long marker;		/* last delivered: delay stamp or
+					   our receive time (Unix s) */
+	long long join_marker;		/* marker when the join was sent */
+	char sids[ROOM_SIDS][ROOM_SID_MAX];	/* ring of stanza-ids */
+	int n_sids, sid_next;
+	int stored;			/* a record is in the store */
+	int dirty;			/* marker newer than the record */
+	struct timespec last_said;	/* [rooms] idle_leave_s */
 };
 
 struct bridge_room {
@@ -145,6 +155,22 @@ int room_deliver(struct room_member *m, const char *nick, const char *body,
     const char *subject);
 int room_deliver_notice(struct room_member *m, const char *text);
 void room_deliver_detach(struct room_member *m);
+
+/* room_store.c */
+struct store *room_store(struct bridge_room *br);
+void room_store_save(struct room_member *m);
+void room_store_forget(struct room_member *m);
+void room_store_flush(struct bridge_room *br);
+void room_store_restore(struct bridge_room *br);
+int room_store_is_replay(struct room_member *m,
+    const struct xmpp_in_message *msg);
+void room_store_delivered(struct room_member *m,
+    const struct xmpp_in_message *msg);
+
+/* room_rejoin.c */
+void room_rejoin(struct room_member *m);
+void room_rejoin_cron(struct room_member *m, const struct timespec *now);
+int room_member_has_subscription(const struct room_member *m);
 
 /* room_sip.c */
 void room_sip_message(struct bridge_room *br, struct sip_tx *tx,
