@@ -220,7 +220,8 @@ bridge_room_shutdown(struct bridge_room *br)
 
 		next = strmap_next(&br->members, n);
 		room_member_refuse(m, 503, "Gateway shutting down");
-		if (m->state == ROOM_JOINED || m->state == ROOM_JOINING)
+		if (m->state == ROOM_JOINED || m->state == ROOM_JOINING ||
+		    m->state == ROOM_REJOINING)
 			(void)room_member_send_leave(m);
 		room_member_free(m);
 	}

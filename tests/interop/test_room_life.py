@@ -8,7 +8,9 @@ B and not A again. The gateway restarts (SIGTERM, same store): romeo is
 rejoined, the history he already had (A, B) is not replayed, juliet's C
 reaches him once. With [rooms] idle_leave_s = 2, romeo, silent, leaves:
 he is told so in a MESSAGE, juliet sees him go, and the record is gone
-(the next start does not bring him back).
+(the next start does not bring him back). A rejoin the room refuses
+(banned meanwhile) tells him why; one whose nick was taken meanwhile
+comes back with the next nick.
 """
 
 import os
@@ -143,6 +145,58 @@ def check_idle_leave(d):
     check(back is None, "romeo rejoined after his idle leave")
 
 
+def affiliate(d, jid, affiliation):
+    """juliet (the room's owner) sets jid's affiliation in lobby."""
+    d.juliet.send_raw(
+        "<iq type='set' to='%s' id='%s'><query xmlns='%s#admin'>"
+        "<item affiliation='%s' jid='%s'/></query></iq>" %
+        (LOBBY, util.unique("aff"), NS_MUC, affiliation, jid))
+    time.sleep(1.0)
+
+
+def romeo_writes(d):
+    """romeo writes to lobby (joining it if he is out); 200 expected."""
+    resp = d.ua.send_message(LOBBY_URI, from_uri=ROMEO,
+                             body=util.unique("again"),
+                             target=d.gateway.sip_addr)
+    check(resp is not None and resp.status == 200, "answered %r",
+          resp and resp.status)
+
+
+def check_rejoin_refused(d):
+    """Banned while the gateway was down: the rejoin is refused, romeo
+    is told why in a MESSAGE, and the record is gone (writing again is
+    a fresh join, once he is let in)."""
+    d.gateway.stop()
+    affiliate(d, "romeo@sip.test", "outcast")
+    n = len(d.ua.received())
+    d.restart_gateway()
+    r = d.ua.wait_for_request(
+        lambda r: r in d.ua.received()[n:] and
+        r.text.startswith("You are no longer in " + LOBBY_URI), 15,
+        method="MESSAGE")
+    check(r is not None, "no MESSAGE about the refused rejoin")
+    check("banned" in r.text, "reason %r", r.text)
+    affiliate(d, "romeo@sip.test", "none")
+    mark = d.juliet.presence_mark()
+    romeo_writes(d)
+    check(romeo_present(d.juliet, mark) is not None, "romeo not back in")
+
+
+def check_rejoin_conflict(d):
+    """nurse took "romeo" while the gateway was down: the rejoin gets
+    409 and romeo comes back as romeo-2 (XEP-0045 §7.2.9)."""
+    romeo_writes(d)
+    d.gateway.stop()
+    nurse = d.user("nurse")
+    join(nurse, LOBBY, "romeo")
+    mark = d.juliet.presence_mark()
+    d.restart_gateway()
+    p = d.juliet.wait_presence(lambda p: p.from_ == LOBBY + "/romeo-2" and
+                               p.available, start=mark, timeout=20)
+    check(p is not None, "romeo not rejoined as romeo-2")
+
+
 def check_clean_shutdown(d):
     """SIGTERM: exit 0, no sanitizer report."""
     d.stop()
@@ -161,8 +215,9 @@ def main():
         t.fail_setup("deployment start")
         t.finish()
     if t.run(check_join, d) and t.run(check_prosody_restart, d) and \
-            t.run(check_gateway_restart, d):
-        t.run(check_idle_leave, d)
+            t.run(check_gateway_restart, d) and \
+            t.run(check_rejoin_refused, d) and t.run(check_idle_leave, d):
+        t.run(check_rejoin_conflict, d)
     t.run(check_clean_shutdown, d)
     t.finish()
 
