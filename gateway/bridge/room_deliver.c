@@ -240,3 +240,33 @@ send_next(struct room_member *m)
 		free(o);
 	}
 }
+
+/*
+ * The last line to a participant who is going (TELL_OUT, then DELETE):
+ * sent now even while a MESSAGE is out, since his queue goes with him
+ * and a "you are out" left in it would never leave.
+ */
+int
+room_deliver_final(struct room_member *m, const char *text)
+{
+	struct gateway *gw = m->br->gw;
+	struct room_delivery *d;
+	struct room_out *o;
+
+	if (m->in_flight == NULL)
+		return room_deliver_notice(m, text);
+	if (gw->shutting_down || gw->sip == NULL ||
+	    (o = print(m, NULL, text, NULL, 0)) == NULL)
+		return -1;
+	/* d->m stays NULL: its answer concerns no membership. */
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    sip_send_request_text(gw->sip, "MESSAGE", m->user_uri, o->text,
+	    o->len, answered_cb, d) != 0) {
+		free(d);
+		free(o);
+		log_info_limited("room: no route to %s", m->user_uri);
+		return -1;
+	}
+	free(o);
+	return 0;
+}

@@ -394,7 +394,7 @@ room_member_event(struct room_member *m, enum room_event ev,
 	if (tx != NULL)
 		gateway_answer(br->gw, tx, 500, NULL, NULL);
 	if ((acts & ROOM_ACT_TELL_OUT) && m->out_reason[0] != '\0')
-		(void)room_deliver_notice(m, m->out_reason);
+		(void)room_deliver_final(m, m->out_reason);
 	if (acts & ROOM_ACT_DELETE) {
 		room_store_forget(m);
 		room_member_free(m);

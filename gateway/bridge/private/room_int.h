@@ -154,6 +154,7 @@ void room_roster_clear(struct room_member *m);
 int room_deliver(struct room_member *m, const char *nick, const char *body,
     const char *subject);
 int room_deliver_notice(struct room_member *m, const char *text);
+int room_deliver_final(struct room_member *m, const char *text);
 void room_deliver_detach(struct room_member *m);
 
 /* room_store.c */
