@@ -2,7 +2,8 @@
 """The life of a room membership (issue 13 items 7 and 8).
 
 romeo (a scripted SIP UA) joins lobby by writing to it; juliet says A.
-Prosody restarts (lobby is persistent): the gateway rejoins romeo with
+Prosody restarts (lobby is persistent; a MESSAGE while it is away gets
+503 and the membership stays): the gateway rejoins romeo with
 the same nick once its link is back, juliet sees him, says B, romeo gets
 B and not A again. The gateway restarts (SIGTERM, same store): romeo is
 rejoined, the history he already had (A, B) is not replayed, juliet's C
@@ -84,7 +85,16 @@ def check_prosody_restart(d):
     """Prosody restarts: romeo is back with his nick, B reaches him, A
     is not replayed."""
     mark = d.gateway.log_mark()
-    d.prosody.restart()
+    d.prosody.stop()
+    check(d.gateway.wait_link_down(15, start=mark), "link not down")
+    # While the link is down a MESSAGE cannot be proved: 503, and the
+    # membership is kept all the same.
+    resp = d.ua.send_message(LOBBY_URI, from_uri=ROMEO,
+                             body=util.unique("into-the-void"),
+                             target=d.gateway.sip_addr)
+    check(resp is not None and resp.status == 503, "answered %r",
+          resp and resp.status)
+    d.prosody.start()
     check(d.gateway.wait_link_up(30, start=mark), "link not back")
     d.juliet = d.user("juliet", jid="juliet@xmpp.test/balcony2")
     join(d.juliet, LOBBY, "juliet")
