@@ -5,7 +5,9 @@
  * commands); room_member.c keeps memberships and runs their machine
  * (room_fsm.c) and its actions; room_xmpp.c reads what rooms send;
  * room_deliver.c carries room messages to each SIP participant, one at
- * a time and in order.
+ * a time and in order; room_store.c keeps memberships in the store
+ * (records: room_record.c), room_rejoin.c brings them back and lets
+ * quiet ones go.
  *
  * Model (STANDARDS §2.14, choice): one occupant per SIP user, from his
  * own JID in the component domain. So the room itself sends each of our
