@@ -139,6 +139,7 @@ struct config {
 	int rooms_max_failures;		/* failed MESSAGEs in a row: out */
 	int rooms_join_timeout_ms;	/* for a join, a leave, a reflection */
 	int rooms_notices;		/* joins and leaves as MESSAGEs */
+	int rooms_idle_leave_s;		/* quiet this long: leave, 0 never */
 };
 
 /* Limits on the file itself: every input is hostile, even this one. */

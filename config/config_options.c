@@ -678,6 +678,14 @@ const struct config_option config_options[] = {
 		    "joined\", \"bob left\", \"bob is now robert\"). "
 		    "Conference subscribers (RFC 4575) get them in their "
 		    "NOTIFYs either way.",
+	}, {
+		.section = "rooms", .key = "idle_leave_s",
+		.type = CONFIG_INT, .offset = OFF(rooms_idle_leave_s),
+		.def = "0", .arg = "seconds", .min = 0, .max = 2592000,
+		.help = "A SIP user who has written nothing to a room for this "
+		    "long leaves it and gets a MESSAGE saying so (writing "
+		    "to the room joins again). 0: he stays until he leaves, "
+		    "is taken out, or his MESSAGEs keep failing.",
 	},
 };
 

@@ -312,6 +312,8 @@ main(int argc, char **argv)
 	if ((gw.presence = bridge_presence_new(&gw, &cause)) == NULL)
 		fatalx("cannot start presence: %s", cause != NULL ? cause :
 		    "out of memory");
+	/* Rooms kept in the presence store (issue 13 item 7). */
+	bridge_room_restore(gw.rooms);
 	if ((gw.xmpp = xmpp_link_new(gw.base, &cfg, &xh, &gw)) == NULL)
 		fatalx("cannot set up the XMPP link");
 	if (sip_stack_start(gw.sip) != 0)

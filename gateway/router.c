@@ -209,6 +209,7 @@ router_xmpp_up(void *arg)
 
 	log_info("xmpp link up");
 	bridge_presence_link_up(gw->presence);
+	bridge_room_link_up(gw->rooms);
 }
 
 /* Messages waiting for the link fail through their pings (503). */

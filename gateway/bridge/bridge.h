@@ -21,6 +21,7 @@ struct xmpp_in_message;
 struct bridge_message;
 struct bridge_presence;
 struct bridge_room;
+struct store;
 struct xmpp_in_presence;
 struct xmpp_in_disco_info;
 
@@ -66,6 +67,8 @@ void bridge_presence_from_xmpp(struct bridge_presence *bp,
 void bridge_presence_link_up(struct bridge_presence *bp);
 void bridge_presence_shutdown(struct bridge_presence *bp);
 size_t bridge_presence_pending(const struct bridge_presence *bp);
+struct store *bridge_presence_store(struct bridge_presence *bp);
+void bridge_presence_commit_soon(struct bridge_presence *bp);
 
 /*
  * bridge_room.c: SIP users in XMPP rooms, page mode (XEP-0045, issue
@@ -87,6 +90,8 @@ int bridge_room_embedded(struct bridge_room *br, struct sip_tx *tx,
     const struct sip_message_fields *req);
 void bridge_room_disco_info(struct bridge_room *br,
     const struct xmpp_in_disco_info *d);
+void bridge_room_link_up(struct bridge_room *br);
+void bridge_room_restore(struct bridge_room *br);
 void bridge_room_shutdown(struct bridge_room *br);
 size_t bridge_room_pending(const struct bridge_room *br);
 

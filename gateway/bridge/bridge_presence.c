@@ -39,6 +39,25 @@ commit_cb(evutil_socket_t fd, short what, void *arg)
 		log_error("presence: cannot write the state file");
 }
 
+/*
+ * The store, for the room bridge's membership records (issue 13 item
+ * 7): one state file, one commit per loop turn. NULL when nothing is
+ * kept ([presence] persist = no).
+ */
+struct store *
+bridge_presence_store(struct bridge_presence *bp)
+{
+	return bp != NULL ? bp->store : NULL;
+}
+
+/* Another bridge wrote to the store: commit at the end of the turn. */
+void
+bridge_presence_commit_soon(struct bridge_presence *bp)
+{
+	if (bp != NULL)
+		presence_schedule_commit(bp);
+}
+
 /* One stored authorization. */
 static int
 restore_authorization(void *arg, const char *key, const char *value)

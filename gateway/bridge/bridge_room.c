@@ -86,8 +86,9 @@ jid_in_domain(const char *jid, const char *domain)
 	    strcasecmp(at + 1, domain) == 0;
 }
 
-/* Housekeeping: timeouts of joins, leaves and reflections, and
- * conference subscriptions not refreshed in time. */
+/* Housekeeping: timeouts of joins, leaves and reflections, idle
+ * leaves, retried rejoins, conference subscriptions not refreshed in
+ * time; the markers that moved are written. */
 static void
 cron_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -108,6 +109,7 @@ cron_cb(evutil_socket_t fd, short what, void *arg)
 		room_sub_cron((struct room_sub *)n, wall);
 	}
 	room_disco_cron(br);
+	room_store_flush(br);
 }
 
 /* Creates the room bridge and starts its cron. */
@@ -188,8 +190,10 @@ bridge_room_pending(const struct bridge_room *br)
 
 /*
  * The link went down: XEP-0114 has no resumption, every occupancy is
- * gone with it (STANDARDS §2.14). Held MESSAGEs get 503; rejoining
- * when it comes back is for a later step.
+ * gone with it (STANDARDS §2.14). MESSAGEs held or not yet reflected
+ * get 503 (their delivery cannot be proved), but the memberships stay,
+ * detached, and are rejoined when the link is back (issue 13 item 7),
+ * however long that takes.
  */
 void
 bridge_room_link_down(struct bridge_room *br)
@@ -207,7 +211,29 @@ bridge_room_link_down(struct bridge_room *br)
 	}
 }
 
-/* SIGTERM: what waits for a room is answered now; we leave them all. */
+/* The link is (back) up: every kept membership enters again. */
+void
+bridge_room_link_up(struct bridge_room *br)
+{
+	struct strmap_node *n, *next;
+
+	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
+		next = strmap_next(&br->members, n);
+		room_rejoin((struct room_member *)n);
+	}
+}
+
+/* At start, after the store is open: the kept memberships, detached. */
+void
+bridge_room_restore(struct bridge_room *br)
+{
+	room_store_restore(br);
+}
+
+/*
+ * SIGTERM: what waits for a room is answered now; we leave them all,
+ * their records kept (the next start rejoins them).
+ */
 void
 bridge_room_shutdown(struct bridge_room *br)
 {
@@ -215,12 +241,14 @@ bridge_room_shutdown(struct bridge_room *br)
 
 	room_disco_flush(br, 503, "Gateway shutting down");
 	room_private_abort(br, 503, "Gateway shutting down");
+	room_store_flush(br);
 	for (n = strmap_next(&br->members, NULL); n != NULL; n = next) {
 		struct room_member *m = (struct room_member *)n;
 
 		next = strmap_next(&br->members, n);
 		room_member_refuse(m, 503, "Gateway shutting down");
-		if (m->state == ROOM_JOINED || m->state == ROOM_JOINING)
+		if (m->state == ROOM_JOINED || m->state == ROOM_JOINING ||
+		    m->state == ROOM_REJOINING)
 			(void)room_member_send_leave(m);
 		room_member_free(m);
 	}

@@ -12,6 +12,8 @@ enum room_state {
 	ROOM_JOINING,		/* join presence sent, no self-presence yet */
 	ROOM_JOINED,		/* self-presence 110 came: an occupant */
 	ROOM_LEAVING,		/* leave presence sent, waiting for it */
+	ROOM_DETACHED,		/* kept (stored), out while the link is down */
+	ROOM_REJOINING,		/* a kept membership's join presence sent */
 	ROOM_N_STATES
 };
 
@@ -28,12 +30,15 @@ enum room_event {
 	ROOM_EV_SELF_OUT,	/* self unavailable 110, not a nick change */
 	ROOM_EV_LINK_DOWN,	/* the XMPP link went down */
 	ROOM_EV_SUBSCRIBE,	/* SUBSCRIBE Event: conference (RFC 4575) */
+	ROOM_EV_RESTORED,	/* read back from the store at start */
+	ROOM_EV_REJOIN,		/* the link is up: enter again, same nick */
+	ROOM_EV_IDLE,		/* nothing said for [rooms] idle_leave_s */
 	ROOM_N_EVENTS
 };
 
 /*
  * Actions, a bit set, carried out in this order: NEXT_NICK, JOIN, HOLD,
- * UNLOCK, SAY, LEAVE, FAIL_HELD, REFUSE, TELL_OUT, DELETE.
+ * UNLOCK, SAY, STORE, LEAVE, FAIL_HELD, REFUSE, TELL_OUT, DELETE.
  */
 #define ROOM_ACT_NEXT_NICK	0x0001	/* take the next nick (409) */
 #define ROOM_ACT_JOIN		0x0002	/* join presence, arm the timer */
@@ -44,7 +49,8 @@ enum room_event {
 #define ROOM_ACT_FAIL_HELD	0x0040	/* answer held MESSAGEs: error */
 #define ROOM_ACT_REFUSE		0x0080	/* answer this MESSAGE: error */
 #define ROOM_ACT_TELL_OUT	0x0100	/* MESSAGE to him: you are out */
-#define ROOM_ACT_DELETE		0x0200	/* the membership ends */
+#define ROOM_ACT_DELETE		0x0200	/* the membership ends (record too) */
+#define ROOM_ACT_STORE		0x0400	/* keep the record (issue 13 item 7) */
 
 /* room_fsm.c */
 int room_fsm_step(enum room_state state, enum room_event ev,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "bridge.h"
 #include "config.h"
@@ -194,11 +195,22 @@ send_join(struct room_member *m)
 {
 	struct bridge_room *br = m->br;
 	struct muc_history h = MUC_HISTORY_UNSET;
-	char occ[2048], id[ROOM_ID_MAX];
+	char occ[2048], id[ROOM_ID_MAX], since[32];
 
 	h.maxstanzas = br->gw->cfg->rooms_history;
 	if (h.maxstanzas == 0)
 		h.maxchars = 0;		/* §7.2.15: none at all */
+	/*
+	 * Item 7: back in after a restart or the link's loss, only what
+	 * came after the last message delivered to him (§7.2.15 since;
+	 * inclusive, so room_store_is_replay() drops the overlap).
+	 */
+	m->join_marker = m->state == ROOM_REJOINING ? m->marker : 0;
+	if (m->join_marker > 0 && h.maxstanzas != 0 &&
+	    room_stamp_format(m->join_marker, since, sizeof(since)) == 0)
+		h.since = since;
+	/* The room sends every occupant's presence again (§7.2.3). */
+	room_roster_clear(m);
 	room_next_id(br, id);
 	strbuf_reset(&br->sb);
 	if (occupant_of(m, m->nick, occ, sizeof(occ)) < 0 ||
@@ -326,7 +338,20 @@ room_member_event(struct room_member *m, enum room_event ev,
 		room_nick_suffixed(m->base_nick, m->nick_try, m->nick,
 		    sizeof(m->nick));
 	}
+	if (ev == ROOM_EV_SPEAK)
+		clock_gettime(CLOCK_MONOTONIC, &m->last_said);
 	if ((acts & ROOM_ACT_JOIN) && send_join(m) < 0) {
+		if (next == ROOM_REJOINING) {
+			/* A kept membership stays kept: the link returns
+			 * (or the cron tries again once the deadline is
+			 * past). */
+			m->state = ROOM_DETACHED;
+			room_member_refuse(m, 503, "XMPP link down");
+			if (tx != NULL)
+				gateway_answer(br->gw, tx, 503,
+				    "XMPP link down", NULL);
+			return 0;
+		}
 		m->refuse_status = 503;
 		m->refuse_reason = "XMPP link down";
 		room_member_free(m);
@@ -351,6 +376,12 @@ room_member_event(struct room_member *m, enum room_event ev,
 	}
 	if (from != ROOM_JOINED && next == ROOM_JOINED)
 		room_sub_joined(m);	/* RFC 4575: 200, full NOTIFY */
+	if (acts & ROOM_ACT_STORE) {
+		/* Item 8: the idle clock of a membership back in. */
+		if (m->last_said.tv_sec == 0 && m->last_said.tv_nsec == 0)
+			clock_gettime(CLOCK_MONOTONIC, &m->last_said);
+		room_store_save(m);
+	}
 	if ((acts & ROOM_ACT_LEAVE) && room_member_send_leave(m) < 0)
 		log_warnx("room: could not leave %s for %s", m->room_jid,
 		    m->user_jid);
@@ -373,6 +404,7 @@ room_member_event(struct room_member *m, enum room_event ev,
 	if (acts & ROOM_ACT_TELL_OUT)
 		room_farewell(m);
 	if (acts & ROOM_ACT_DELETE) {
+		room_store_forget(m);
 		room_member_free(m);
 		return 1;
 	}
@@ -396,16 +428,18 @@ room_member_cron(struct room_member *m, const struct timespec *now)
 		room_member_say_done(m, s, status,
 		    "The room did not confirm delivery in time");
 	}
-	if ((m->state == ROOM_JOINING || m->state == ROOM_LEAVING) &&
-	    room_is_past(&m->deadline, now)) {
+	if ((m->state == ROOM_JOINING || m->state == ROOM_REJOINING ||
+	    m->state == ROOM_LEAVING) && room_is_past(&m->deadline, now)) {
 		log_info_limited("room: %s in %s: no answer to the %s",
-		    m->user_jid, m->room_jid, m->state == ROOM_JOINING ?
-		    "join" : "leave");
+		    m->user_jid, m->room_jid, m->state == ROOM_LEAVING ?
+		    "leave" : "join");
 		m->refuse_status = status;
 		m->refuse_reason = "The room did not answer in time";
 		if (m->state == ROOM_LEAVING)
 			snprintf(m->out_reason, sizeof(m->out_reason),
 			    "You left %s.", m->room_uri);
-		room_member_event(m, ROOM_EV_TIMEOUT, NULL, NULL, 0);
+		if (room_member_event(m, ROOM_EV_TIMEOUT, NULL, NULL, 0))
+			return;
 	}
+	room_rejoin_cron(m, now);
 }

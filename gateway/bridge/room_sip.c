@@ -57,6 +57,15 @@ command(struct bridge_room *br, struct sip_tx *tx, struct room_member *m,
 		gateway_answer(gw, tx, 400, c->error, NULL);
 		return;
 	}
+	if (m != NULL && m->state == ROOM_DETACHED &&
+	    c->kind == ROOM_CMD_LEAVE) {
+		/* Kept while the link is down: forgotten, nothing to send. */
+		gateway_answer(gw, tx, 200, "OK", NULL);
+		snprintf(m->out_reason, sizeof(m->out_reason), "You left "
+		    "%.100s.", m->room_uri);
+		room_member_event(m, ROOM_EV_LEAVE, NULL, NULL, 0);
+		return;
+	}
 	if (m == NULL || m->state != ROOM_JOINED) {
 		/* Nothing to leave, rename or list: he is not in it. */
 		gateway_answer(gw, tx, 404, c->kind == ROOM_CMD_HELP ?

@@ -632,9 +632,9 @@ subscribe_new(struct bridge_room *br, struct sip_tx *tx,
 	    sub->dlg.remote_uri, room.room_jid, expires);
 	if (m->state == ROOM_JOINED)
 		room_sub_joined(m);
-	else if (m->state == ROOM_NONE)
+	else if (m->state == ROOM_NONE || m->state == ROOM_DETACHED)
 		(void)room_member_event(m, ROOM_EV_SUBSCRIBE, NULL, NULL, 0);
-	/* JOINING: the self-presence answers it. */
+	/* JOINING, REJOINING: the self-presence answers it. */
 out:
 	map_room_clear(&room);
 	free(from_jid);

@@ -129,6 +129,19 @@ join_refused(struct room_member *m, const char *cond)
 		m->refuse_status = errors_xmpp_to_sip(cond, 1, 0);
 		m->refuse_reason = errors_reason_phrase(m->refuse_status);
 	}
+	/* Item 7: a kept membership refused back; he hears why. */
+	if (m->state == ROOM_REJOINING)
+		snprintf(m->out_reason, sizeof(m->out_reason), "You are no "
+		    "longer in %.100s: the room did not let you back in "
+		    "(%.60s).", m->room_uri, m->refuse_reason != NULL ?
+		    m->refuse_reason : cond);
+}
+
+/* 1 while a join (first or again) waits for the room's answer. */
+static int
+is_joining(const struct room_member *m)
+{
+	return m->state == ROOM_JOINING || m->state == ROOM_REJOINING;
 }
 
 /*
@@ -208,6 +221,8 @@ self_presence(struct room_member *m, const struct xmpp_in_presence *p,
 			strcpy(m->nick, x->item_nick);
 		}
 		m->new_nick[0] = '\0';
+		if (m->stored)
+			room_store_save(m);	/* rejoined with this one */
 		snprintf(note, sizeof(note), "You are now %.80s in %.100s.",
 		    m->nick, m->room_uri);
 		(void)room_deliver_notice(m, note);
@@ -222,7 +237,7 @@ self_presence(struct room_member *m, const struct xmpp_in_presence *p,
 	if (nick != NULL && strlen(nick) < sizeof(m->nick))
 		strcpy(m->nick, nick);
 	room_roster_put(m, m->nick);
-	if (m->state != ROOM_JOINING)
+	if (!is_joining(m))
 		return;
 	if (x->status & XMPP_MUC_S201) {
 		if (m->br->gw->cfg->rooms_create)
@@ -231,6 +246,9 @@ self_presence(struct room_member *m, const struct xmpp_in_presence *p,
 		else {
 			m->refuse_status = 404;
 			m->refuse_reason = "No such room";
+			snprintf(m->out_reason, sizeof(m->out_reason), "%.100s "
+			    "no longer exists; you are out of it.",
+			    m->room_uri);
 			room_member_event(m, ROOM_EV_CREATED_DROP, NULL,
 			    NULL, 0);
 		}
@@ -250,10 +268,10 @@ room_xmpp_presence(struct bridge_room *br, const struct xmpp_in_presence *p)
 		return 0;
 	if (p->type != NULL && strcmp(p->type, "error") == 0) {
 		log_info_limited("room: %s in %s: %s refused: %s",
-		    m->user_jid, m->room_jid, m->state == ROOM_JOINING ?
+		    m->user_jid, m->room_jid, is_joining(m) ?
 		    "join" : "presence", p->error_condition != NULL ?
 		    p->error_condition : "?");
-		if (m->state == ROOM_JOINING) {
+		if (is_joining(m)) {
 			if (p->error_condition != NULL &&
 			    strcmp(p->error_condition, "conflict") == 0 &&
 			    m->nick_try + 1 < ROOM_NICK_TRIES)
@@ -356,14 +374,21 @@ room_xmpp_message(struct bridge_room *br, const struct xmpp_in_message *msg)
 	}
 	if (m->state != ROOM_JOINED)
 		return 1;
+	/* Item 7: history he had before a restart or the link's loss. */
+	if (room_store_is_replay(m, msg)) {
+		log_trace(TRACE_ROOM, "%s in %s: history already delivered "
+		    "(%s) dropped", m->user_jid, m->room_jid,
+		    msg->delay_stamp != NULL ? msg->delay_stamp : "live");
+		return 1;
+	}
 	if (msg->subject != NULL && msg->body == NULL) {
 		/* §8.1: a subject change (empty: none). */
 		if (msg->subject[0] != '\0')
 			(void)room_deliver(m, nick, NULL, msg->subject);
 		return 1;
 	}
-	if (msg->body != NULL)
-		(void)room_deliver_said(m, nick, msg->body, NULL,
-		    msg->delay_stamp);
+	if (msg->body != NULL && room_deliver_said(m, nick, msg->body, NULL,
+	    msg->delay_stamp) == 0)
+		room_store_delivered(m, msg);
 	return 1;
 }

@@ -35,6 +35,7 @@ kind_valid(enum store_kind kind)
 	case STORE_WATCHER:
 	case STORE_SUBSCRIPTION:
 	case STORE_AUTHORIZATION:
+	case STORE_ROOM_MEMBER:
 		return (1);
 	}
 	return (0);

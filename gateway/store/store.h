@@ -15,7 +15,8 @@
 enum store_kind {
 	STORE_WATCHER = 1,	/* a SIP watcher of an XMPP user (S2X) */
 	STORE_SUBSCRIPTION = 2,	/* an XMPP user's SUBSCRIBE dialog (X2S) */
-	STORE_AUTHORIZATION = 3	/* an XMPP user's yes/no to a SIP watcher */
+	STORE_AUTHORIZATION = 3,	/* an XMPP user's yes/no to a SIP watcher */
+	STORE_ROOM_MEMBER = 4	/* a SIP user in a room (issue 13 item 7) */
 };
 
 struct store;

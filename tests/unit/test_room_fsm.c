@@ -52,9 +52,10 @@ join_transitions(void **state)
 	    ROOM_ACT_JOIN | ROOM_ACT_HOLD);
 	expect(ROOM_JOINING, ROOM_EV_SPEAK, ROOM_JOINING, ROOM_ACT_HOLD);
 	/* XEP-0045 §7.2.2: self-presence; what is held is said. */
-	expect(ROOM_JOINING, ROOM_EV_SELF_IN, ROOM_JOINED, ROOM_ACT_SAY);
+	expect(ROOM_JOINING, ROOM_EV_SELF_IN, ROOM_JOINED,
+	    ROOM_ACT_SAY | ROOM_ACT_STORE);
 	expect(ROOM_JOINING, ROOM_EV_CREATED_KEEP, ROOM_JOINED,
-	    ROOM_ACT_UNLOCK | ROOM_ACT_SAY);
+	    ROOM_ACT_UNLOCK | ROOM_ACT_SAY | ROOM_ACT_STORE);
 	expect(ROOM_JOINING, ROOM_EV_CREATED_DROP, ROOM_NONE,
 	    ROOM_ACT_LEAVE | ROOM_ACT_FAIL_HELD | ROOM_ACT_DELETE);
 	/* §7.2.9: the next nick, joined again. */
@@ -85,17 +86,22 @@ joined_and_leaving_transitions(void **state)
 	    ROOM_ACT_LEAVE | ROOM_ACT_DELETE);
 	expect(ROOM_JOINED, ROOM_EV_SELF_OUT, ROOM_NONE,
 	    ROOM_ACT_TELL_OUT | ROOM_ACT_DELETE);
-	expect(ROOM_JOINED, ROOM_EV_LINK_DOWN, ROOM_NONE, ROOM_ACT_DELETE);
+	/* Item 7: the link's loss keeps the membership, detached. */
+	expect(ROOM_JOINED, ROOM_EV_LINK_DOWN, ROOM_DETACHED, 0);
+	/* Item 8: idle leave says why and deletes the record. */
+	expect(ROOM_JOINED, ROOM_EV_IDLE, ROOM_NONE,
+	    ROOM_ACT_LEAVE | ROOM_ACT_TELL_OUT | ROOM_ACT_DELETE);
 	expect(ROOM_LEAVING, ROOM_EV_SPEAK, ROOM_LEAVING, ROOM_ACT_REFUSE);
 	expect(ROOM_LEAVING, ROOM_EV_SELF_OUT, ROOM_NONE,
 	    ROOM_ACT_TELL_OUT | ROOM_ACT_DELETE);
 	expect(ROOM_LEAVING, ROOM_EV_TIMEOUT, ROOM_NONE,
 	    ROOM_ACT_TELL_OUT | ROOM_ACT_DELETE);
 	expect(ROOM_LEAVING, ROOM_EV_LINK_DOWN, ROOM_NONE, ROOM_ACT_DELETE);
-	/* Nothing but a MESSAGE or a conference SUBSCRIBE starts a
-	 * membership. */
+	/* Nothing but a MESSAGE, a conference SUBSCRIBE or a stored
+	 * record starts a membership. */
 	for (int e = 0; e < ROOM_N_EVENTS; e++)
-		if (e != ROOM_EV_SPEAK && e != ROOM_EV_SUBSCRIBE)
+		if (e != ROOM_EV_SPEAK && e != ROOM_EV_SUBSCRIBE &&
+		    e != ROOM_EV_RESTORED && e != ROOM_EV_REJOIN)
 			expect(ROOM_NONE, (enum room_event)e, ROOM_NONE, 0);
 }
 
@@ -112,9 +118,47 @@ subscribe_transitions(void **state)
 	expect(ROOM_JOINING, ROOM_EV_SUBSCRIBE, ROOM_JOINING, 0);
 	expect(ROOM_JOINED, ROOM_EV_SUBSCRIBE, ROOM_JOINED, 0);
 	expect(ROOM_LEAVING, ROOM_EV_SUBSCRIBE, ROOM_LEAVING, 0);
+	/* A kept membership out of the room enters again for it. */
+	expect(ROOM_DETACHED, ROOM_EV_SUBSCRIBE, ROOM_REJOINING,
+	    ROOM_ACT_JOIN);
+	expect(ROOM_REJOINING, ROOM_EV_SUBSCRIBE, ROOM_REJOINING, 0);
 	/* The subscription's end is a /leave to the machine. */
 	expect(ROOM_JOINED, ROOM_EV_LEAVE, ROOM_LEAVING, ROOM_ACT_LEAVE);
 	assert_string_equal(room_event_name(ROOM_EV_SUBSCRIBE), "SUBSCRIBE");
+}
+
+/* Item 7: a kept membership, detached and rejoined (table rows). */
+static void
+rejoin_transitions(void **state)
+{
+	(void)state;
+	expect(ROOM_NONE, ROOM_EV_RESTORED, ROOM_DETACHED, 0);
+	expect(ROOM_NONE, ROOM_EV_REJOIN, ROOM_REJOINING, ROOM_ACT_JOIN);
+	/* A rejoin holds no MESSAGE; one written meanwhile waits. */
+	expect(ROOM_DETACHED, ROOM_EV_REJOIN, ROOM_REJOINING, ROOM_ACT_JOIN);
+	expect(ROOM_DETACHED, ROOM_EV_SPEAK, ROOM_REJOINING,
+	    ROOM_ACT_JOIN | ROOM_ACT_HOLD);
+	expect(ROOM_DETACHED, ROOM_EV_LINK_DOWN, ROOM_DETACHED, 0);
+	expect(ROOM_DETACHED, ROOM_EV_IDLE, ROOM_DETACHED, 0);
+	expect(ROOM_DETACHED, ROOM_EV_LEAVE, ROOM_NONE,
+	    ROOM_ACT_TELL_OUT | ROOM_ACT_DELETE);
+	expect(ROOM_REJOINING, ROOM_EV_SPEAK, ROOM_REJOINING, ROOM_ACT_HOLD);
+	expect(ROOM_REJOINING, ROOM_EV_SELF_IN, ROOM_JOINED,
+	    ROOM_ACT_SAY | ROOM_ACT_STORE);
+	/* §7.2.9: a 409 on rejoin takes the next nick as for a join. */
+	expect(ROOM_REJOINING, ROOM_EV_CONFLICT, ROOM_REJOINING,
+	    ROOM_ACT_NEXT_NICK | ROOM_ACT_JOIN);
+	/* Refused: he is told why he is out; the record goes. */
+	expect(ROOM_REJOINING, ROOM_EV_REFUSED, ROOM_NONE,
+	    ROOM_ACT_TELL_OUT | ROOM_ACT_FAIL_HELD | ROOM_ACT_DELETE);
+	expect(ROOM_REJOINING, ROOM_EV_CREATED_DROP, ROOM_NONE,
+	    ROOM_ACT_LEAVE | ROOM_ACT_TELL_OUT | ROOM_ACT_FAIL_HELD |
+	    ROOM_ACT_DELETE);
+	/* No answer or no link: kept, detached, tried again. */
+	expect(ROOM_REJOINING, ROOM_EV_TIMEOUT, ROOM_DETACHED,
+	    ROOM_ACT_LEAVE | ROOM_ACT_FAIL_HELD);
+	expect(ROOM_REJOINING, ROOM_EV_LINK_DOWN, ROOM_DETACHED,
+	    ROOM_ACT_FAIL_HELD);
 }
 
 /* Properties of every cell, and that every state is reached and left. */
@@ -142,18 +186,22 @@ table_properties(void **state)
 				    ROOM_ACT_REFUSE));
 			/* Held MESSAGEs are answered before the record
 			 * goes; only a joining record holds any. */
-			if ((a & ROOM_ACT_DELETE) && s == ROOM_JOINING)
+			if ((a & ROOM_ACT_DELETE) && (s == ROOM_JOINING ||
+			    s == ROOM_REJOINING))
 				assert_true(a & ROOM_ACT_FAIL_HELD);
+			/* A record is written only once he is in. */
+			if (a & ROOM_ACT_STORE)
+				assert_true(next == ROOM_JOINED);
 			/* Only a joining record sends its held ones. */
 			if (a & ROOM_ACT_SAY)
 				assert_true(next == ROOM_JOINED);
 			/* A new nick is always tried at once. */
 			if (a & ROOM_ACT_NEXT_NICK)
 				assert_true(a & ROOM_ACT_JOIN);
-			/* Told "you are out" only once in. */
+			/* Told "you are out" only once in (or kept). */
 			if (a & ROOM_ACT_TELL_OUT)
-				assert_true(s == ROOM_JOINED ||
-				    s == ROOM_LEAVING);
+				assert_true(s != ROOM_NONE &&
+				    s != ROOM_JOINING);
 		}
 	}
 	for (int s = 0; s < ROOM_N_STATES; s++) {
@@ -279,6 +327,7 @@ main(void)
 		cmocka_unit_test(join_transitions),
 		cmocka_unit_test(joined_and_leaving_transitions),
 		cmocka_unit_test(subscribe_transitions),
+		cmocka_unit_test(rejoin_transitions),
 		cmocka_unit_test(table_properties),
 		cmocka_unit_test(range_and_names),
 		cmocka_unit_test(nick_from_sip),

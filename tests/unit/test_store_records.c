@@ -348,7 +348,7 @@ test_bad_arguments(void **state)
 	assert_int_equal(store_uncommitted(st), 3);
 
 	assert_int_equal(store_put(st, (enum store_kind)0, "k", "v"), -1);
-	assert_int_equal(store_put(st, (enum store_kind)4, "k", "v"), -1);
+	assert_int_equal(store_put(st, (enum store_kind)5, "k", "v"), -1);
 	assert_int_equal(store_del(st, (enum store_kind)-1, "k"), -1);
 	assert_int_equal(store_put(st, STORE_WATCHER, NULL, "v"), -1);
 	assert_int_equal(store_put(st, STORE_WATCHER, "k", NULL), -1);

@@ -9,7 +9,9 @@
  * conference (RFC 4575): it joins like a MESSAGE and keeps the
  * subscriber's conference-info NOTIFYs going; room_private.c carries
  * private messages between a participant and one occupant (XEP-0045
- * §7.5), both ways.
+ * §7.5), both ways; room_store.c keeps memberships in the store
+ * (records: room_record.c), room_rejoin.c brings them back and lets
+ * quiet ones go.
  *
  * Model (STANDARDS §2.14, choice): one occupant per SIP user, from his
  * own JID in the component domain. So the room itself sends each of our
@@ -28,6 +30,7 @@
 #include "room_cache.h"
 #include "room_command.h"
 #include "room_fsm.h"
+#include "room_record.h"
 #include "strbuf.h"
 #include "sip_dialog.h"
 #include "strmap.h"
@@ -133,6 +136,15 @@ struct room_member {
 	struct room_sub *sub;		/* his conference subscription */
 	int by_sub;			/* joined by SUBSCRIBE, no MESSAGE */
 	int end_reason;			/* enum sub_reason when he is out */
+	/* Item 7: kept in the store, rejoined without replayed history. */
+	long long marker;		/* last delivered: delay stamp or
+					   our receive time (Unix s) */
+	long long join_marker;		/* marker when the join was sent */
+	char sids[ROOM_SIDS][ROOM_SID_MAX];	/* ring of stanza-ids */
+	int n_sids, sid_next;
+	int stored;			/* a record is in the store */
+	int dirty;			/* marker newer than the record */
+	struct timespec last_said;	/* [rooms] idle_leave_s */
 };
 
 struct room_lookup;
@@ -242,6 +254,22 @@ void room_private_abort(struct bridge_room *br, int status,
     const char *reason);
 size_t room_private_pending(const struct bridge_room *br);
 void room_private_free_all(struct bridge_room *br);
+
+/* room_store.c */
+struct store *room_store(struct bridge_room *br);
+void room_store_save(struct room_member *m);
+void room_store_forget(struct room_member *m);
+void room_store_flush(struct bridge_room *br);
+void room_store_restore(struct bridge_room *br);
+int room_store_is_replay(struct room_member *m,
+    const struct xmpp_in_message *msg);
+void room_store_delivered(struct room_member *m,
+    const struct xmpp_in_message *msg);
+
+/* room_rejoin.c */
+void room_rejoin(struct room_member *m);
+void room_rejoin_cron(struct room_member *m, const struct timespec *now);
+int room_member_has_subscription(const struct room_member *m);
 
 /* room_sip.c */
 int room_sip_may_join(struct bridge_room *br, struct sip_tx *tx,
