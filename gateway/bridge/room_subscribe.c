@@ -569,7 +569,7 @@ subscribe_new(struct bridge_room *br, struct sip_tx *tx,
 	struct map_room room = { 0 };
 	struct room_member *m;
 	struct room_sub *sub = NULL, *old;
-	char *from_jid = NULL, *from_uri = NULL;
+	char *from_jid = NULL, *from_uri = NULL, *display;
 	char nick[ROOM_NICK_MAX_Z];
 	int made = 0;
 
@@ -590,7 +590,10 @@ subscribe_new(struct bridge_room *br, struct sip_tx *tx,
 	if (m == NULL) {
 		if (!room_sip_may_join(br, tx, from_jid, room.room_jid))
 			goto out;
-		room_nick_from_sip(NULL, from_uri, nick, sizeof(nick));
+		/* Item 2: his From display name, as for a MESSAGE. */
+		display = sip_msg_from_display(req);
+		room_nick_from_sip(display, from_uri, nick, sizeof(nick));
+		free(display);
 		if (room_member_new(br, from_jid, from_uri, room.room_jid,
 		    room.room_uri, nick, &m) != 0) {
 			refuse(br, tx, 500, NULL);

@@ -10,6 +10,7 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "sip_display.h"
 #include "sip_osip.h"
 
 /* A handle for osip, which it takes; NULL (osip freed) on no memory. */
@@ -90,6 +91,25 @@ sip_msg_from_uri(const struct sip_msg *m)
 {
 	return m->osip->from != NULL ? sip_uri_string(m->osip->from->url) :
 	    NULL;
+}
+
+/*
+ * The From display name as a person reads it (RFC 3261 §25.1, read by
+ * sip_display.c as for a MESSAGE's fields); NULL when there is none or
+ * it is not a valid one, or out of memory.
+ */
+char *
+sip_msg_from_display(const struct sip_msg *m)
+{
+	const char *raw = m->osip->from != NULL ?
+	    m->osip->from->displayname : NULL;
+	char name[SIP_DISPLAY_MAX + 1];
+	int n;
+
+	if (raw == NULL || (n = sip_display_name(raw, strlen(raw), name,
+	    sizeof(name))) < 0)
+		return NULL;
+	return strndup(name, (size_t)n);
 }
 
 /* The first Contact's URI, printed; NULL if there is none. */

@@ -23,6 +23,7 @@ const char *sip_msg_header(const struct sip_msg *m, const char *name,
     const char *compact);
 char *sip_msg_request_uri(const struct sip_msg *m);
 char *sip_msg_from_uri(const struct sip_msg *m);
+char *sip_msg_from_display(const struct sip_msg *m);
 char *sip_msg_contact_uri(const struct sip_msg *m);	/* the first one */
 char *sip_msg_call_id(const struct sip_msg *m);
 const char *sip_msg_from_tag(const struct sip_msg *m);

@@ -288,6 +288,28 @@ def check_unknown_room(d):
     check(not sub.notifies, "NOTIFYs for a refused SUBSCRIBE")
 
 
+def check_display_name_nick(d):
+    """A SUBSCRIBE from "Mercutio Escalus" <sip:mercutio@sip.test> joins
+    with his From display name as nick (item 2), as a MESSAGE would;
+    his un-SUBSCRIBE takes him out again."""
+    mark = d.juliet.presence_mark()
+    sub = d.ua.subscribe(LOBBY_URI, expires=600,
+                         from_uri='"Mercutio Escalus" <sip:mercutio@sip.test>',
+                         event="conference", accept=CI_TYPE,
+                         target=d.gateway.sip_addr)
+    check(sub.status == 200, "SUBSCRIBE answered %r", sub.response)
+    p = d.juliet.wait_presence(
+        lambda p: p.from_ == LOBBY + "/Mercutio Escalus" and p.available,
+        start=mark)
+    check(p is not None, "juliet did not see 'Mercutio Escalus' join")
+    mark = d.juliet.presence_mark()
+    check(sub.unsubscribe().status == 200, "un-SUBSCRIBE")
+    p = d.juliet.wait_presence(
+        lambda p: p.from_ == LOBBY + "/Mercutio Escalus" and
+        p.type == "unavailable", start=mark)
+    check(p is not None, "juliet did not see him leave")
+
+
 def check_kick_terminates(d):
     """romeo joins by SUBSCRIBE; juliet (the room's owner) kicks him:
     the subscription ends, terminated;reason=rejected."""
@@ -440,7 +462,7 @@ def main():
     for f in (check_subscribe_joins, check_leave_is_partial,
               check_join_is_partial, check_refresh, check_changes_merge,
               check_nick_change, check_unsubscribe_leaves, check_unknown_room,
-              check_kick_terminates, check_message_member_subscribes,
+              check_display_name_nick, check_kick_terminates, check_message_member_subscribes,
               check_other_packages, check_bad_subscribes,
               check_members_only):
         t.run(f, d)

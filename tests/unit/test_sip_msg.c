@@ -108,6 +108,10 @@ reads_a_subscribe(void **state)
 	s = sip_msg_from_uri(m);
 	assert_string_equal(s, "sip:user@example.com");
 	free(s);
+	/* RFC 3261 §25.1: the quoted display name, unquoted. */
+	s = sip_msg_from_display(m);
+	assert_string_equal(s, "Watcher");
+	free(s);
 	s = sip_msg_contact_uri(m);
 	assert_string_equal(s, "sip:user@watcherhost.example.com");
 	free(s);
@@ -221,6 +225,7 @@ builds_a_request(void **state)
 	s = sip_msg_from_uri(back);
 	assert_string_equal(s, "sip:juliet@gw.test");
 	free(s);
+	assert_null(sip_msg_from_display(back));	/* none given */
 	assert_non_null(sip_msg_from_tag(back));	/* a new tag */
 	assert_int_equal(strlen(sip_msg_from_tag(back)), 16);
 	assert_int_equal(sip_msg_cseq(back), 1);
