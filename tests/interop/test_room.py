@@ -7,8 +7,8 @@ MESSAGE, writes to sip:lobby@conf.sip.test (mapping rule "room"): his
 first MESSAGE joins the room on his behalf and is said there, its 200
 coming only once the room reflected it; what the others say reaches him
 as MESSAGEs From "nick" <room URI>, prefixed "nick: ", in the room's
-order; /who lists the occupants; /leave takes him out (the others see him
-go). A room that does not exist answers 404, a members-only room 403.
+order; /who lists the occupants; /nick renames him; /leave takes him
+out (the others see him go). A room that does not exist answers 404, a members-only room 403.
 """
 
 import os
@@ -144,6 +144,42 @@ def check_who(d):
         check(nick in r.text, "/who misses %s: %r", nick, r.text)
 
 
+def nick_to(d, old, new):
+    """/nick new: 200; the room shows old leaving with 303 and new
+    arriving; romeo is told his new nick."""
+    mark = d.juliet.presence_mark()
+    seen = len(d.ua.received())
+    resp = send(d, LOBBY_URI, "/nick " + new)
+    check(resp is not None and resp.status == 200, "/nick answered %r",
+          resp and resp.status)
+    p = d.juliet.wait_presence(lambda p: p.from_ == LOBBY + "/" + old and
+                               p.type == "unavailable" and "303" in p.xml,
+                               start=mark)
+    check(p is not None, "no 303 nick change of %s seen", old)
+    p = d.juliet.wait_presence(lambda p: p.from_ == LOBBY + "/" + new and
+                               p.available, start=mark)
+    check(p is not None, "%s never arrived", new)
+    r = d.ua.wait_for_request(
+        lambda r: r in d.ua.received()[seen:] and
+        r.text.startswith("You are now " + new), 10, method="MESSAGE")
+    check(r is not None, "romeo not told of his new nick")
+
+
+def check_nick_command(d):
+    """/nick Romeo2 renames him in the room (XEP-0045 §7.6): what he
+    says next comes from lobby/Romeo2; /nick romeo takes it back."""
+    nick_to(d, "romeo", "Romeo2")
+    body = util.unique("renamed")
+    resp = send(d, LOBBY_URI, body)
+    check(resp is not None and resp.status == 200, "answered %r",
+          resp and resp.status)
+    seen = d.juliet.wait_for_message(
+        predicate=lambda m: m.type == "groupchat" and m.body == body)
+    check(seen is not None and seen.from_ == LOBBY + "/Romeo2",
+          "said as %r", seen and seen.from_)
+    nick_to(d, "Romeo2", "romeo")
+
+
 def check_unknown_room(d):
     """A room that does not exist: 404, and no room is left behind."""
     resp = send(d, "sip:nosuch@conf.sip.test", util.unique("void"))
@@ -245,7 +281,8 @@ def main():
         t.fail_setup("deployment start")
         t.finish()
     for f in (check_join_by_message, check_room_to_sip_in_order,
-              check_subject, check_who, check_unknown_room,
+              check_subject, check_who, check_nick_command,
+              check_unknown_room,
               check_members_only, check_leave, check_nick_conflict,
               check_dead_participant_removed):
         t.run(f, d)
