@@ -13,6 +13,26 @@
  * (records: room_record.c), room_rejoin.c brings them back and lets
  * quiet ones go.
  *
+ * The files of invitations (room_invite.c, the text in
+ * room_invite_text.c), of "is this embed-rule JID a room?"
+ * (room_disco.c, with room_cache.c), of a MESSAGE outside any queue
+ * (room_tell.c) and of join/leave notices (room_notice.c) complete it.
+ *
+ * Why these files call each other both ways (a circle farm-studio
+ * draws, on purpose): the machine of a membership is the hub. The
+ * readers (room_sip.c, room_subscribe.c, room_xmpp.c) turn what comes
+ * in into events for it, room_member_event(); it carries out its
+ * actions through the writers (room_deliver.c, room_tell.c,
+ * room_store.c, the stanzas); and what a writer learns later, such as
+ * a participant whose MESSAGEs keep failing, is again an event into the
+ * machine, not a decision of the writer's own. So every arrow back up
+ * ends in room_member_event() or in the roster, and the table in
+ * room_fsm.c stays the one place where a membership changes state. The
+ * message bridge and room_disco.c call each other for the same kind of
+ * reason: a MESSAGE to an embed-rule JID leaves the 1:1 path to ask
+ * whether the JID is a room, and comes back to it (disco_bypass) when
+ * it is not.
+ *
  * Model (STANDARDS §2.14, choice): one occupant per SIP user, from his
  * own JID in the component domain. So the room itself sends each of our
  * occupants its own copy of every message: a stanza to one of our JIDs
