@@ -77,7 +77,7 @@ held_new(struct sip_tx *tx, const struct sip_message_fields *f)
 	const char *const src[] = { f->ruri, f->from_uri, f->to_uri,
 	    f->call_id, f->content_type, f->content_encoding,
 	    f->content_language, f->subject, f->asserted_uri, f->privacy,
-	    f->sender_uri };
+	    f->sender_uri, f->from_display };
 	size_t lens[sizeof(src) / sizeof(src[0])], total = f->body_len + 1;
 	const char **dst[sizeof(src) / sizeof(src[0])];
 	struct room_held *h;
@@ -94,6 +94,7 @@ held_new(struct sip_tx *tx, const struct sip_message_fields *f)
 	dst[5] = &h->f.content_encoding; dst[6] = &h->f.content_language;
 	dst[7] = &h->f.subject; dst[8] = &h->f.asserted_uri;
 	dst[9] = &h->f.privacy; dst[10] = &h->f.sender_uri;
+	dst[11] = &h->f.from_display;
 	p = h->data;
 	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++)
 		*dst[i] = copy_field(&p, src[i], lens[i]);
@@ -121,11 +122,6 @@ to_room(struct bridge_room *br, struct sip_tx *tx,
 		gateway_answer(gw, tx, 404, "No such room", NULL);
 		goto out;
 	}
-	if (room.nick != NULL) {
-		gateway_answer(gw, tx, 404, "Private messages to occupants "
-		    "are not supported yet", NULL);
-		goto out;
-	}
 	if ((r = map_sip_to_xmpp(gw->map, req->sender_uri, &from_jid,
 	    &cause)) != MAP_OK || (at = strchr(from_jid, '@')) == NULL ||
 	    strchr(from_jid, '/') != NULL ||
@@ -138,8 +134,12 @@ to_room(struct bridge_room *br, struct sip_tx *tx,
 		    NULL);
 		goto out;
 	}
-	room_sip_message(br, tx, req, from_jid, room.room_jid, room.room_uri,
-	    NULL);
+	if (room.nick != NULL)
+		/* ;gr=NICK on the embed form: a private message (item 4). */
+		room_private_from_sip(br, tx, req, from_jid, &room);
+	else
+		room_sip_message(br, tx, req, from_jid, room.room_jid,
+		    room.room_uri, req->from_display);
 out:
 	map_room_clear(&room);
 	free(from_jid);

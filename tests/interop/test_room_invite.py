@@ -253,7 +253,8 @@ def check_destroy(d):
 def check_embed_room(d):
     """A room of rooms.xmpp.test (no room rule) by its embed form: the
     gateway asks disco#info, learns it is a room, joins and says it;
-    the second MESSAGE goes through the cached answer."""
+    the second MESSAGE goes through the cached answer, and so does a
+    private message to ;gr=juliet on the embed form."""
     devs = "devs@" + OTHER
     uri = "sip:devs%%40%s@gw.sip.test" % OTHER
     join(d.juliet, devs, "juliet")
@@ -268,7 +269,16 @@ def check_embed_room(d):
         method="MESSAGE")
     check(r is not None, "devs' line not delivered")
     check(uri_of(r.get("from", "")) == uri, "From %r", r.get("from"))
-    # One question for the three MESSAGEs: the answer was cached.
+    # A private message through the embed form, ;gr=NICK (item 4).
+    body = util.unique("private-devs")
+    resp = send(d, uri + ";gr=juliet", body)
+    check(resp is not None and resp.status == 200, "private answered %r %r",
+          resp and resp.status, resp and resp.reason)
+    m = d.juliet.wait_for_message(predicate=lambda m: m.body == body)
+    check(m is not None, "juliet did not get the private message")
+    check(m.type == "chat" and m.from_ == devs + "/romeo",
+          "private came as %r from %r", m.type, m.from_)
+    # One question for the four MESSAGEs: the answer was cached.
     asked = d.gateway.log_text().count("is devs@%s a room?" % OTHER)
     check(asked == 1, "disco#info asked %d times", asked)
 
