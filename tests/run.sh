@@ -5,8 +5,8 @@
 #                  (unit, fuzz corpus replay, interop with real peers)
 #   3. build-asan/ ASan+UBSan build; every ctest again
 #   4. the unit tests of build/ under valgrind (leaks and invalid accesses),
-#      and sipxmppd under valgrind through the message and presence interop
-#      tests
+#      and sipxmppd under valgrind through the message, presence and room
+#      interop tests
 # Exits non-zero if any step failed, after running all of them, and prints
 # a summary. Environment: JOBS (build parallelism, default 2), CTEST_JOBS
 # (tests run at once, default 2: the interop tests mostly wait on their
@@ -102,17 +102,17 @@ fi
 
 if [ "${SKIP_VALGRIND:-}" != 1 ] && [ -d "$ROOT/build" ]; then
 	step "valgrind unit tests (build/)" memcheck build
-	# The daemon itself under valgrind, through the message and presence
-	# interop tests:
+	# The daemon itself under valgrind, through the message, presence and
+	# room interop tests:
 	# any memory error or definite leak makes it exit 97, which the gateway
 	# fixture reports as a failure.
-	step "valgrind sipxmppd in message and presence interop tests (build/)" env \
+	step "valgrind sipxmppd in message, presence and room interop tests (build/)" env \
 	    SIPXMPPD_WRAPPER="valgrind --error-exitcode=97 --leak-check=full \
 --errors-for-leak-kinds=definite,indirect \
 --show-leak-kinds=definite,indirect \
 --suppressions=$ROOT/tests/valgrind.supp --quiet" \
 	    ctest --test-dir "$ROOT/build" --output-on-failure \
-	    -j"$CTEST_JOBS" -R 'interop/test_(message|presence)_'
+	    -j"$CTEST_JOBS" -R 'interop/test_(message|presence|room)'
 fi
 
 echo
