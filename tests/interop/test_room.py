@@ -8,7 +8,8 @@ first MESSAGE joins the room on his behalf and is said there, its 200
 coming only once the room reflected it; what the others say reaches him
 as MESSAGEs From "nick" <room URI>, prefixed "nick: ", in the room's
 order; /who lists the occupants; /nick renames him; /leave takes him
-out (the others see him go). A room that does not exist answers 404, a members-only room 403.
+out (the others see him go). A room that does not exist answers 404, a
+members-only room 403.
 """
 
 import os
@@ -21,33 +22,12 @@ from harness import util                          # noqa: E402
 from harness.gateway import DEFAULT_MAPPING, Deployment  # noqa: E402
 from harness.sip_ua import uri_of                 # noqa: E402
 from harness.util import check                    # noqa: E402
+from harness.muc import (LOBBY, LOBBY_URI, MUC, NS_MUC,  # noqa: E402
+                         ROOM_RULE, join, prosody_muc, say)
 
-MUC = "conference.xmpp.test"
-LOBBY = "lobby@" + MUC
-LOBBY_URI = "sip:lobby@conf.sip.test"
 ROMEO = "sip:romeo@sip.test"
-NS_MUC = "http://jabber.org/protocol/muc"
 
-PROSODY_MUC = """
-Component "%s" "muc"
-\tmuc_room_locking = false
-\trestrict_room_creation = false
-""" % MUC
-
-
-def join(user, room, nick):
-    """user enters room as nick and waits for the self-presence (110)."""
-    mark = user.presence_mark()
-    user.send_presence(to="%s/%s" % (room, nick),
-                       children="<x xmlns='%s'/>" % NS_MUC)
-    p = user.wait_presence(lambda p: p.from_ == "%s/%s" % (room, nick) and
-                           "110" in p.xml, start=mark)
-    check(p is not None, "%s did not get into %s", nick, room)
-
-
-def say(user, room, body):
-    """A groupchat message from user to room."""
-    user.send_message(room, body, mtype="groupchat")
+PROSODY_MUC = prosody_muc()
 
 
 def send(d, to, body, **kw):
@@ -270,7 +250,7 @@ def main():
     t = util.TestRunner("room")
     d = Deployment("room", prosody_config=PROSODY_MUC,
                    mapping=DEFAULT_MAPPING +
-                   ["room conf.sip.test %s" % MUC],
+                   [ROOM_RULE],
                    gateway_options={"rooms": {"history": "5"}})
     try:
         d.start()

@@ -23,38 +23,21 @@ from harness import util                          # noqa: E402
 from harness.gateway import DEFAULT_MAPPING, Deployment  # noqa: E402
 from harness.sip_ua import uri_of                 # noqa: E402
 from harness.util import check                    # noqa: E402
+from harness.muc import (LOBBY, LOBBY_URI, ROOM_RULE, join,  # noqa: E402
+                         prosody_muc)
 
-MUC = "conference.xmpp.test"
-LOBBY = "lobby@" + MUC
-LOBBY_URI = "sip:lobby@conf.sip.test"
-NS_MUC = "http://jabber.org/protocol/muc"
 USERS = ("romeo", "mercutio", "benvolio")
 BURST = 200
 # Bounded: 200 MESSAGEs per participant, one outstanding each, over
 # loopback take well under a second; 60 s covers ASan and valgrind.
 WAIT_S = 60
 
-PROSODY_MUC = """
-Component "%s" "muc"
-\tmuc_room_locking = false
-\trestrict_room_creation = false
-\tmax_history_messages = 0
-""" % MUC
+PROSODY_MUC = prosody_muc(max_history_messages=0)
 
 
 def sip_uri(user):
     """The SIP address of one of the three participants."""
     return "sip:%s@sip.test" % user
-
-
-def join_xmpp(user, room, nick):
-    """user enters room as nick and waits for the self-presence (110)."""
-    mark = user.presence_mark()
-    user.send_presence(to="%s/%s" % (room, nick),
-                       children="<x xmlns='%s'/>" % NS_MUC)
-    p = user.wait_presence(lambda p: p.from_ == "%s/%s" % (room, nick) and
-                           "110" in p.xml, start=mark)
-    check(p is not None, "%s did not get into %s", nick, room)
 
 
 def check_three_join(d):
@@ -114,10 +97,10 @@ def main():
     t = util.TestRunner("room_burst")
     d = Deployment("room_burst", prosody_config=PROSODY_MUC,
                    mapping=DEFAULT_MAPPING +
-                   ["room conf.sip.test %s" % MUC])
+                   [ROOM_RULE])
     try:
         d.start()
-        join_xmpp(d.juliet, LOBBY, "juliet")
+        join(d.juliet, LOBBY, "juliet")
     except Exception:
         t.fail_setup("deployment start")
         t.finish()

@@ -24,33 +24,14 @@ from harness import util                          # noqa: E402
 from harness.gateway import Deployment            # noqa: E402
 from harness.sip_ua import uri_of                 # noqa: E402
 from harness.util import check                    # noqa: E402
+from harness.muc import (LOBBY, LOBBY_URI, MUC, NS_MUC,  # noqa: E402
+                         ROOM_RULE, join, prosody_muc)
 
-MUC = "conference.xmpp.test"
 OTHER = "rooms.xmpp.test"
-LOBBY = "lobby@" + MUC
-LOBBY_URI = "sip:lobby@conf.sip.test"
 ROMEO = "sip:romeo@sip.test"
 ROMEO_JID = "romeo@sip.test"
-NS_MUC = "http://jabber.org/protocol/muc"
 
-PROSODY_MUC = """
-Component "%s" "muc"
-\tmuc_room_locking = false
-\trestrict_room_creation = false
-Component "%s" "muc"
-\tmuc_room_locking = false
-\trestrict_room_creation = false
-""" % (MUC, OTHER)
-
-
-def join(user, room, nick):
-    """user enters room as nick and waits for the self-presence (110)."""
-    mark = user.presence_mark()
-    user.send_presence(to="%s/%s" % (room, nick),
-                       children="<x xmlns='%s'/>" % NS_MUC)
-    p = user.wait_presence(lambda p: p.from_ == "%s/%s" % (room, nick) and
-                           "110" in p.xml, start=mark)
-    check(p is not None, "%s did not get into %s", nick, room)
+PROSODY_MUC = prosody_muc() + prosody_muc(OTHER)
 
 
 def send(d, to, body):
@@ -382,7 +363,7 @@ def main():
     t = util.TestRunner("room_invite")
     d = Deployment("room_invite", prosody_config=PROSODY_MUC,
                    mapping=["domain sip.test sip.test",
-                            "room conf.sip.test %s" % MUC,
+                            ROOM_RULE,
                             "embed gw.sip.test gw.xmpp.test"],
                    gateway_options={"rooms": {"history": "0"}})
     try:

@@ -23,32 +23,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import util                          # noqa: E402
 from harness.gateway import DEFAULT_MAPPING, Deployment  # noqa: E402
 from harness.util import check                    # noqa: E402
+from harness.muc import (LOBBY, LOBBY_URI, NS_MUC, ROOM_RULE,  # noqa: E402
+                         join, prosody_muc)
 
-MUC = "conference.xmpp.test"
-LOBBY = "lobby@" + MUC
-LOBBY_URI = "sip:lobby@conf.sip.test"
 ROMEO = "sip:romeo@sip.test"
-NS_MUC = "http://jabber.org/protocol/muc"
 
 # The room must outlive Prosody's restart.
-PROSODY_MUC = """
-Component "%s" "muc"
-\tmuc_room_locking = false
-\trestrict_room_creation = false
-\tmuc_room_default_persistent = true
-""" % MUC
+PROSODY_MUC = prosody_muc(muc_room_default_persistent="true")
 
 ROOMS = {"history": "10"}
-
-
-def join(user, room, nick):
-    """user enters room as nick and waits for the self-presence (110)."""
-    mark = user.presence_mark()
-    user.send_presence(to="%s/%s" % (room, nick),
-                       children="<x xmlns='%s'/>" % NS_MUC)
-    p = user.wait_presence(lambda p: p.from_ == "%s/%s" % (room, nick) and
-                           "110" in p.xml, start=mark)
-    check(p is not None, "%s did not get into %s", nick, room)
 
 
 def romeo_present(user, start, timeout=20):
@@ -224,7 +207,7 @@ def main():
     t = util.TestRunner("room_life")
     d = Deployment("room-life", prosody_config=PROSODY_MUC,
                    mapping=DEFAULT_MAPPING +
-                   ["room conf.sip.test %s" % MUC],
+                   [ROOM_RULE],
                    gateway_options={"rooms": ROOMS})
     try:
         d.start()

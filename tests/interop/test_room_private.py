@@ -26,31 +26,15 @@ from harness import util                          # noqa: E402
 from harness.gateway import DEFAULT_MAPPING, USERS, Deployment  # noqa: E402
 from harness.sip_ua import uri_of                 # noqa: E402
 from harness.util import check                    # noqa: E402
+from harness.muc import (LOBBY, LOBBY_URI, ROOM_RULE, join,  # noqa: E402
+                         prosody_muc)
 
-MUC = "conference.xmpp.test"
-LOBBY = "lobby@" + MUC
-LOBBY_URI = "sip:lobby@conf.sip.test"
 ROMEO = "sip:romeo@sip.test"
 ROMEO_FROM = '"Romeo Montague" <%s>' % ROMEO
 ROMEO_NICK = "Romeo Montague"
 MERCUTIO = "sip:mercutio@sip.test"
-NS_MUC = "http://jabber.org/protocol/muc"
 
-PROSODY_MUC = """
-Component "%s" "muc"
-\tmuc_room_locking = false
-\trestrict_room_creation = false
-""" % MUC
-
-
-def join(user, room, nick):
-    """user enters room as nick and waits for the self-presence (110)."""
-    mark = user.presence_mark()
-    user.send_presence(to="%s/%s" % (room, nick),
-                       children="<x xmlns='%s'/>" % NS_MUC)
-    p = user.wait_presence(lambda p: p.from_ == "%s/%s" % (room, nick) and
-                           "110" in p.xml, start=mark)
-    check(p is not None, "%s did not get into %s", nick, room)
+PROSODY_MUC = prosody_muc()
 
 
 def send(d, to, body, sender=ROMEO_FROM):
@@ -69,7 +53,7 @@ def start(name, options):
     """Prosody with its MUC, the gateway, juliet and nurse in lobby."""
     d = Deployment(name, prosody_config=PROSODY_MUC,
                    mapping=DEFAULT_MAPPING +
-                   ["room conf.sip.test %s" % MUC],
+                   [ROOM_RULE],
                    gateway_options=options,
                    users=USERS + (("tybalt", "tybalt-pw"),))
     d.start()

@@ -23,27 +23,11 @@ from harness.gateway import DEFAULT_MAPPING, Deployment  # noqa: E402
 from harness.kamailio import Kamailio             # noqa: E402
 from harness.linphonec import Linphonec           # noqa: E402
 from harness.util import SkipTest, check          # noqa: E402
-
-MUC = "conference.xmpp.test"
-LOBBY = "lobby@" + MUC
-LOBBY_URI = "sip:lobby@conf.sip.test"
-NS_MUC = "http://jabber.org/protocol/muc"
-
-PROSODY_MUC = """
-Component "%s" "muc"
-\tmuc_room_locking = false
-\trestrict_room_creation = false
-""" % MUC
+from harness.muc import (LOBBY, LOBBY_URI, ROOM_RULE, join,  # noqa: E402
+                         prosody_muc)
 
 
-def join(user, room, nick):
-    """user enters room as nick and waits for the self-presence (110)."""
-    mark = user.presence_mark()
-    user.send_presence(to="%s/%s" % (room, nick),
-                       children="<x xmlns='%s'/>" % NS_MUC)
-    p = user.wait_presence(lambda p: p.from_ == "%s/%s" % (room, nick) and
-                           "110" in p.xml, start=mark)
-    check(p is not None, "%s did not get into %s", nick, room)
+PROSODY_MUC = prosody_muc()
 
 
 class Bed:
@@ -55,7 +39,7 @@ class Bed:
         gw = ("127.0.0.1", self.gw_port, "udp")
         self.d = Deployment("room-phone", prosody_config=PROSODY_MUC,
                             mapping=DEFAULT_MAPPING +
-                            ["room conf.sip.test %s" % MUC],
+                            [ROOM_RULE],
                             outbound_proxy=("127.0.0.1", self.k_port, "udp"),
                             sip_port=self.gw_port)
         # RFC 7247 §5: the SIP server hands the gateway's domains to it;

@@ -11,8 +11,9 @@ then partial ones as occupants leave (deleted) and join, each exactly one
 version more; what changes while a NOTIFY is out goes in the next
 partial, never two NOTIFYs out at once; a nick change deletes the old
 occupant and adds the new. His un-SUBSCRIBE ends it (terminated NOTIFY)
-and takes him out of the room, which juliet sees. [rooms] notices = yes: the same
-comings and goings also reach him as short MESSAGEs ("nurse left").
+and takes him out of the room, which juliet sees. [rooms] notices =
+yes: the same comings and goings also reach him as short MESSAGEs
+("nurse left").
 A room that does not exist answers 404; a kick ends the subscription
 with reason=rejected; a NOTIFY refused with 481 ends the subscription
 but not a membership made by MESSAGE; a NOTIFY for the conference
@@ -31,43 +32,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import util                          # noqa: E402
 from harness.gateway import DEFAULT_MAPPING, USERS, Deployment  # noqa: E402
 from harness.util import check                    # noqa: E402
+from harness.muc import (LOBBY, LOBBY_URI, MUC, NS_MUC,  # noqa: E402
+                         ROOM_RULE, join, leave, prosody_muc)
 
-MUC = "conference.xmpp.test"
-LOBBY = "lobby@" + MUC
-LOBBY_URI = "sip:lobby@conf.sip.test"
 ROMEO = "sip:romeo@sip.test"
-NS_MUC = "http://jabber.org/protocol/muc"
 NS_CI = "{urn:ietf:params:xml:ns:conference-info}"
 CI_TYPE = "application/conference-info+xml"
 
-PROSODY_MUC = """
-Component "%s" "muc"
-\tmuc_room_locking = false
-\trestrict_room_creation = false
-""" % MUC
+PROSODY_MUC = prosody_muc()
 
 
 def occupant_uri(nick, room_uri=LOBBY_URI):
     """The occupant's SIP address, as the room rule writes it."""
     return "%s;gr=%s" % (room_uri, nick)
-
-
-def join(user, room, nick):
-    """user enters room as nick and waits for the self-presence (110)."""
-    mark = user.presence_mark()
-    user.send_presence(to="%s/%s" % (room, nick),
-                       children="<x xmlns='%s'/>" % NS_MUC)
-    p = user.wait_presence(lambda p: p.from_ == "%s/%s" % (room, nick) and
-                           "110" in p.xml, start=mark)
-    check(p is not None, "%s did not get into %s", nick, room)
-
-
-def leave(user, room, nick):
-    """user leaves room and waits for the room to confirm."""
-    mark = user.presence_mark()
-    user.send_presence(type="unavailable", to="%s/%s" % (room, nick))
-    user.wait_presence(lambda p: p.from_ == "%s/%s" % (room, nick) and
-                       p.type == "unavailable", start=mark)
 
 
 def subscribe(d, uri=LOBBY_URI, expires=600):
@@ -448,7 +425,7 @@ def main():
     d = Deployment("room_subscribe", prosody_config=PROSODY_MUC,
                    users=USERS + (("tybalt", "tybalt-pw"),),
                    mapping=DEFAULT_MAPPING +
-                   ["room conf.sip.test %s" % MUC],
+                   [ROOM_RULE],
                    gateway_options={"rooms": {"history": "0",
                                               "notices": "yes"}})
     try:
@@ -462,9 +439,9 @@ def main():
     for f in (check_subscribe_joins, check_leave_is_partial,
               check_join_is_partial, check_refresh, check_changes_merge,
               check_nick_change, check_unsubscribe_leaves, check_unknown_room,
-              check_display_name_nick, check_kick_terminates, check_message_member_subscribes,
-              check_other_packages, check_bad_subscribes,
-              check_members_only):
+              check_display_name_nick, check_kick_terminates,
+              check_message_member_subscribes, check_other_packages,
+              check_bad_subscribes, check_members_only):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     t.finish()
