@@ -255,6 +255,33 @@ bridge_room_shutdown(struct bridge_room *br)
 	xmpp_link_flush(br->gw->xmpp);
 }
 
+/*
+ * The JID of the SIP user at sender_uri in our component domain, where
+ * XEP-0114 lets us send from; NULL when he has none, the request then
+ * answered 403 (logged).
+ */
+char *
+room_sender_jid(struct bridge_room *br, struct sip_tx *tx,
+    const char *sender_uri)
+{
+	struct gateway *gw = br->gw;
+	char *from_jid = NULL, *cause = NULL;
+	int r;
+
+	if ((r = map_sip_to_xmpp(gw->map, sender_uri, &from_jid, &cause)) ==
+	    MAP_OK && jid_in_domain(from_jid, gw->cfg->xmpp_component)) {
+		free(cause);
+		return from_jid;
+	}
+	log_info_limited("room: sender %s has no JID of ours: %s", sender_uri,
+	    cause != NULL ? cause : r == MAP_OK ? "not in our component "
+	    "domain" : map_result_name(r));
+	gateway_answer(gw, tx, 403, "Sender not served by this gateway", NULL);
+	free(from_jid);
+	free(cause);
+	return NULL;
+}
+
 /* A MESSAGE to a room address: the message bridge found MAP_ROOM. */
 void
 bridge_room_from_sip(struct bridge_room *br, struct sip_tx *tx,
@@ -275,19 +302,8 @@ bridge_room_from_sip(struct bridge_room *br, struct sip_tx *tx,
 		    "No such room", NULL);
 		goto out;
 	}
-	free(cause);
-	cause = NULL;
-	if ((r = map_sip_to_xmpp(gw->map, req->sender_uri, &from_jid,
-	    &cause)) != MAP_OK || !jid_in_domain(from_jid,
-	    gw->cfg->xmpp_component)) {
-		/* XEP-0114: we may only send from our own domain. */
-		log_info_limited("room: sender %s has no JID of ours: %s",
-		    req->sender_uri, cause != NULL ? cause :
-		    map_result_name(r));
-		gateway_answer(gw, tx, 403, "Sender not served by this gateway",
-		    NULL);
+	if ((from_jid = room_sender_jid(br, tx, req->sender_uri)) == NULL)
 		goto out;
-	}
 	if (room.kind == MAP_ROOM_OCCUPANT) {
 		/* Issue 13 item 4: a private message (XEP-0045 §7.5). */
 		room_private_from_sip(br, tx, req, from_jid, &room);

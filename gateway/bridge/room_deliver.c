@@ -65,6 +65,40 @@ put_line(struct strbuf *sb, const char *s)
 }
 
 /*
+ * Resets sb to the head of a MESSAGE from the gateway to a SIP user
+ * (after the Via and Route the stack adds): Max-Forwards, From
+ * ["name"] <from_uri> with a new tag, To <to_uri>, a new Call-ID, CSeq,
+ * User-Agent, each line ended; the caller adds the rest. The URIs are
+ * the caller's to check (no CR, LF, '<', '>' or '"').
+ */
+void
+room_print_head(struct strbuf *sb, const char *name, const char *from_uri,
+    const char *to_uri)
+{
+	char tag[17], call_id[33];
+
+	sip_random_token(tag, sizeof(tag));
+	sip_random_token(call_id, sizeof(call_id));
+	strbuf_reset(sb);
+	strbuf_appends(sb, "Max-Forwards: 70\r\nFrom: ");
+	if (name != NULL) {
+		strbuf_appends(sb, "\"");
+		put_quoted(sb, name);
+		strbuf_appends(sb, "\" ");
+	}
+	strbuf_appends(sb, "<");
+	strbuf_appends(sb, from_uri);
+	strbuf_appends(sb, ">;tag=");
+	strbuf_appends(sb, tag);
+	strbuf_appends(sb, "\r\nTo: <");
+	strbuf_appends(sb, to_uri);
+	strbuf_appends(sb, ">\r\nCall-ID: ");
+	strbuf_appends(sb, call_id);
+	strbuf_appends(sb, "\r\nCSeq: 1 MESSAGE\r\nUser-Agent: "
+	    SIPXMPP_AGENT "\r\n");
+}
+
+/*
  * The message/cpim body of t (RFC 3862) into cpim: CPIM From "nick"
  * <occupant URI>, To him, DateTime the room's stamp for history, else
  * now (§4.4: when it was said, as far as we know). -1 if it cannot be.
@@ -107,7 +141,7 @@ print(struct room_member *m, const struct room_text *t)
 	const char *nick = t->nick, *body = t->body, *subject = t->subject;
 	int prefix = t->prefix, as_cpim = t->cpim_from != NULL &&
 	    body != NULL && nick != NULL;
-	char tag[17], call_id[33], clen[24];
+	char clen[24];
 	size_t n;
 
 	strbuf_init(&cpim);
@@ -116,25 +150,7 @@ print(struct room_member *m, const struct room_text *t)
 		goto out;
 	if (as_cpim && print_cpim(m, t, &cpim) < 0)
 		goto out;
-	sip_random_token(tag, sizeof(tag));
-	sip_random_token(call_id, sizeof(call_id));
-	strbuf_reset(sb);
-	strbuf_appends(sb, "Max-Forwards: 70\r\nFrom: ");
-	if (nick != NULL) {
-		strbuf_appends(sb, "\"");
-		put_quoted(sb, nick);
-		strbuf_appends(sb, "\" ");
-	}
-	strbuf_appends(sb, "<");
-	strbuf_appends(sb, from_uri);
-	strbuf_appends(sb, ">;tag=");
-	strbuf_appends(sb, tag);
-	strbuf_appends(sb, "\r\nTo: <");
-	strbuf_appends(sb, m->user_uri);
-	strbuf_appends(sb, ">\r\nCall-ID: ");
-	strbuf_appends(sb, call_id);
-	strbuf_appends(sb, "\r\nCSeq: 1 MESSAGE\r\nUser-Agent: "
-	    SIPXMPP_AGENT "\r\n");
+	room_print_head(sb, nick, from_uri, m->user_uri);
 	if (subject != NULL) {
 		strbuf_appends(sb, "Subject: ");
 		put_line(sb, subject);

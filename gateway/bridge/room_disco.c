@@ -112,9 +112,7 @@ to_room(struct bridge_room *br, struct sip_tx *tx,
 {
 	struct gateway *gw = br->gw;
 	struct map_room room = { 0 };
-	char *from_jid = NULL, *cause = NULL;
-	const char *at;
-	int r;
+	char *from_jid = NULL;
 
 	if (map_room_from_sip(gw->map, req->ruri, &room, NULL) != MAP_OK ||
 	    room.kind != MAP_ROOM_EMBEDDED) {
@@ -122,18 +120,8 @@ to_room(struct bridge_room *br, struct sip_tx *tx,
 		gateway_answer(gw, tx, 404, "No such room", NULL);
 		goto out;
 	}
-	if ((r = map_sip_to_xmpp(gw->map, req->sender_uri, &from_jid,
-	    &cause)) != MAP_OK || (at = strchr(from_jid, '@')) == NULL ||
-	    strchr(from_jid, '/') != NULL ||
-	    strcasecmp(at + 1, gw->cfg->xmpp_component) != 0) {
-		/* XEP-0114: we may only send from our own domain. */
-		log_info_limited("room: sender %s has no JID of ours: %s",
-		    req->sender_uri, cause != NULL ? cause :
-		    map_result_name(r));
-		gateway_answer(gw, tx, 403, "Sender not served by this gateway",
-		    NULL);
+	if ((from_jid = room_sender_jid(br, tx, req->sender_uri)) == NULL)
 		goto out;
-	}
 	if (room.nick != NULL)
 		/* ;gr=NICK on the embed form: a private message (item 4). */
 		room_private_from_sip(br, tx, req, from_jid, &room);
@@ -143,7 +131,6 @@ to_room(struct bridge_room *br, struct sip_tx *tx,
 out:
 	map_room_clear(&room);
 	free(from_jid);
-	free(cause);
 }
 
 /* The MESSAGE goes on as a chat message, as if never held. */

@@ -34,20 +34,6 @@ told_cb(void *arg, int status, const struct sip_msg *resp)
 	free(t);
 }
 
-/* Appends s with controls made spaces, '"' and '\' escaped when
- * quoted (RFC 3261 §25.1 quoted-string). */
-static void
-put(struct strbuf *sb, const char *s, int quoted)
-{
-	for (; *s != '\0'; s++) {
-		char c = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
-
-		if (quoted && (c == '"' || c == '\\'))
-			strbuf_append(sb, "\\", 1);
-		strbuf_append(sb, &c, 1);
-	}
-}
-
 /*
  * Sends text to to_uri in a MESSAGE From ["name"] <from_uri>; what names
  * it in the log ("invitation", "farewell"). 0, or -1 when it could not
@@ -59,7 +45,7 @@ room_tell(struct bridge_room *br, const char *from_uri, const char *name,
 {
 	struct gateway *gw = br->gw;
 	struct strbuf *sb = &br->sip_sb;
-	char tag[17], call_id[33], clen[24];
+	char clen[24];
 	struct tell *t;
 	size_t len = strlen(to_uri);
 
@@ -71,25 +57,8 @@ room_tell(struct bridge_room *br, const char *from_uri, const char *name,
 		    what, to_uri);
 		return -1;
 	}
-	sip_random_token(tag, sizeof(tag));
-	sip_random_token(call_id, sizeof(call_id));
-	strbuf_reset(sb);
-	strbuf_appends(sb, "Max-Forwards: 70\r\nFrom: ");
-	if (name != NULL) {
-		strbuf_appends(sb, "\"");
-		put(sb, name, 1);
-		strbuf_appends(sb, "\" ");
-	}
-	strbuf_appends(sb, "<");
-	strbuf_appends(sb, from_uri);
-	strbuf_appends(sb, ">;tag=");
-	strbuf_appends(sb, tag);
-	strbuf_appends(sb, "\r\nTo: <");
-	strbuf_appends(sb, to_uri);
-	strbuf_appends(sb, ">\r\nCall-ID: ");
-	strbuf_appends(sb, call_id);
-	strbuf_appends(sb, "\r\nCSeq: 1 MESSAGE\r\nUser-Agent: "
-	    SIPXMPP_AGENT "\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+	room_print_head(sb, name, from_uri, to_uri);
+	strbuf_appends(sb, "Content-Type: text/plain;charset=UTF-8\r\n"
 	    "Content-Length: ");
 	snprintf(clen, sizeof(clen), "%zu\r\n\r\n", strlen(text));
 	strbuf_appends(sb, clen);

@@ -192,6 +192,8 @@ struct bridge_room {
 void room_next_id(struct bridge_room *br, char out[ROOM_ID_MAX]);
 void room_deadline(struct bridge_room *br, struct timespec *ts);
 int room_is_past(const struct timespec *ts, const struct timespec *now);
+char *room_sender_jid(struct bridge_room *br, struct sip_tx *tx,
+    const char *sender_uri);
 
 /* room_member.c */
 struct room_member *room_member_find(struct bridge_room *br,
@@ -228,6 +230,8 @@ int room_deliver_said(struct room_member *m, const char *nick,
 int room_deliver_private(struct room_member *m, const char *nick,
     const char *from_uri, const char *body, const char *stamp);
 int room_deliver_notice(struct room_member *m, const char *text);
+void room_print_head(struct strbuf *sb, const char *name,
+    const char *from_uri, const char *to_uri);
 void room_deliver_detach(struct room_member *m);
 
 /* room_subscribe.c */
