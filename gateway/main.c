@@ -197,6 +197,8 @@ main(int argc, char **argv)
 		.message_cb = router_xmpp_message,
 		.presence_cb = router_xmpp_presence,
 		.disco_info_cb = router_xmpp_disco_info,
+		.contact_cb = bridge_service_contact,
+		.gateway_prompt_cb = bridge_service_prompt,
 	};
 	struct sip_stack_handlers sh = { .request_cb = router_sip_request,
 	    .message_cb = router_sip_message };

@@ -40,6 +40,14 @@ struct gateway {
 
 #define GATEWAY_ALLOW "MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY"
 
+/*
+ * service_iq.c: the mapping's answers for the XMPP link's requests
+ * (xmpp_link_handlers contact_cb and gateway_prompt_cb, arg the gateway).
+ */
+int bridge_service_contact(void *arg, const char *bare_jid);
+char *bridge_service_prompt(void *arg, const char *address,
+    const char **condition);
+
 /* bridge_answer.c: status with Retry-After, Accept, Contact or Allow. */
 void gateway_answer(struct gateway *gw, struct sip_tx *tx, int status,
     const char *reason, const char *contact);

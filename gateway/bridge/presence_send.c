@@ -14,12 +14,22 @@
 #include "sip_stack.h"
 #include "xmpp_link.h"
 
-/* Sends a presence stanza on the component link. */
+/*
+ * Sends a presence stanza on the component link. Every one is from a
+ * contact JID, so an available one carries the contact's XEP-0115 caps
+ * (§6.1 SHOULD), which tell clients to send receipts and chat states.
+ */
 void
 presence_send_stanza(struct bridge_presence *bp, const struct im_presence *pr)
 {
+	struct im_presence with_caps;
 	struct strbuf sb;
 
+	if (pr->type == NULL && !pr->caps) {
+		with_caps = *pr;
+		with_caps.caps = 1;
+		pr = &with_caps;
+	}
 	strbuf_init(&sb);
 	if (stanza_build_presence(&sb, pr) < 0) {
 		log_warnx("presence: cannot build %s presence %s -> %s",

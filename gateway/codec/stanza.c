@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "caps.h"
 #include "stanza.h"
 #include "stanza_int.h"
 
@@ -266,7 +267,7 @@ stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 	if (pr->lang != NULL && stanza_attr(sb, "xml:lang", pr->lang) < 0)
 		goto fail;
 	if (pr->show == NULL && pr->status == NULL && !pr->has_priority &&
-	    (pr->type == NULL || strcmp(pr->type, "error") != 0)) {
+	    !pr->caps && (pr->type == NULL || strcmp(pr->type, "error") != 0)) {
 		strbuf_appends(sb, "/>");
 		return sb->failed ? stanza_rollback(sb, start) : 0;
 	}
@@ -297,6 +298,9 @@ stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 		strbuf_appends(sb, num);
 		strbuf_appends(sb, "</priority>");
 	}
+	/* XEP-0115 §6.1: a no-ver (no memory) presence goes without. */
+	if (pr->caps)
+		(void)caps_build_c(sb);
 	if (pr->type != NULL && strcmp(pr->type, "error") == 0) {
 		const char *cond = pr->error_condition != NULL ?
 		    pr->error_condition : "undefined-condition";

@@ -51,6 +51,7 @@ struct im_presence {
 	int has_priority;
 	const char *error_condition;	/* type "error" only */
 	const char *error_type;
+	int caps;		/* XEP-0115 <c/> of a contact (caps.c) */
 };
 
 /* stanza.c */

@@ -198,6 +198,19 @@ struct xmpp_link_handlers {
 	 * room?), matched by them through id and from. May be NULL.
 	 */
 	void (*disco_info_cb)(void *arg, const struct xmpp_in_disco_info *d);
+	/*
+	 * Whether a bare JID of our domain is a contact, a SIP user the
+	 * mapping gives an address: 1 or 0. Its pings and disco#info are
+	 * answered only then (xmpp_link_iq.c). May be NULL: none is.
+	 */
+	int (*contact_cb)(void *arg, const char *bare_jid);
+	/*
+	 * XEP-0100 jabber:iq:gateway: the JID for a SIP address a user
+	 * typed, malloc'ed; or NULL and *condition an RFC 6120 §8.3.3
+	 * condition. May be NULL: the prompt is not offered.
+	 */
+	char *(*gateway_prompt_cb)(void *arg, const char *address,
+	    const char **condition);
 	/* A stanza too large or otherwise refused at the edge: already answered. */
 };
 

@@ -1,9 +1,8 @@
 /*
  * What arrives on the component link. Messages are checked at the edge
  * (size) and handed to the bridges as struct xmpp_in_message; IQs are
- * answered here: answers to our pings release their barrier, XEP-0199
- * pings and XEP-0030 disco#info to our domain get a result, and every
- * other get or set gets service-unavailable, so nobody waits on us.
+ * answered: answers to our pings release their barrier here, requests
+ * (get, set) are answered by xmpp_link_iq.c, so nobody waits on us.
  * Other results and errors go to the bridges when they are disco#info
  * answers (is this address a room, XEP-0045 §6.4) or errors.
  */
@@ -14,21 +13,6 @@
 #include "config.h"
 #include "log.h"
 #include "xmpp_link_int.h"
-
-#define NS_PING		"urn:xmpp:ping"
-#define NS_DISCO_INFO	"http://jabber.org/protocol/disco#info"
-
-/*
- * What we tell who asks what we are (XEP-0030); jid\20escaping because
- * SIP user parts reach XMPP XEP-0106-escaped (XEP-0106 §6).
- */
-#define DISCO_INFO							\
-	"<query xmlns='" NS_DISCO_INFO "'>"				\
-	"<identity category='gateway' type='sip' name='SIP gateway'/>"	\
-	"<feature var='" NS_DISCO_INFO "'/>"				\
-	"<feature var='jid\\20escaping'/>"				\
-	"<feature var='" NS_PING "'/>"					\
-	"</query>"
 
 /* True when jid (node@domain/resource) is in domain. */
 static int
@@ -53,8 +37,9 @@ jid_in_domain(const char *jid, const char *domain)
  * the stanza was sent to, so the sender sees who refused; it must be in
  * our domain (XEP-0114, Prosody 13 enforces it), else the domain itself.
  */
-static void
-reply_error(struct xmpp_link *link, xmpp_stanza_t *st, const char *kind,
+void
+xmpp_link_reply_error(struct xmpp_link *link, xmpp_stanza_t *st,
+    const char *kind,
     const char *type, const char *condition, const char *text)
 {
 	const char *from = xmpp_stanza_get_attribute(st, "from");
@@ -104,7 +89,7 @@ on_message(struct xmpp_link *link, xmpp_stanza_t *st)
 		    link->cfg->xmpp_max_stanza_bytes);
 		/* RFC 6120 §8.3.1: never answer an error with an error. */
 		if (!is_error)
-			reply_error(link, st, "message", "modify",
+			xmpp_link_reply_error(link, st, "message", "modify",
 			    "policy-violation", "Message too large for the "
 			    "gateway");
 		return;
@@ -137,33 +122,6 @@ on_presence(struct xmpp_link *link, xmpp_stanza_t *st)
 	if (link->h.presence_cb != NULL)
 		link->h.presence_cb(link->arg, &p.pres);
 	xmpp_link_parsed_clear(&p);
-}
-
-/* The first element child of a stanza, or NULL. */
-static xmpp_stanza_t *
-first_element(xmpp_stanza_t *st)
-{
-	xmpp_stanza_t *c;
-
-	for (c = xmpp_stanza_get_children(st); c != NULL;
-	    c = xmpp_stanza_get_next(c))
-		if (xmpp_stanza_is_tag(c))
-			return c;
-	return NULL;
-}
-
-/* True when child is <name xmlns=ns/>. */
-static int
-child_is(xmpp_stanza_t *child, const char *name, const char *ns)
-{
-	const char *n, *s;
-
-	if (child == NULL)
-		return 0;
-	n = xmpp_stanza_get_name(child);
-	s = xmpp_stanza_get_ns(child);
-	return n != NULL && s != NULL && strcmp(n, name) == 0 &&
-	    strcmp(s, ns) == 0;
 }
 
 /*
@@ -203,12 +161,6 @@ on_iq(struct xmpp_link *link, xmpp_stanza_t *st)
 {
 	const char *type = xmpp_stanza_get_attribute(st, "type");
 	const char *from = xmpp_stanza_get_attribute(st, "from");
-	const char *to = xmpp_stanza_get_attribute(st, "to");
-	const char *domain = link->cfg->xmpp_component;
-	const char *payload = NULL;
-	xmpp_stanza_t *child;
-	char *xml;
-	size_t len;
 
 	if (type == NULL)
 		return;
@@ -225,34 +177,11 @@ on_iq(struct xmpp_link *link, xmpp_stanza_t *st)
 	if (strcmp(type, "get") != 0 && strcmp(type, "set") != 0)
 		return;
 	if (too_large(link, st)) {
-		reply_error(link, st, "iq", "modify", "policy-violation",
-		    "Request too large for the gateway");
+		xmpp_link_reply_error(link, st, "iq", "modify",
+		    "policy-violation", "Request too large for the gateway");
 		return;
 	}
-	child = first_element(st);
-	if (strcmp(type, "get") != 0 ||
-	    !xmpp_link_jid_is_domain(to, domain)) {
-		reply_error(link, st, "iq", "cancel", "service-unavailable",
-		    NULL);
-		return;
-	}
-	if (child_is(child, "ping", NS_PING))
-		payload = "";				/* XEP-0199 §4.2 */
-	else if (child_is(child, "query", NS_DISCO_INFO) &&
-	    xmpp_stanza_get_attribute(child, "node") == NULL)
-		payload = DISCO_INFO;			/* XEP-0030 §3.1 */
-	if (payload == NULL) {
-		reply_error(link, st, "iq", "cancel", "service-unavailable",
-		    NULL);
-		return;
-	}
-	if (from == NULL)
-		return;
-	xml = xmpp_link_build_iq_result(to, from,
-	    xmpp_stanza_get_attribute(st, "id"), payload, &len);
-	if (xml == NULL || xmpp_link_send_text(link, xml, len) != 0)
-		log_warnx("xmpp: cannot answer an iq from %s", from);
-	free(xml);
+	xmpp_link_iq_request(link, st);		/* xmpp_link_iq.c */
 }
 
 /* Every stanza libstrophe parsed for us; returns 1 to stay registered. */

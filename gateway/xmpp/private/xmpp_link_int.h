@@ -3,7 +3,8 @@
  * connection's life (start, stop, reconnection, why it went down,
  * sending), xmpp_link_strophe.c drives libstrophe from our loop (its
  * socket, its log, its quirks), xmpp_link_out.c batches what is sent,
- * xmpp_link_in.c what arrives (messages, IQs), xmpp_link_ping.c the ping
+ * xmpp_link_in.c what arrives (messages, IQs), xmpp_link_iq.c the
+ * requests it answers, xmpp_link_ping.c the ping
  * barrier, xmpp_link_stanza.c the pure parsing and building.
  *
  * xmpp_link.c and its parts call each other, knowingly, and only inside
@@ -112,6 +113,11 @@ void xmpp_link_rearm(struct xmpp_link *link);
 void xmpp_link_unwatch(struct xmpp_link *link);
 
 /* xmpp_link_in.c */
+void xmpp_link_reply_error(struct xmpp_link *link, xmpp_stanza_t *st,
+    const char *kind, const char *type, const char *condition,
+    const char *text);
+/* xmpp_link_iq.c */
+void xmpp_link_iq_request(struct xmpp_link *link, xmpp_stanza_t *st);
 /* xmpp_link_out.c */
 int xmpp_link_out_append(struct xmpp_link *link, const char *xml,
     size_t len);
