@@ -1,12 +1,13 @@
 /*
  * The one place that says what the gateway is and what it translates
  * (XEP-0030 §3.1 identities and features). The component's domain is a
- * gateway to SIP; each contact JID is a SIP user, shown as a client
- * (STANDARDS §2.22: no identity is specified for a transport's contact,
- * client/pc is what clients expect of a chat peer). A contact lists only
- * what the gateway really carries to and from SIP, so that a Jabber
- * client sends receipts and chat states only where they go somewhere
- * (XEP-0184 §5, XEP-0085 §5.1 ask it to look before sending them).
+ * gateway to SIP (gateway/simple, STANDARDS §2.22); each contact JID is
+ * a SIP user, shown as a client (STANDARDS §2.22: no identity is
+ * specified for a transport's contact, client/pc is what clients expect
+ * of a chat peer). A contact lists only what the gateway really carries
+ * to and from SIP, so that a Jabber client sends receipts and chat
+ * states only where they go somewhere (XEP-0184 §5 and XEP-0085 ask it
+ * to look before sending them).
  * The caps ver (caps.c) is computed from these tables: changing a line
  * here changes the ver every contact announces.
  */
@@ -16,8 +17,12 @@
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
 
+/*
+ * "simple" is the type the XMPP Registrar lists for a gateway to SIP
+ * (SIMPLE); "sip" is registered for nothing, so clients show no icon.
+ */
 static const struct disco_identity component_identities[] = {
-	{ "gateway", "sip", NULL, "SIP gateway" },
+	{ "gateway", "simple", NULL, "SIP gateway" },
 };
 
 static const char *const component_features[] = {

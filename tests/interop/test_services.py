@@ -2,7 +2,7 @@
 """The gateway as a service, seen by a slixmpp client (issue 14 item 5).
 
 juliet@xmpp.test asks the component (sip.test) and its contact JIDs:
-  - XEP-0030 disco#info of the component: identity gateway/sip and the
+  - XEP-0030 disco#info of the component: identity gateway/simple and the
     features it serves (jabber:iq:gateway, ping);
   - disco#info of a contact (romeo@sip.test): client/pc, receipts, chat
     states, markers, nick; of a JID the mapping refuses: item-not-found;
@@ -115,11 +115,11 @@ def ver_of(ids, feats):
 
 
 def check_component_disco(b):
-    """The component's disco#info: gateway/sip, and what it serves."""
+    """The component's disco#info: gateway/simple, and what it serves."""
     r = iq(b.juliet, COMPONENT, "get", "<query xmlns='%s'/>" % DISCO)
     expect_result(r, "disco#info of the component")
     ids, feats = disco_parts(r)
-    check(("gateway", "sip") in [i[:2] for i in ids], "identities %r", ids)
+    check(("gateway", "simple") in [i[:2] for i in ids], "identities %r", ids)
     for f in (DISCO, GATEWAY, "urn:xmpp:ping", "jid\\20escaping"):
         check(f in feats, "%s missing from %r", f, feats)
     r = iq(b.juliet, COMPONENT, "get",

@@ -161,11 +161,11 @@ test_node(void **state)
 	assert_int_equal(caps_build_disco_info(&sb, DISCO_CONTACT, node), 0);
 	assert_non_null(strstr(sb.buf, "node='" CAPS_NODE "#"));
 	strbuf_free(&sb);
-	/* The component: gateway/sip and what it serves. */
+	/* The component: gateway/simple and what it serves. */
 	strbuf_init(&sb);
 	assert_int_equal(caps_build_disco_info(&sb, DISCO_COMPONENT, NULL), 0);
 	assert_non_null(strstr(sb.buf, "<identity category='gateway' "
-	    "type='sip' name='SIP gateway'/>"));
+	    "type='simple' name='SIP gateway'/>"));
 	assert_true(lists(sb.buf, "jabber:iq:gateway"));
 	assert_true(lists(sb.buf, "urn:xmpp:ping"));
 	strbuf_free(&sb);
