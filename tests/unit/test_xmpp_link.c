@@ -25,6 +25,7 @@
 #include <event2/listener.h>
 #include <strophe.h>
 
+#include "caps.h"
 #include "config.h"
 #include "log.h"
 #include "xmpp_link.h"
@@ -317,9 +318,32 @@ send_str(struct xmpp_link *link, const char *xml)
 	return xmpp_link_send(link, xml, strlen(xml));
 }
 
+/* The mapping, as the link sees it: romeo is the one contact. */
+static int
+contact_cb(void *arg, const char *bare_jid)
+{
+	(void)arg;
+	return strcmp(bare_jid, "romeo@sip.test") == 0;
+}
+
+/* The jabber:iq:gateway prompt: one address known, one with markup. */
+static char *
+prompt_cb(void *arg, const char *address, const char **condition)
+{
+	(void)arg;
+	if (strcmp(address, "sip:romeo@sip.test") == 0)
+		return strdup("romeo@sip.test");
+	if (strcmp(address, "sip:a&b@sip.test") == 0)
+		return strdup("a&b@sip.test");
+	*condition = strcmp(address, "bad") == 0 ? "jid-malformed" :
+	    "item-not-found";
+	return NULL;
+}
+
 static const struct xmpp_link_handlers handlers = {
 	.up_cb = up_cb, .down_cb = down_cb, .message_cb = message_cb,
-	.disco_info_cb = disco_info_cb,
+	.disco_info_cb = disco_info_cb, .contact_cb = contact_cb,
+	.gateway_prompt_cb = prompt_cb,
 };
 
 /* Waits until the server has received text containing str. */
@@ -335,7 +359,7 @@ static void
 test_link_lifecycle(void **state)
 {
 	struct xmpp_link *link;
-	char big[6300], filler[6000];
+	char big[6300], filler[6000], iq[256];
 
 	(void)state;
 	link = xmpp_link_new(fk.base, &lcfg, &handlers, NULL);
@@ -411,12 +435,54 @@ test_link_lifecycle(void **state)
 	fake_send("<iq type='get' id='q2' from='b@xmpp.test/r' "
 	    "to='sip.test'><query xmlns='http://jabber.org/protocol/"
 	    "disco#info'/></iq>");
-	server_got("<identity category='gateway' type='sip'");
+	server_got("<identity category='gateway' type='simple'");
 	server_got("<feature var='jid\\20escaping'/>");
 	fake_send("<iq type='set' id='q3' from='b@xmpp.test/r' "
 	    "to='x@sip.test'><query xmlns='jabber:iq:roster'/></iq>");
 	server_got("<iq from='x@sip.test' to='b@xmpp.test/r' "
 	    "id='q3' type='error'><error type='cancel'><service-unavailable");
+	/* A contact: ping and disco#info answered, node#ver mirrored. */
+	fake_send("<iq type='get' id='c1' from='b@xmpp.test/r' "
+	    "to='romeo@sip.test/desk'><ping xmlns='urn:xmpp:ping'/></iq>");
+	server_got("<iq from='romeo@sip.test/desk' to='b@xmpp.test/r' "
+	    "id='c1' type='result'/>");
+	snprintf(iq, sizeof(iq), "<iq type='get' id='c2' from="
+	    "'b@xmpp.test/r' to='romeo@sip.test'><query xmlns='http://"
+	    "jabber.org/protocol/disco#info' node='%s#%s'/></iq>", CAPS_NODE,
+	    caps_contact_ver());
+	fake_send(iq);
+	server_got("id='c2' type='result'><query xmlns='http://jabber.org/"
+	    "protocol/disco#info' node='" CAPS_NODE "#");
+	server_got("<feature var='urn:xmpp:receipts'/>");
+	/* Not a contact: disco item-not-found, ping service-unavailable. */
+	fake_send("<iq type='get' id='c3' from='b@xmpp.test/r' "
+	    "to='nobody@sip.test'><query xmlns='http://jabber.org/protocol/"
+	    "disco#info'/></iq>");
+	server_got("id='c3' type='error'><error type='cancel'>"
+	    "<item-not-found");
+	fake_send("<iq type='get' id='c4' from='b@xmpp.test/r' "
+	    "to='nobody@sip.test'><ping xmlns='urn:xmpp:ping'/></iq>");
+	server_got("id='c4' type='error'><error type='cancel'>"
+	    "<service-unavailable");
+	/* XEP-0100 jabber:iq:gateway: prompt, JID (escaped), refusals. */
+	fake_send("<iq type='get' id='g1' from='b@xmpp.test/r' "
+	    "to='sip.test'><query xmlns='jabber:iq:gateway'/></iq>");
+	server_got("id='g1' type='result'><query xmlns='jabber:iq:gateway'>"
+	    "<desc>");
+	fake_send("<iq type='set' id='g2' from='b@xmpp.test/r' "
+	    "to='sip.test'><query xmlns='jabber:iq:gateway'><prompt>"
+	    "sip:a&amp;b@sip.test</prompt></query></iq>");
+	server_got("id='g2' type='result'><query xmlns='jabber:iq:gateway'>"
+	    "<jid>a&amp;b@sip.test</jid></query>");
+	fake_send("<iq type='set' id='g3' from='b@xmpp.test/r' "
+	    "to='sip.test'><query xmlns='jabber:iq:gateway'><prompt>"
+	    "bad</prompt></query></iq>");
+	server_got("id='g3' type='error'><error type='modify'>"
+	    "<jid-malformed");
+	fake_send("<iq type='set' id='g4' from='b@xmpp.test/r' "
+	    "to='sip.test'><query xmlns='jabber:iq:gateway'/></iq>");
+	server_got("id='g4' type='error'><error type='modify'>"
+	    "<bad-request");
 	/* Results nobody asked for are not answered (no loops). */
 	fake_send("<iq type='result' id='zz' from='b@xmpp.test/r' "
 	    "to='sip.test'/>");
