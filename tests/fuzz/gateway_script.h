@@ -535,6 +535,8 @@ script_start(struct script *sc, const char *extra, size_t extra_len)
 		.down_cb = router_xmpp_down,
 		.message_cb = router_xmpp_message,
 		.presence_cb = router_xmpp_presence,
+		.contact_cb = bridge_service_contact,
+		.gateway_prompt_cb = bridge_service_prompt,
 	};
 	struct gateway *gw = &sc->gw;
 	struct strbuf conf;
