@@ -20,6 +20,7 @@
 #include <libxml/xmlmemory.h>
 
 #include "alloc_fail.h"
+#include "caps.h"
 #include "conference_info.h"
 #include "content.h"
 #include "cpim.h"
@@ -282,6 +283,43 @@ sc_stanza(void)
 	return r == 0 ? 0 : -1;
 }
 
+/*
+ * XEP-0115: the ver of §5.2's example, a contact's disco#info on its
+ * node#ver, and a presence carrying its <c/>.
+ */
+static int
+sc_caps(void)
+{
+	static const struct disco_identity ids[] = {
+		{ "client", "pc", NULL, "Exodus 0.9.1" },
+	};
+	static const char *const features[] = {
+		"http://jabber.org/protocol/disco#info",
+		"http://jabber.org/protocol/disco#items",
+		"http://jabber.org/protocol/muc",
+		"http://jabber.org/protocol/caps",
+	};
+	struct disco_table t = { ids, 1, features, 4 };
+	struct im_presence pr = { .from = "romeo@example.net/orchard",
+	    .to = "juliet@example.com", .caps = 1 };
+	char ver[CAPS_VER_SIZE];
+	struct strbuf sb;
+	int r;
+
+	if (caps_ver(&t, ver) != 0)
+		return -1;
+	assert_string_equal(ver, "QgayPKawpkPSDYmwT/WM94uAlu0=");
+	strbuf_init(&sb);
+	if ((r = caps_build_disco_info(&sb, DISCO_CONTACT,
+	    CAPS_NODE "#x")) == 0) {
+		assert_non_null(strstr(sb.buf, "urn:xmpp:receipts"));
+		strbuf_reset(&sb);
+		r = stanza_build_presence(&sb, &pr);
+	}
+	strbuf_free(&sb);
+	return r == 0 ? 0 : -1;
+}
+
 /* A room occupant's join and groupchat message (XEP-0045). */
 static int
 sc_stanza_muc(void)
@@ -492,6 +530,7 @@ SCENARIO(sc_pidf_parse)
 SCENARIO(sc_pidf_build)
 SCENARIO(sc_stanza)
 SCENARIO(sc_stanza_muc)
+SCENARIO(sc_caps)
 SCENARIO(sc_cpim_build)
 SCENARIO(sc_conference_info)
 SCENARIO(sc_sip)
@@ -508,6 +547,7 @@ main(void)
 		cmocka_unit_test(test_sc_pidf_build),
 		cmocka_unit_test(test_sc_stanza),
 		cmocka_unit_test(test_sc_stanza_muc),
+		cmocka_unit_test(test_sc_caps),
 		cmocka_unit_test(test_sc_cpim_build),
 		cmocka_unit_test(test_sc_conference_info),
 		cmocka_unit_test(test_sc_sip),
