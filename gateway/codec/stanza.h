@@ -22,6 +22,8 @@ struct im_message {
 	const char *thread;
 	const char *body;
 	size_t body_len;
+	const char *nick;	/* XEP-0172 <nick/>: the sender's name, or
+				 * NULL; left out if it cannot be carried */
 };
 
 /* An error stanza answering a message (RFC 6120 §8.3). */
