@@ -274,6 +274,7 @@ int
 stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 {
 	size_t start = sb->len;
+	const char *nick;
 	char num[8];
 
 	if (sb->failed || pr == NULL)
@@ -287,7 +288,10 @@ stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 		goto fail;
 	if (pr->lang != NULL && stanza_attr(sb, "xml:lang", pr->lang) < 0)
 		goto fail;
+	nick = pr->type != NULL && strcmp(pr->type, "subscribe") == 0 ?
+	    pr->nick : NULL;
 	if (pr->show == NULL && pr->status == NULL && !pr->has_priority &&
+	    nick == NULL &&
 	    (pr->type == NULL || strcmp(pr->type, "error") != 0)) {
 		strbuf_appends(sb, "/>");
 		return sb->failed ? stanza_rollback(sb, start) : 0;
@@ -319,6 +323,8 @@ stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 		strbuf_appends(sb, num);
 		strbuf_appends(sb, "</priority>");
 	}
+	if (nick != NULL)
+		put_nick(sb, nick);
 	if (pr->type != NULL && strcmp(pr->type, "error") == 0) {
 		const char *cond = pr->error_condition != NULL ?
 		    pr->error_condition : "undefined-condition";

@@ -53,6 +53,8 @@ struct im_presence {
 	int has_priority;
 	const char *error_condition;	/* type "error" only */
 	const char *error_type;
+	const char *nick;	/* XEP-0172 name: written only with type
+				 * "subscribe" (§4.1; never in broadcasts) */
 };
 
 /* stanza.c */

@@ -181,6 +181,34 @@ test_build_message_nick(void **state)
 	strbuf_free(&sb);
 }
 
+/* XEP-0172 §4.1-4.2: a name in a subscription request, never in a
+ * broadcast. */
+static void
+test_build_presence_nick(void **state)
+{
+	struct strbuf sb = { 0 };
+	struct im_presence pr = { 0 };
+
+	(void)state;
+	pr.from = "romeo@sip.test";
+	pr.to = "juliet@xmpp.test";
+	pr.type = "subscribe";
+	pr.nick = "Romeo \"M\"";
+	assert_int_equal(stanza_build_presence(&sb, &pr), 0);
+	assert_string_equal(sb.buf, "<presence from='romeo@sip.test' "
+	    "to='juliet@xmpp.test' type='subscribe'>" NICK_OPEN
+	    "Romeo \"M\"</nick></presence>");
+	strbuf_reset(&sb);
+	pr.type = NULL;
+	assert_int_equal(stanza_build_presence(&sb, &pr), 0);
+	assert_null(strstr(sb.buf, "nick"));
+	strbuf_reset(&sb);
+	pr.type = "unavailable";
+	assert_int_equal(stanza_build_presence(&sb, &pr), 0);
+	assert_null(strstr(sb.buf, "nick"));
+	strbuf_free(&sb);
+}
+
 int
 main(void)
 {
@@ -189,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_parse_presence_nick),
 		cmocka_unit_test(test_display_put),
 		cmocka_unit_test(test_build_message_nick),
+		cmocka_unit_test(test_build_presence_nick),
 	};
 
 	log_init(1, getenv("TEST_DEBUG") != NULL ? LOG_DEBUG : LOG_CRIT,
