@@ -310,6 +310,8 @@ char			*table_rule_describe(const struct map_table *t,
 struct xlate {
 	const struct map_rule	*rule;		/* rule used or tried */
 	int			 last_resort;	/* embed rule, fallback form */
+	int			 percent;	/* embed rule, "%" form read or
+						 * written */
 	char			 why[160];	/* reason, on failure */
 };
 

@@ -220,8 +220,8 @@ xlate_sip_to_xmpp(const struct map_table *t, const char *uri, size_t len,
 		return refuse(x, MAP_NO_RULE, "no rule maps this SIP domain");
 	x->rule = r;
 	x->last_resort = 1;
-	obuf_put(&ub, r->percent && memchr(ub.p, '@', ub.len) == NULL ?
-	    "%" : "@", 1);
+	x->percent = r->percent && memchr(ub.p, '@', ub.len) == NULL;
+	obuf_put(&ub, x->percent ? "%" : "@", 1);
 	obuf_put(&ub, hb.p, hb.len);
 	if (v.port != 0)
 		obuf_put(&ub, v.hostport.p + v.host.len,
@@ -304,6 +304,7 @@ embedded_uri(const struct map_table *t, struct xlate *x, struct obuf *out,
 	if ((k = embed_split(raw.p, raw.len)) == 0)
 		return refuse(x, MAP_NO_RULE, "the localpart of a gateway "
 		    "JID carries no SIP address");
+	x->percent = raw.p[k - 1] == '%';
 	if (k == 1 || sip_hostport_parse(raw.p + k, raw.len - k, &hlen,
 	    &port) == -1)
 		return refuse(x, MAP_MALFORMED, "the embedded SIP address is "
@@ -642,6 +643,9 @@ done:
 			return MAP_NOMEM;
 		if (x.last_resort && append(&desc, " (last-resort form)",
 		    "") == -1)
+			return MAP_NOMEM;
+		if (x.percent && append(&desc, " (the \"%\" form: user%host, "
+		    "for user@host)", "") == -1)
 			return MAP_NOMEM;
 		if (rc == MAP_OK && x.rule->kind == RULE_ROOM) {
 			/* Named by the JID the SIP side maps to. */

@@ -176,14 +176,28 @@ test_jid_form_percent(void **state)
 	    &res, &rule, &cause), MAP_OK);
 	assert_string_equal(res, "sip:alice@sip.example");
 	assert_string_equal(rule, "t:1: embed gw.sip.example gw.xmpp.example "
-	    "jid_form=percent allow_ports");
+	    "jid_form=percent allow_ports (the \"%\" form: user%host, for "
+	    "user@host)");
 	free(rule);
 	free(res);
 	assert_int_equal(map_explain(t, "sip:alice@sip.example", &res, &rule,
 	    &cause), MAP_OK);
 	assert_string_equal(res, "alice%sip.example@gw.xmpp.example");
 	assert_string_equal(rule, "t:1: embed gw.sip.example gw.xmpp.example "
-	    "jid_form=percent allow_ports (last-resort form)");
+	    "jid_form=percent allow_ports (last-resort form) (the \"%\" "
+	    "form: user%host, for user@host)");
+	free(rule);
+	free(res);
+	/* the escaped form read, or written for a user holding @: no note */
+	assert_int_equal(map_explain(t, "alice\\40sip.example@gw.xmpp.example",
+	    &res, &rule, &cause), MAP_OK);
+	assert_null(strstr(rule, "form:"));
+	free(rule);
+	free(res);
+	assert_int_equal(map_explain(t, "sip:a%40b@sip.example", &res, &rule,
+	    &cause), MAP_OK);
+	assert_string_equal(res, "a\\40b\\40sip.example@gw.xmpp.example");
+	assert_null(strstr(rule, "form:"));
 	free(rule);
 	free(res);
 	map_table_free(t);
