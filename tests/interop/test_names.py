@@ -10,7 +10,8 @@ quoted-string whatever she put in it (quotes, backslashes, controls).
 The "%" form: with "embed gw.sip.test sip.test jid_form=percent", juliet
 writes to romeo%sip.test@sip.test (no backslash to type), the SIP user
 gets it, and his answer comes from that same JID; the XEP-0106 form
-romeo\\40sip.test@sip.test is read too.
+romeo\\40sip.test@sip.test is read too. Without jid_form the "%" form is
+still read, and the answer comes from the escaped form.
 """
 
 import os
@@ -152,6 +153,32 @@ def check_percent_form(d):
     check(m.from_ == "romeo%sip.test@sip.test", "answer from %r", m.from_)
 
 
+def check_percent_read_by_escaped_rule(d):
+    """Without jid_form (escaped, the default) the "%" form is still read;
+    the answer comes from the XEP-0106 form, as the rule writes it."""
+    d.gateway.write_mapping([
+        "domain xmpp.test xmpp.test",
+        "embed gw.sip.test sip.test",
+    ])
+    mark = d.gateway.log_mark()
+    d.gateway.reload()
+    check(d.gateway.wait_log(r"mapping: reloaded", WAIT, start=mark),
+          "no reload")
+    body = util.unique("pcte")
+    d.juliet.send_message("romeo%sip.test@sip.test", body)
+    req = d.ua.wait_for_request(lambda r: body.encode() in r.body,
+                                timeout=WAIT, method="MESSAGE")
+    check(req is not None and req.uri == "sip:romeo@sip.test", "%r", req)
+    body = util.unique("answere")
+    r = d.ua.send_message(JULIET, body=body, target=d.gateway.sip_addr,
+                          from_uri="sip:romeo@sip.test")
+    check(r is not None and r.status == 200, "MESSAGE: %r", r)
+    m = d.juliet.wait_for_message(
+        WAIT, lambda m: m.body is not None and body in m.body)
+    check(m is not None and m.from_ == "romeo\\40sip.test@sip.test",
+          "answer %r", m)
+
+
 def main():
     t = util.TestRunner("names")
     d = Deployment("names")
@@ -170,6 +197,7 @@ def main():
         t.fail_setup("gateway restart with the embed rule")
         t.finish()
     t.run(check_percent_form, d)
+    t.run(check_percent_read_by_escaped_rule, d)
     try:
         d.stop()
     except Exception:
