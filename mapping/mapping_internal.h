@@ -223,6 +223,8 @@ struct map_rule {
 	unsigned	 line;
 	char		 sep;		/* embed: extra separator, or 0 */
 	unsigned char	 allow;		/* embed: EMBED_ALLOW_* options */
+	unsigned char	 percent;	/* embed: jid_form=percent, writes
+					 * "alice%sip.example" localparts */
 	/* Lookup keys, offsets into the arena. User rules: the decoded SIP
 	 * user "@" host, and the ASCII-lowercased localpart "@" domain.
 	 * Domain, embed and room rules: the two domains. */
@@ -308,11 +310,14 @@ char			*table_rule_describe(const struct map_table *t,
 struct xlate {
 	const struct map_rule	*rule;		/* rule used or tried */
 	int			 last_resort;	/* embed rule, fallback form */
+	int			 percent;	/* embed rule, "%" form read or
+						 * written */
 	char			 why[160];	/* reason, on failure */
 };
 
 int	xlate_sip_to_xmpp(const struct map_table *t, const char *uri,
 	    size_t len, struct obuf *out, struct xlate *x);
+size_t	embed_split(const char *raw, size_t len);
 int	xlate_xmpp_to_sip(const struct map_table *t, const char *jid,
 	    size_t len, struct obuf *out, struct xlate *x);
 

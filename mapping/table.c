@@ -319,15 +319,41 @@ parse_user(struct table_parser *ps, const struct span *f)
 	return 0;
 }
 
-/* Reads one option of an embed rule: "separator=C", or one of the
- * allow_* words of embed_policy.c, each at most once. */
+/* Reads "jid_form=escaped|percent": the form of the localpart the
+ * embed rule writes for a SIP address no other rule maps (both forms
+ * are read whatever is written). 1 if opt was no jid_form option. */
+static int
+parse_jid_form(struct table_parser *ps, struct span opt, int *form)
+{
+	static const char prefix[] = "jid_form=";
+	size_t plen = sizeof(prefix) - 1;
+	struct span v;
+
+	if (opt.len < plen || memcmp(opt.p, prefix, plen) != 0)
+		return 1;
+	if (*form != -1)
+		return table_fail(ps, "embed option jid_form given twice");
+	v.p = opt.p + plen;
+	v.len = opt.len - plen;
+	if (v.len == 7 && memcmp(v.p, "escaped", 7) == 0)
+		*form = 0;
+	else if (v.len == 7 && memcmp(v.p, "percent", 7) == 0)
+		*form = 1;
+	else
+		return table_fail(ps, "jid_form must be escaped or percent");
+	return 0;
+}
+
+/* Reads one option of an embed rule: "separator=C", "jid_form=F", or
+ * one of the allow_* words of embed_policy.c, each at most once. */
 static int
 parse_embed_option(struct table_parser *ps, struct span opt, char *sep,
-    unsigned *allow)
+    unsigned *allow, int *form)
 {
 	static const char prefix[] = "separator=";
 	size_t plen = sizeof(prefix) - 1;
 	unsigned flag;
+	int rc;
 
 	if ((flag = embed_option_flag(opt.p, opt.len)) != 0) {
 		if (*allow & flag)
@@ -336,10 +362,12 @@ parse_embed_option(struct table_parser *ps, struct span opt, char *sep,
 		*allow |= flag;
 		return 0;
 	}
+	if ((rc = parse_jid_form(ps, opt, form)) != 1)
+		return rc;
 	if (opt.len < plen || memcmp(opt.p, prefix, plen) != 0)
 		return table_fail(ps, "unknown embed option (expected "
-		    "separator=C, allow_ports, allow_ip_literals or "
-		    "allow_private)");
+		    "separator=C, jid_form=escaped|percent, allow_ports, "
+		    "allow_ip_literals or allow_private)");
 	if (*sep != 0)
 		return table_fail(ps, "embed option separator given twice");
 	if (opt.len != plen + 1 || opt.p[plen] == '\0' ||
@@ -405,6 +433,7 @@ parse_domains(struct table_parser *ps, const struct span *f, size_t n,
 	static const char *const side_name[2] = { "SIP", "XMPP" };
 	char sdom[MAP_HOST_MAX + 1], xdom[JID_PART_MAX + 1], sep = 0;
 	unsigned allow = 0;
+	int form = -1;
 	struct map_table *t = ps->t;
 	const struct map_rule *old;
 	struct map_rule *r;
@@ -426,7 +455,8 @@ parse_domains(struct table_parser *ps, const struct span *f, size_t n,
 			return table_fail(ps, "only one embed rule is allowed "
 			    "(see line %u)", t->rules[t->embed].line);
 		for (size_t i = 3; i < n; i++)
-			if (parse_embed_option(ps, f[i], &sep, &allow) == -1)
+			if (parse_embed_option(ps, f[i], &sep, &allow,
+			    &form) == -1)
 				return -1;
 	}
 	obuf_init(&sb, sdom, sizeof(sdom));
@@ -466,6 +496,7 @@ parse_domains(struct table_parser *ps, const struct span *f, size_t n,
 	r->line = ps->line;
 	r->sep = sep;
 	r->allow = (unsigned char)allow;
+	r->percent = form == 1;
 	if (store_keys(t, r, key) == -1 ||
 	    rule_commit(t, t->domains, hash) == -1)
 		return table_fail(ps, "out of memory");
@@ -607,7 +638,7 @@ table_parse_line(struct table_parser *ps, const char *s, size_t len)
 		if (n < 3)
 			return table_fail(ps, "embed takes 2 fields and "
 			    "options (SIP-DOMAIN XMPP-DOMAIN [separator=C] "
-			    "[allow_ports] [allow_ip_literals] "
+			    "[jid_form=escaped|percent] [allow_ports] [allow_ip_literals] "
 			    "[allow_private]), not %d", n - 1);
 		return parse_domains(ps, f, (size_t)n, RULE_EMBED);
 	}
@@ -724,9 +755,10 @@ table_rule_describe(const struct map_table *t, const struct map_rule *r)
 		if (r->sep != 0)
 			snprintf(sep, sizeof(sep), " separator=%c", r->sep);
 		embed_option_names(r->allow, allow, sizeof(allow));
-		n = asprintf(&out, "%s:%u: embed %s %s%s%s", t->name, r->line,
-		    t->arena + r->key[SIDE_SIP], t->arena + r->key[SIDE_XMPP],
-		    sep, allow);
+		n = asprintf(&out, "%s:%u: embed %s %s%s%s%s", t->name,
+		    r->line, t->arena + r->key[SIDE_SIP],
+		    t->arena + r->key[SIDE_XMPP], sep,
+		    r->percent ? " jid_form=percent" : "", allow);
 		break;
 	}
 	}

@@ -212,12 +212,16 @@ xlate_sip_to_xmpp(const struct map_table *t, const char *uri, size_t len,
 		return emit_jid(t, x, out, ls, ds, res);
 	}
 
-	/* The embed rule's last resort: user@host becomes the localpart. */
+	/* The embed rule's last resort: user@host becomes the localpart,
+	 * "user\40host", or with jid_form=percent "user%host" -- unless the
+	 * user holds an @ itself: "a@b%host" would read back as the
+	 * escaped form at the wrong @ (embed_split), so it stays escaped. */
 	if ((r = table_embed(t)) == NULL)
 		return refuse(x, MAP_NO_RULE, "no rule maps this SIP domain");
 	x->rule = r;
 	x->last_resort = 1;
-	obuf_put(&ub, "@", 1);
+	x->percent = r->percent && memchr(ub.p, '@', ub.len) == NULL;
+	obuf_put(&ub, x->percent ? "%" : "@", 1);
 	obuf_put(&ub, hb.p, hb.len);
 	if (v.port != 0)
 		obuf_put(&ub, v.hostport.p + v.host.len,
@@ -257,8 +261,34 @@ emit_uri(const struct map_table *t, struct xlate *x, struct obuf *out,
 	return MAP_OK;
 }
 
+/*
+ * Where the SIP host starts in the unescaped localpart of a gateway JID
+ * (just after the split character), or 0 if it carries no SIP address.
+ * Two forms, and exactly one reading of any localpart:
+ *   escaped  "alice\40sip.other": the last @ splits (XEP-0106);
+ *   percent  "alice%sip.other": the customary form of other transports,
+ *            for clients that cannot type a backslash (XEP-0106 §1, the
+ *            fallback it names); read only when there is no @ at all,
+ *            and the last % splits, since a host holds no %.
+ * So "a%b\40c.example" is user "a%b" at c.example, never user "a" at
+ * "b@c.example", and no JID names two SIP addresses.
+ */
+size_t
+embed_split(const char *raw, size_t len)
+{
+	size_t k;
+
+	for (k = len; k > 0 && raw[k - 1] != '@'; k--)
+		;
+	if (k == 0)
+		for (k = len; k > 0 && raw[k - 1] != '%'; k--)
+			;
+	return k;
+}
+
 /* The embed rule's own form, XMPP -> SIP: the unescaped localpart holds
- * a SIP address, "alice@sip.other[:port]"; the last @ splits it. */
+ * a SIP address, "alice@sip.other[:port]" or "alice%sip.other[:port]"
+ * (see embed_split). */
 static int
 embedded_uri(const struct map_table *t, struct xlate *x, struct obuf *out,
     struct span raw, struct span res)
@@ -271,11 +301,10 @@ embedded_uri(const struct map_table *t, struct xlate *x, struct obuf *out,
 	size_t k, hlen;
 	int port;
 
-	for (k = raw.len; k > 0 && raw.p[k - 1] != '@'; k--)
-		;
-	if (k == 0)
+	if ((k = embed_split(raw.p, raw.len)) == 0)
 		return refuse(x, MAP_NO_RULE, "the localpart of a gateway "
 		    "JID carries no SIP address");
+	x->percent = raw.p[k - 1] == '%';
 	if (k == 1 || sip_hostport_parse(raw.p + k, raw.len - k, &hlen,
 	    &port) == -1)
 		return refuse(x, MAP_MALFORMED, "the embedded SIP address is "
@@ -614,6 +643,9 @@ done:
 			return MAP_NOMEM;
 		if (x.last_resort && append(&desc, " (last-resort form)",
 		    "") == -1)
+			return MAP_NOMEM;
+		if (x.percent && append(&desc, " (the \"%\" form: user%host, "
+		    "for user@host)", "") == -1)
 			return MAP_NOMEM;
 		if (rc == MAP_OK && x.rule->kind == RULE_ROOM) {
 			/* Named by the JID the SIP side maps to. */

@@ -431,6 +431,22 @@ on_availability(struct bridge_presence *bp, struct presence_pair *p,
 }
 
 /*
+ * Keeps W's XEP-0172 <nick/> (cleaned at the edge) for the From
+ * display-name of the SUBSCRIBE her request makes; a request without
+ * one keeps the last. Out of memory, the name is only not kept.
+ */
+static void
+note_nick(struct presence_pair *p, const char *nick)
+{
+	char *copy;
+
+	if (nick == NULL || (copy = strdup(nick)) == NULL)
+		return;
+	free(p->user_nick);
+	p->user_nick = copy;
+}
+
+/*
  * Every <presence/> from the XMPP server: from W (an XMPP user) to C (a
  * SIP user, in our domain).
  */
@@ -498,6 +514,7 @@ bridge_presence_from_xmpp(struct bridge_presence *bp,
 		else {
 			if (p->x2s == X2S_NONE)
 				presence_count(bp, w, 1);
+			note_nick(p, pr->nick);
 			x2s_event(bp, p, X2S_EV_XMPP_SUBSCRIBE, NULL);
 		}
 	} else if (strcmp(type, "unsubscribe") == 0) {

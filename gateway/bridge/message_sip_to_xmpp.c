@@ -392,6 +392,7 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	m.thread = req->call_id;
 	m.body = text.text;
 	m.body_len = text.len;
+	m.nick = req->from_display;	/* XEP-0172 §4.2: who writes */
 	strbuf_reset(&bm->sb);
 	if (stanza_build_message(&bm->sb, &m) != 0) {
 		answer(bm, tx, 400, "Message cannot be carried in XMPP", NULL);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "mapping.h"
 #include "sender_share.h"
+#include "sip_display.h"
 #include "sip_stack.h"
 #include "stanza.h"
 #include "xmpp_link.h"
@@ -231,7 +232,10 @@ message_text(struct bridge_message *bm, const struct xmpp_in_message *m,
 		return -1;
 	sip_random_token(tag, sizeof(tag));
 	strbuf_reset(sb);
-	strbuf_appends(sb, "Max-Forwards: 70\r\nFrom: <");
+	strbuf_appends(sb, "Max-Forwards: 70\r\nFrom: ");
+	/* XEP-0172: the sender's <nick/> is the name the UA shows. */
+	sip_display_put(sb, m->nick);
+	strbuf_appends(sb, "<");
 	strbuf_appends(sb, from_uri);
 	strbuf_appends(sb, ">;tag=");
 	strbuf_appends(sb, tag);

@@ -82,6 +82,8 @@ presence_pair_maybe_free(struct bridge_presence *bp, struct presence_pair *p)
 	x2s_clear(bp, p);
 	free(p->contact_sip);
 	free(p->user_sip);
+	free(p->contact_nick);
+	free(p->user_nick);
 	free(p);
 }
 

@@ -187,8 +187,7 @@ s2x_event(struct bridge_presence *bp, struct presence_watcher *w,
 	else if (a & S2X_ACT_NOTIFY_END_DEACTIVATED)
 		w->final_reason = SUB_REASON_DEACTIVATED;
 	if (a & S2X_ACT_SEND_SUBSCRIBE)
-		presence_send_simple(bp, p->contact_jid, p->user_jid,
-		    "subscribe");
+		presence_send_subscribe(bp, p);
 	if (a & S2X_ACT_SEND_PROBE) {
 		w->awaiting = 1;	/* the answer, not the cache, speaks */
 		presence_send_simple(bp, p->contact_jid, p->user_jid, "probe");
@@ -441,7 +440,7 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 {
 	struct presence_watcher *w = NULL;
 	struct presence_pair *p;
-	char *w_jid = NULL, *c_jid = NULL;
+	char *w_jid = NULL, *c_jid = NULL, *name;
 	time_t now = time(NULL);
 	int fetch = expires == 0, remembered;
 
@@ -461,6 +460,11 @@ subscribe_new(struct bridge_presence *bp, struct sip_tx *tx,
 	}
 	if (p->contact_sip == NULL)
 		p->contact_sip = sip_tx_sender_uri(tx);
+	if (!fetch && (name = sip_msg_from_display(req)) != NULL) {
+		/* XEP-0172: his name goes with the subscription request. */
+		free(p->contact_nick);
+		p->contact_nick = name;
+	}
 	if (p->user_sip == NULL)
 		p->user_sip = sip_msg_request_uri(req);
 	if (sip_dialog_uas_init(&w->dlg, req, sip_tx_to_tag(tx)) < 0) {

@@ -63,6 +63,25 @@ presence_send_simple(struct bridge_presence *bp, const char *from,
 	presence_send_stanza(bp, &pr);
 }
 
+/*
+ * The subscription request for a SIP watcher C (RFC 8048 §5.3.1), from C
+ * to W, with C's From display-name as <nick/>: XEP-0172 §4.1 wants the
+ * name in a subscription request, so the roster shows it.
+ */
+void
+presence_send_subscribe(struct bridge_presence *bp,
+    const struct presence_pair *p)
+{
+	struct im_presence pr;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.from = p->contact_jid;
+	pr.to = p->user_jid;
+	pr.type = "subscribe";
+	pr.nick = p->contact_nick;
+	presence_send_stanza(bp, &pr);
+}
+
 /* Event, Contact and Allow-Events on what we send in a subscription. */
 void
 presence_add_sip_headers(struct bridge_presence *bp, struct sip_msg *msg,

@@ -176,6 +176,10 @@ subscribe_new(struct bridge_presence *bp, struct presence_pair *p)
 	drop_dialog(bp, p);
 	req = sip_msg_request_new("SUBSCRIBE", p->contact_sip, p->user_sip,
 	    p->contact_sip, NULL);
+	/* XEP-0172 §4.1: her <nick/> names her to the SIP user; a name
+	 * is a courtesy, so no memory for it sends none. */
+	if (req != NULL)
+		(void)sip_msg_set_from_display(req, p->user_nick);
 	if (req == NULL || sip_dialog_uac_init(&p->x2s_dlg, req) < 0 ||
 	    presence_dialog_index(bp, &p->x2s_ref, &p->x2s_dlg) < 0) {
 		sip_msg_free(req);

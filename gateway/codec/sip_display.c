@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sip_display.h"
+#include "strbuf.h"
 
 /* RFC 3261 §25.1 token characters. */
 static int
@@ -93,4 +94,35 @@ sip_display_name(const char *raw, size_t len, char *out, size_t size)
 	}
 	out[n] = '\0';
 	return n > 0 ? (int)n : -1;
+}
+
+/*
+ * Appends name as a From display-name, "name" and a space (RFC 3261
+ * §25.1 quoted-string): '"' and '\' become quoted-pairs, a control
+ * (never allowed in a header, and CR LF would end it) a space, and at
+ * most SIP_DISPLAY_MAX bytes are written, cut at a UTF-8 character
+ * boundary. Nothing for a NULL or empty name.
+ */
+void
+sip_display_put(struct strbuf *sb, const char *name)
+{
+	size_t n, i;
+
+	if (name == NULL || (n = strlen(name)) == 0)
+		return;
+	if (n > SIP_DISPLAY_MAX) {
+		n = SIP_DISPLAY_MAX;
+		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--;
+	}
+	strbuf_append(sb, "\"", 1);
+	for (i = 0; i < n; i++) {
+		char c = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ?
+		    ' ' : name[i];
+
+		if (c == '"' || c == '\\')
+			strbuf_append(sb, "\\", 1);
+		strbuf_append(sb, &c, 1);
+	}
+	strbuf_append(sb, "\" ", 2);
 }

@@ -15,6 +15,7 @@
 #include "stanza_int.h"
 
 #define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_NICK "http://jabber.org/protocol/nick"
 #define ERROR_TEXT_MAX 512	/* bytes of <text/>: a reason, not a body */
 
 /* Appends ` name='value'` (value checked and escaped); -1 if invalid. */
@@ -77,8 +78,27 @@ stanza_open(struct strbuf *sb, const char *name, const char *from,
 }
 
 /*
+ * Appends <nick xmlns='http://jabber.org/protocol/nick'>name</nick>
+ * (XEP-0172 §3). A name is a courtesy, not the message: one that is no
+ * XML text (bad UTF-8) is left out, and the message still goes.
+ */
+static void
+put_nick(struct strbuf *sb, const char *nick)
+{
+	size_t at = sb->len;
+
+	strbuf_appends(sb, "<nick xmlns='" NS_NICK "'>");
+	if (strbuf_append_xml_checked(sb, nick, strlen(nick), 0) < 0) {
+		stanza_rollback(sb, at);
+		return;
+	}
+	strbuf_appends(sb, "</nick>");
+}
+
+/*
  * Appends a pager message (RFC 7572 §5): <message from to id type
- * xml:lang><subject/><thread/><body/></message>, leaving out NULL fields.
+ * xml:lang><subject/><thread/><body/><nick/></message>, leaving out NULL
+ * fields.
  * Returns -1, with sb unchanged, if from or to is missing, if any value is
  * not UTF-8 or holds characters XML 1.0 cannot carry, or on allocation
  * failure.
@@ -106,6 +126,8 @@ stanza_build_message(struct strbuf *sb, const struct im_message *msg)
 	if (msg->body != NULL && stanza_element(sb, "body", msg->body,
 	    msg->body_len) < 0)
 		goto fail;
+	if (msg->nick != NULL)
+		put_nick(sb, msg->nick);
 	strbuf_appends(sb, "</message>");
 	if (sb->failed)
 		goto fail;
@@ -253,6 +275,7 @@ int
 stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 {
 	size_t start = sb->len;
+	const char *nick;
 	char num[8];
 
 	if (sb->failed || pr == NULL)
@@ -266,8 +289,11 @@ stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 		goto fail;
 	if (pr->lang != NULL && stanza_attr(sb, "xml:lang", pr->lang) < 0)
 		goto fail;
+	nick = pr->type != NULL && strcmp(pr->type, "subscribe") == 0 ?
+	    pr->nick : NULL;
 	if (pr->show == NULL && pr->status == NULL && !pr->has_priority &&
-	    !pr->caps && (pr->type == NULL || strcmp(pr->type, "error") != 0)) {
+	    !pr->caps && nick == NULL &&
+	    (pr->type == NULL || strcmp(pr->type, "error") != 0)) {
 		strbuf_appends(sb, "/>");
 		return sb->failed ? stanza_rollback(sb, start) : 0;
 	}
@@ -301,6 +327,8 @@ stanza_build_presence(struct strbuf *sb, const struct im_presence *pr)
 	/* XEP-0115 §6.1: a no-ver (no memory) presence goes without. */
 	if (pr->caps)
 		(void)caps_build_c(sb);
+	if (nick != NULL)
+		put_nick(sb, nick);
 	if (pr->type != NULL && strcmp(pr->type, "error") == 0) {
 		const char *cond = pr->error_condition != NULL ?
 		    pr->error_condition : "undefined-condition";

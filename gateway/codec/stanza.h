@@ -22,6 +22,8 @@ struct im_message {
 	const char *thread;
 	const char *body;
 	size_t body_len;
+	const char *nick;	/* XEP-0172 <nick/>: the sender's name, or
+				 * NULL; left out if it cannot be carried */
 };
 
 /* An error stanza answering a message (RFC 6120 §8.3). */
@@ -52,6 +54,8 @@ struct im_presence {
 	const char *error_condition;	/* type "error" only */
 	const char *error_type;
 	int caps;		/* XEP-0115 <c/> of a contact (caps.c) */
+	const char *nick;	/* XEP-0172 name: written only with type
+				 * "subscribe" (§4.1; never in broadcasts) */
 };
 
 /* stanza.c */

@@ -12,6 +12,7 @@
 
 #include "sip_display.h"
 #include "sip_osip.h"
+#include "strbuf.h"
 
 /* A handle for osip, which it takes; NULL (osip freed) on no memory. */
 struct sip_msg *
@@ -110,6 +111,33 @@ sip_msg_from_display(const struct sip_msg *m)
 	    sizeof(name))) < 0)
 		return NULL;
 	return strndup(name, (size_t)n);
+}
+
+/*
+ * Gives a request's From the display-name name (XEP-0172 <nick/>),
+ * written as a quoted-string by sip_display_put; nothing for a NULL or
+ * empty name. 0, or -1 when out of memory (the From is unchanged).
+ */
+int
+sip_msg_set_from_display(struct sip_msg *m, const char *name)
+{
+	struct strbuf sb;
+	char *quoted;
+
+	if (name == NULL || name[0] == '\0' || m->osip->from == NULL)
+		return 0;
+	strbuf_init(&sb);
+	sip_display_put(&sb, name);
+	if (sb.failed || sb.len < 3 ||
+	    (quoted = osip_strdup(sb.buf)) == NULL) {
+		strbuf_free(&sb);
+		return -1;
+	}
+	strbuf_free(&sb);
+	quoted[strlen(quoted) - 1] = '\0';	/* libosip2 adds the space */
+	osip_free(m->osip->from->displayname);
+	m->osip->from->displayname = quoted;
+	return 0;
 }
 
 /* The first Contact's URI, printed; NULL if there is none. */

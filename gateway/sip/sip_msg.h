@@ -41,6 +41,7 @@ struct sip_msg *sip_msg_request_new(const char *method, const char *ruri,
 int sip_msg_add_header(struct sip_msg *m, const char *name,
     const char *value);
 int sip_msg_set_contact(struct sip_msg *m, const char *uri);
+int sip_msg_set_from_display(struct sip_msg *m, const char *name);
 int sip_msg_set_body(struct sip_msg *m, const char *content_type,
     const char *body, size_t len);
 int sip_msg_copy_record_routes(struct sip_msg *resp,

@@ -126,6 +126,8 @@ struct xmpp_in_message {
 	const char *stanza_id_by;
 	struct xmpp_in_muc muc;		/* invitations, PMs, 104 notices */
 	struct xmpp_in_direct_invite direct_invite;
+	const char *nick;		/* XEP-0172 name, cleaned (see
+					   xmpp_link_nick.c), or NULL */
 };
 
 /*
@@ -148,6 +150,7 @@ struct xmpp_in_presence {
 	const char *error_type;
 	const char *error_text;
 	struct xmpp_in_muc muc;		/* what a room says about an occupant */
+	const char *nick;		/* XEP-0172 name, as in a message */
 };
 
 /* XEP-0030 disco#info features we look for, as bits. */
@@ -254,12 +257,15 @@ size_t xmpp_link_pings_pending(const struct xmpp_link *link);
  */
 struct _xmpp_stanza_t;
 
+#define XMPP_NICK_MAX		128	/* bytes of a XEP-0172 name we keep */
+
 /* A parsed <message/>: msg's strings point into the stanza or into owned. */
 struct xmpp_link_parsed {
 	struct xmpp_in_message msg;
 	struct xmpp_in_presence pres;	/* xmpp_link_parse_presence() */
 	struct xmpp_in_disco_info disco; /* xmpp_link_parse_disco_info() */
 	char *owned[16];	/* texts copied out by libstrophe */
+	char nick[XMPP_NICK_MAX + 1];	/* the cleaned <nick/> */
 	int n_owned;
 	void *ctx;		/* the libstrophe context that owns them */
 };

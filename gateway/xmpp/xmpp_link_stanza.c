@@ -206,6 +206,8 @@ xmpp_link_parse_message(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
 			m->has_receipt_request = 1;	/* XEP-0184 §5.1 */
 		else if (strcmp(ns, NS_CHATSTATES) == 0)
 			m->has_chat_state = 1;		/* XEP-0085 §5 */
+		else if (xmpp_link_nick_child(out, c, &m->nick))
+			;				/* XEP-0172 §3 */
 		else if (!xmpp_link_muc_message_child(out, c))
 			m->has_other_payload = 1;
 	}
@@ -271,7 +273,8 @@ xmpp_link_parse_presence(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
 		if (!xmpp_stanza_is_tag(c) || xmpp_stanza_get_name(c) == NULL)
 			continue;
 		if (!in_stanza_ns(c, stanza_ns)) {
-			(void)xmpp_link_muc_presence_child(out, c);
+			if (!xmpp_link_nick_child(out, c, &pr->nick))
+				(void)xmpp_link_muc_presence_child(out, c);
 			continue;
 		}
 		if (is_named(c, "show") && show == NULL)

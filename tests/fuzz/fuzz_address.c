@@ -4,7 +4,9 @@
  *   0  a SIP URI: sip_addr_parse, map_sip_to_xmpp and the way back;
  *   1  a JID: jid_parse, map_xmpp_to_sip and the way back;
  *   2  a local part: percent-decoding, XEP-0106 and RFC 7247 §6.4/§6.5;
- *   3  map_explain.
+ *   3  map_explain;
+ * bit 2 of it picks a second table whose embed rule writes the "%"
+ * form (jid_form=percent), and has no separator.
  * Invariants that abort: a translation that succeeds comes back to
  * itself; escaping is undone by unescaping; whatever the parsers refuse
  * the translators refuse as malformed; a room address (the room rule)
@@ -29,16 +31,27 @@ static const char table_text[] =
     "embed gw.sip.example gw.xmpp.example separator=* allow_ports "
     "allow_ip_literals allow_private\n";
 
-/* The fixed table, parsed once. */
+static const char percent_text[] =
+    "domain sip.example sip.example\n"
+    "user sip:a%40b@solo.example a\\40b@chat.example\n"
+    "user sip:c@solo.example c%sip.other@gw.xmpp.example\n"
+    "room conf.sip.example conference.xmpp.example\n"
+    "embed gw.sip.example gw.xmpp.example jid_form=percent allow_ports "
+    "allow_ip_literals allow_private\n";
+
+static int use_percent;
+
+/* The fixed table of this input, each parsed once. */
 static const struct map_table *
 table(void)
 {
-	static struct map_table *t;
+	static struct map_table *t[2];
+	const char *text = use_percent ? percent_text : table_text;
 
-	if (t == NULL && map_table_parse(table_text, sizeof(table_text) - 1,
-	    "fixed", &t, NULL) == -1)
+	if (t[use_percent] == NULL && map_table_parse(text, strlen(text),
+	    "fixed", &t[use_percent], NULL) == -1)
 		abort();
-	return t;
+	return t[use_percent];
 }
 
 /* Checks what the room lookups say of an address against what the
@@ -200,6 +213,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
+	use_percent = (data[0] & 4) != 0;
 	switch (data[0] & 3) {
 	case 0:
 		sip_side(s);

@@ -14,8 +14,10 @@
 
 #include <strophe.h>
 
+#include "sip_display.h"
 #include "stanza.h"
 #include "stanza_muc.h"
+#include "strbuf.h"
 #include "xmpp_link.h"
 
 #define MAX_INPUT	262144	/* max_stanza_bytes' default */
@@ -191,6 +193,37 @@ check_muc_out(const char *body, const char *origin_id, const char *nick,
 	strbuf_free(&sb);
 }
 
+/*
+ * A XEP-0172 name as the edge hands it on (xmpp_link_nick.c): bounded,
+ * no control, no white space at either end; written as a From
+ * display-name it reads back as itself.
+ */
+static void
+check_nick(const char *nick)
+{
+	const unsigned char *u = (const unsigned char *)nick;
+	char back[SIP_DISPLAY_MAX + 1];
+	struct strbuf sb;
+	size_t n, i;
+
+	if (nick == NULL)
+		return;
+	if ((n = strlen(nick)) == 0 || n > XMPP_NICK_MAX || u[0] == ' ' ||
+	    u[n - 1] == ' ')
+		abort();
+	for (i = 0; i < n; i++)
+		if (u[i] < 0x20 || u[i] == 0x7f || (u[i] == 0xc2 &&
+		    i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f))
+			abort();
+	strbuf_init(&sb);
+	sip_display_put(&sb, nick);
+	if (sb.failed || sb.len < 3 ||
+	    sip_display_name(sb.buf, sb.len, back, sizeof(back)) != (int)n ||
+	    strcmp(back, nick) != 0)
+		abort();
+	strbuf_free(&sb);
+}
+
 /* A disco#info answer read from anything: counts capped, room implies
  * conference. */
 static void
@@ -242,6 +275,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_error_reply(p.msg.from, p.msg.to, p.msg.id,
 			    p.msg.error_text, 1);
 			check_muc(&p.msg.muc);
+			check_nick(p.msg.nick);
 			check_muc_out(p.msg.body, p.msg.origin_id,
 			    p.msg.muc.item_nick, p.msg.muc.password);
 			if (p.msg.direct_invite.jid == NULL &&
@@ -254,6 +288,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (xmpp_link_parse_presence(st, &p) == 0) {
 			check_presence(&p.pres);
 			check_muc(&p.pres.muc);
+			check_nick(p.pres.nick);
 			xmpp_link_parsed_clear(&p);
 		}
 		xmpp_stanza_release(st);

@@ -83,8 +83,24 @@ sc_table_translate(void)
 	    translate(t, 0, "x\\40127.0.0.1@gw.xmpp.example",
 	    "sip:x@127.0.0.1") != 0 ||
 	    translate(t, 1, "sip:x@127.0.0.1:5070",
-	    "x\\40127.0.0.1\\3a5070@gw.xmpp.example") != 0)
+	    "x\\40127.0.0.1\\3a5070@gw.xmpp.example") != 0 ||
+	    translate(t, 0, "x%sip.other@gw.xmpp.example",
+	    "sip:x@sip.other") != 0)
 		goto out;
+	/* the note on the "%" form is one more allocation */
+	r = map_explain(t, "x%sip.other@gw.xmpp.example", &res, &rule, &cause);
+	if (r == MAP_NOMEM) {
+		assert_null(res);
+		assert_null(rule);
+		nomem(cause);
+		goto out;
+	}
+	assert_int_equal(r, MAP_OK);
+	assert_non_null(strstr(rule, "form: user%host"));
+	free(res);
+	free(rule);
+	free(cause);
+	res = rule = cause = NULL;
 	r = map_explain(t, "sip:alice@sip.example", &res, &rule, &cause);
 	if (r == MAP_NOMEM) {
 		assert_null(res);

@@ -107,7 +107,8 @@ test_errors(void **state)
 	expect_error("domain a.example\n", "t:1: domain takes 2 fields "
 	    "(SIP-DOMAIN XMPP-DOMAIN), not 1");
 	expect_error("embed a.example\n", "t:1: embed takes 2 fields and "
-	    "options (SIP-DOMAIN XMPP-DOMAIN [separator=C] [allow_ports] "
+	    "options (SIP-DOMAIN XMPP-DOMAIN [separator=C] "
+	    "[jid_form=escaped|percent] [allow_ports] "
 	    "[allow_ip_literals] [allow_private]), not 1");
 	expect_error("embed a.example b.example allow_ports allow_ports\n",
 	    "t:1: embed option allow_ports given twice");
@@ -149,7 +150,8 @@ test_errors(void **state)
 	expect_error("domain a.example user@b.example\n",
 	    "t:1: invalid XMPP domain");
 	expect_error("embed a.example b.example sep=*\n",
-	    "t:1: unknown embed option (expected separator=C, allow_ports, "
+	    "t:1: unknown embed option (expected separator=C, "
+	    "jid_form=escaped|percent, allow_ports, "
 	    "allow_ip_literals or allow_private)");
 	expect_error("embed a.example b.example separator=#\n",
 	    "t:1: separator must be one character of \"*!~$+=\"");

@@ -82,6 +82,8 @@ struct presence_pair {
 	char *user_jid;			/* W */
 	char *contact_sip;		/* C's AOR */
 	char *user_sip;			/* W on SIP */
+	char *contact_nick;		/* C's From display-name (SUBSCRIBE) */
+	char *user_nick;		/* W's XEP-0172 <nick/> (subscribe) */
 
 	/* X2S: W watches C; we are the subscriber. */
 	enum x2s_state x2s;
@@ -175,6 +177,8 @@ void presence_send_stanza(struct bridge_presence *bp,
     const struct im_presence *pr);
 void presence_send_simple(struct bridge_presence *bp, const char *from,
     const char *to, const char *type);
+void presence_send_subscribe(struct bridge_presence *bp,
+    const struct presence_pair *p);
 void presence_refuse(struct bridge_presence *bp, struct sip_tx *tx,
     int status, const char *reason);
 void presence_add_sip_headers(struct bridge_presence *bp,

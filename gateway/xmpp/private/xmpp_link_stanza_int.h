@@ -15,6 +15,10 @@ const char *xmpp_link_elem_text(struct xmpp_link_parsed *p,
     xmpp_stanza_t *elem);
 void xmpp_link_read_error(struct xmpp_link_parsed *p, xmpp_stanza_t *error);
 
+/* xmpp_link_nick.c */
+int xmpp_link_nick_child(struct xmpp_link_parsed *p, xmpp_stanza_t *child,
+    const char **nick);
+
 /* xmpp_link_muc.c */
 int xmpp_link_muc_message_child(struct xmpp_link_parsed *p,
     xmpp_stanza_t *child);
