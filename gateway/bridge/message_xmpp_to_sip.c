@@ -38,6 +38,7 @@ struct pending_out {
 	char *id;
 	char *lang;
 	struct sender_share *share;
+	int want_receipt;	/* XEP-0184 <request/> with an id */
 };
 
 /* Sends an error stanza about a message from XMPP back to its sender. */
@@ -117,6 +118,10 @@ sip_answered_cb(void *arg, int status, const struct sip_msg *resp)
 	if (status >= 200 && status < 300) {
 		log_trace(TRACE_MESSAGE, "%s -> %s delivered to SIP (%d)",
 		    po->sender, po->recipient, status);
+		/* RFC 3428 §7: only a 200 says a UA took it (XEP-0184). */
+		if (status == 200 && po->want_receipt)
+			receipt_to_xmpp(bm, po->recipient, po->sender, po->id,
+			    0);
 		message_out_free(bm, po);
 		return;
 	}
@@ -383,6 +388,8 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	}
 	po->bm = bm;
 	po->share = share;
+	po->want_receipt = m->has_receipt_request && m->id != NULL &&
+	    *m->id != '\0';
 	share = NULL;
 	TAILQ_INSERT_TAIL(&bm->out, po, entry);
 	bm->n_out++;

@@ -54,4 +54,8 @@ void message_error_from_xmpp(struct bridge_message *bm,
 /* message_xmpp_to_sip.c */
 void message_out_free(struct bridge_message *bm, struct pending_out *po);
 
+/* receipt_x2s.c */
+int receipt_to_xmpp(struct bridge_message *bm, const char *from,
+    const char *to, const char *acked_id, int displayed);
+
 #endif
