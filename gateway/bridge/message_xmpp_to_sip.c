@@ -295,6 +295,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		    NULL);
 		return;
 	}
+	/* XEP-0184/0333 receipts for SIP messages: IMDN (receipt_s2x.c). */
+	if (m->receipt_received_id != NULL || m->marker_displayed_id != NULL)
+		receipt_from_xmpp(bm, m);
 	if (m->body == NULL) {
 		/* Chat states and receipts alone carry nothing for a person. */
 		log_trace(TRACE_MESSAGE, "%s -> %s without body not "

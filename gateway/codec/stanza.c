@@ -105,6 +105,12 @@ stanza_build_message(struct strbuf *sb, const struct im_message *msg)
 	if (msg->body != NULL && stanza_element(sb, "body", msg->body,
 	    msg->body_len) < 0)
 		goto fail;
+	/* RFC 5438 IMDN asked of a SIP message (receipt_s2x.c). */
+	if (msg->receipt_request)
+		strbuf_appends(sb, "<request xmlns='urn:xmpp:receipts'/>");
+	if (msg->markable)
+		strbuf_appends(sb,
+		    "<markable xmlns='urn:xmpp:chat-markers:0'/>");
 	strbuf_appends(sb, "</message>");
 	if (sb->failed)
 		goto fail;

@@ -22,6 +22,8 @@ struct im_message {
 	const char *thread;
 	const char *body;
 	size_t body_len;
+	int receipt_request;	/* XEP-0184 <request/> */
+	int markable;		/* XEP-0333 <markable/> */
 };
 
 /* An error stanza answering a message (RFC 6120 §8.3). */

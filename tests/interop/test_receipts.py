@@ -7,6 +7,13 @@ and answers as each case needs. Only a 200 (a user agent took the
 MESSAGE) earns her a <received id/>; a 202 (a store-and-forward server
 took it) and an error do not, the error coming back as an error stanza as
 before. A message without <request/> gets no receipt even after a 200.
+
+The other way (RFC 5438): romeo's CPIM MESSAGE with imdn.Message-ID and
+imdn.Disposition-Notification reaches juliet with <request/> and
+<markable/>; her <received/> and <displayed/> come back to romeo's UA as
+message/imdn+xml in message/cpim naming his imdn.Message-ID, once each;
+a receipt for an id the gateway never gave, or from someone else, goes
+nowhere.
 """
 
 import os
@@ -17,10 +24,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import util                          # noqa: E402
 from harness.gateway import Deployment            # noqa: E402
+from harness.sip_ua import uri_of                 # noqa: E402
 from harness.util import check                    # noqa: E402
 
 ROMEO = "romeo@sip.test"
 NS_RECEIPTS = "urn:xmpp:receipts"
+NS_MARKERS = "urn:xmpp:chat-markers:0"
+JULIET_URI = "sip:juliet@xmpp.test"
 
 
 def receipt_id(m):
@@ -106,6 +116,109 @@ def check_no_receipt_unasked(d):
         d.ua.responder = None
 
 
+def cpim_imdn(imdn_id, text, disposition="positive-delivery, display"):
+    """A CPIM body from romeo asking for IMDN (RFC 5438 §7.1.1.1)."""
+    return ("From: <sip:romeo@sip.test>\r\nTo: <%s>\r\n"
+            "NS: imdn <urn:ietf:params:imdn>\r\n"
+            "imdn.Message-ID: %s\r\n"
+            "DateTime: 2026-12-08T01:00:00Z\r\n"
+            "imdn.Disposition-Notification: %s\r\n\r\n"
+            "Content-Type: text/plain;charset=utf-8\r\n\r\n%s"
+            % (JULIET_URI, imdn_id, disposition, text))
+
+
+def send_cpim(d, imdn_id, marker, disposition="positive-delivery, display"):
+    """romeo -> juliet, CPIM with IMDN; returns what juliet got."""
+    r = d.ua.send_message(JULIET_URI, from_uri="sip:romeo@sip.test",
+                          body=cpim_imdn(imdn_id, marker, disposition),
+                          content_type="message/cpim",
+                          target=d.gateway.sip_addr, timeout=15)
+    check(r is not None and r.status == 200, "MESSAGE answered %r", r)
+    m = d.juliet.wait_for_message(5, lambda m: m.body == marker)
+    check(m is not None, "juliet did not get %r", marker)
+    return m
+
+
+def imdn_to_romeo(d, imdn_id, what, timeout=5.0):
+    """The IMDN MESSAGE for imdn_id holding <what/>, or None."""
+    return d.ua.wait_for_request(
+        lambda r: r.method == "MESSAGE" and imdn_id in r.text and
+        "<%s/>" % what in r.text, timeout, method="MESSAGE")
+
+
+def check_imdn_both_ways(d):
+    """request+markable on juliet's side; her received and displayed
+    come back as RFC 5438 notifications in CPIM, one each."""
+    imdn_id = util.unique("imdn")
+    marker = util.unique("cpim")
+    m = send_cpim(d, imdn_id, marker)
+    check("{%s}request" % NS_RECEIPTS in m.children, "no <request/>: %s",
+          m.xml)
+    check("{%s}markable" % NS_MARKERS in m.children, "no <markable/>: %s",
+          m.xml)
+    sender = m.from_.split("/")[0]
+    for what, xml in (("delivered", "<received xmlns='%s' id='%s'/>"
+                       % (NS_RECEIPTS, m.id)),
+                      ("displayed", "<displayed xmlns='%s' id='%s'/>"
+                       % (NS_MARKERS, m.id))):
+        d.juliet.send_raw("<message to='%s' id='%s'>%s</message>"
+                          % (sender, util.unique("ack"), xml))
+        req = imdn_to_romeo(d, imdn_id, what)
+        check(req is not None, "no IMDN %s for %s; got %r", what, imdn_id,
+              [r.text[:200] for r in d.ua.received()])
+        ctype = (req.get("content-type") or "").lower()
+        check(ctype.startswith("message/cpim"), "Content-Type %r", ctype)
+        check("<message-id>%s</message-id>" % imdn_id in req.text and
+              "message/imdn+xml" in req.text and
+              "imdn.Message-ID:" in req.text and
+              "Content-Disposition: notification" in req.text,
+              "not an RFC 5438 notification: %r", req.text)
+        check(uri_of(req.uri) == "sip:romeo@sip.test", "Request-URI %r",
+              req.uri)
+    # A second <displayed/> for the same message sends nothing more.
+    d.ua.clear()
+    d.juliet.send_raw("<message to='%s'><displayed xmlns='%s' id='%s'/>"
+                      "</message>" % (sender, NS_MARKERS, m.id))
+    check(imdn_to_romeo(d, imdn_id, "displayed", 1.5) is None,
+          "a second notification for one message")
+
+
+def check_no_request_without_imdn(d):
+    """Plain text, and CPIM asking only for negative delivery: no
+    <request/>, no <markable/>."""
+    marker = util.unique("plain")
+    r = d.ua.send_message(JULIET_URI, from_uri="sip:romeo@sip.test",
+                          body=marker, target=d.gateway.sip_addr,
+                          timeout=15)
+    check(r is not None and r.status == 200, "MESSAGE answered %r", r)
+    m = d.juliet.wait_for_message(5, lambda m: m.body == marker)
+    check(m is not None and not any(NS_RECEIPTS in c or NS_MARKERS in c
+                                    for c in m.children), "got %r",
+          m and m.xml)
+    m = send_cpim(d, util.unique("neg"), util.unique("neg"),
+                  "negative-delivery")
+    check(not any(NS_RECEIPTS in c or NS_MARKERS in c for c in m.children),
+          "request for negative-delivery only: %s", m.xml)
+
+
+def check_unknown_or_foreign_receipt(d):
+    """A receipt for an id never given, or sent by someone other than
+    the recipient, produces no IMDN."""
+    imdn_id = util.unique("foreign")
+    m = send_cpim(d, imdn_id, util.unique("foreign"))
+    sender = m.from_.split("/")[0]
+    d.ua.clear()
+    # romeo's own other contact acks juliet's message: not juliet.
+    d.juliet.send_raw("<message to='tybalt@sip.test'><received xmlns='%s' "
+                      "id='%s'/></message>" % (NS_RECEIPTS, m.id))
+    d.juliet.send_raw("<message to='%s'><received xmlns='%s' id='nosuch-1'/>"
+                      "</message>" % (sender, NS_RECEIPTS))
+    check(imdn_to_romeo(d, imdn_id, "delivered", 1.5) is None,
+          "IMDN from a receipt sent to someone else")
+    check(not [r for r in d.ua.received() if "nosuch-1" in r.text],
+          "IMDN for an unknown id")
+
+
 def check_clean_shutdown(d):
     """SIGTERM: exit 0, no sanitizer report."""
     d.stop()
@@ -120,7 +233,9 @@ def main():
         t.fail_setup("deployment start")
         t.finish()
     for f in (check_receipt_after_200, check_no_receipt_after_202,
-              check_no_receipt_after_error, check_no_receipt_unasked):
+              check_no_receipt_after_error, check_no_receipt_unasked,
+              check_imdn_both_ways, check_no_request_without_imdn,
+              check_unknown_or_foreign_receipt):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     t.finish()
