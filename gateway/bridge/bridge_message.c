@@ -57,7 +57,9 @@ bridge_message_new(struct gateway *gw)
 		free(bm);
 		return NULL;
 	}
-	if ((bm->receipts = receipt_table_new(gw->cfg)) == NULL) {
+	if ((bm->receipts = receipt_table_new(gw->cfg)) == NULL ||
+	    (bm->receipts_x2s = receipt_table_new(gw->cfg)) == NULL) {
+		receipt_table_free(bm->receipts);
 		free(bm->buckets);
 		free(bm);
 		return NULL;
@@ -103,6 +105,7 @@ bridge_message_free(struct bridge_message *bm)
 	strbuf_free(&bm->sb);
 	strbuf_free(&bm->sip_sb);
 	receipt_table_free(bm->receipts);
+	receipt_table_free(bm->receipts_x2s);
 	free(bm->buckets);
 	free(bm);
 }

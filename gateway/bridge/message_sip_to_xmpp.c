@@ -349,6 +349,9 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	}
 	free(cause);
 	cause = NULL;
+	/* RFC 5438 notifications about our messages (receipt_x2s.c). */
+	if (receipt_imdn_from_sip(bm, tx, req, from_jid, to_jid))
+		goto out;
 	r = content_to_text(req->content_type, req->content_encoding,
 	    req->body != NULL ? req->body : "", req->body_len, &text, &cause);
 	if (r != CONTENT_TEXT) {

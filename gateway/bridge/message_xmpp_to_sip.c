@@ -22,6 +22,7 @@
 #include "bridge_message_int.h"
 #include "config.h"
 #include "errors.h"
+#include "imdn.h"
 #include "log.h"
 #include "mapping.h"
 #include "sender_share.h"
@@ -225,10 +226,13 @@ put_header_text(struct strbuf *sb, const char *s)
  */
 static int
 message_text(struct bridge_message *bm, const struct xmpp_in_message *m,
-    const char *ruri, const char *from_uri)
+    const char *ruri, const char *from_uri, const char *imdn_id, int want)
 {
-	struct strbuf *sb = &bm->sip_sb;
+	struct strbuf *sb = &bm->sip_sb, cpim;
 	char tag[17], call_id[33], clen[24];
+	const char *body = m->body;
+	size_t body_len = strlen(m->body);
+	int rc;
 
 	/* The mapping escapes what it builds; a line break never gets out. */
 	if (strpbrk(ruri, "\r\n<>") != NULL ||
@@ -261,13 +265,24 @@ message_text(struct bridge_message *bm, const struct xmpp_in_message *m,
 		strbuf_appends(sb, m->lang);
 		strbuf_appends(sb, "\r\n");
 	}
-	snprintf(clen, sizeof(clen), "%zu", strlen(m->body));
-	strbuf_appends(sb, "Content-Type: text/plain;charset=UTF-8\r\n"
-	    "Content-Length: ");
+	/* RFC 5438 §7.1.1.1 to a peer that reads it (receipt_x2s.c). */
+	strbuf_init(&cpim);
+	if (imdn_id != NULL && imdn_build_request_cpim(&cpim, from_uri, ruri,
+	    imdn_id, want, m->body, body_len) == 0) {
+		body = cpim.buf;
+		body_len = cpim.len;
+		strbuf_appends(sb, "Content-Type: message/cpim\r\n");
+	} else
+		strbuf_appends(sb, "Content-Type: text/plain;charset=UTF-8"
+		    "\r\n");
+	snprintf(clen, sizeof(clen), "%zu", body_len);
+	strbuf_appends(sb, "Content-Length: ");
 	strbuf_appends(sb, clen);
 	strbuf_appends(sb, "\r\n\r\n");
-	strbuf_appends(sb, m->body);
-	return sb->failed ? -1 : 0;
+	strbuf_append(sb, body, body_len);
+	rc = sb->failed || cpim.failed ? -1 : body == m->body ? 0 : 1;
+	strbuf_free(&cpim);
+	return rc;
 }
 
 /* A <message/> from XMPP: translate it (RFC 7572 §5) and send it on. */
@@ -280,8 +295,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	struct sender_share *share = NULL;
 	char *ruri = NULL, *from_uri = NULL, *cause = NULL;
 	const char *slash;
+	char imdn_id[17];
 	size_t wire_len;
-	int r;
+	int r, want, cpim_sent;
 
 	if (m->type != NULL && strcmp(m->type, "error") == 0) {
 		message_error_from_xmpp(bm, m);
@@ -357,7 +373,16 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		    "Too many of your messages in flight to SIP" : NULL, NULL);
 		goto out;
 	}
-	if (message_text(bm, m, ruri, from_uri) < 0) {
+	/* XEP-0184/0333 asked, the peer reads IMDN: RFC 5438 (§7.1.1.1). */
+	want = (m->has_receipt_request ? IMDN_WANT_POSITIVE_DELIVERY : 0) |
+	    (m->has_markable ? IMDN_WANT_DISPLAY : 0);
+	if (want != 0 && m->id != NULL && *m->id != '\0' &&
+	    receipt_table_on_x2s(bm) && receipt_imdn_peer(bm, ruri))
+		sip_random_token(imdn_id, sizeof(imdn_id));
+	else
+		imdn_id[0] = '\0';
+	if ((cpim_sent = message_text(bm, m, ruri, from_uri, imdn_id[0] ?
+	    imdn_id : NULL, want)) < 0) {
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
 		    "internal-server-error", NULL, NULL);
 		goto out;
@@ -391,8 +416,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	}
 	po->bm = bm;
 	po->share = share;
+	/* A peer asked for IMDN says itself when its user has it. */
 	po->want_receipt = m->has_receipt_request && m->id != NULL &&
-	    *m->id != '\0';
+	    *m->id != '\0' && cpim_sent != 1;
 	share = NULL;
 	TAILQ_INSERT_TAIL(&bm->out, po, entry);
 	bm->n_out++;
@@ -404,6 +430,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		message_out_free(bm, po);
 		goto out;
 	}
+	if (cpim_sent == 1)
+		receipt_track_x2s(bm, imdn_id, m->id, want, ruri, from_uri,
+		    m->to, m->from);
 	log_trace(TRACE_MESSAGE, "%s -> %s sent to SIP", m->from, ruri);
 out:
 	sender_share_put(&bm->shares_out, share);

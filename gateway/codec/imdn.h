@@ -72,8 +72,15 @@ int imdn_parse(const char *body, size_t len, struct imdn *out, char **cause);
 int imdn_disposition_parse(const char *value, size_t len);
 const char *imdn_status_name(enum imdn_status status);
 
+/* imdn_body.c */
+int imdn_from_message(const char *ctype, const char *cenc, const char *body,
+    size_t len, struct imdn *out, char **cause);
+
 /* imdn_build.c */
 int imdn_build_xml(struct strbuf *sb, const struct imdn_out *n);
 int imdn_build_cpim(struct strbuf *sb, const struct imdn_out *n);
+int imdn_build_request_cpim(struct strbuf *sb, const char *from_uri,
+    const char *to_uri, const char *imdn_id, int want, const char *text,
+    size_t len);
 
 #endif

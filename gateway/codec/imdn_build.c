@@ -154,3 +154,47 @@ out:
 	}
 	return rc;
 }
+
+/*
+ * Appends a message/cpim body carrying text/plain `text` and asking for
+ * the notifications in want (RFC 5438 §7.1.1.1: NS imdn,
+ * imdn.Message-ID, DateTime, imdn.Disposition-Notification). -1, sb as
+ * it was, when an address or the id could break a header line.
+ */
+int
+imdn_build_request_cpim(struct strbuf *sb, const char *from_uri,
+    const char *to_uri, const char *imdn_id, int want, const char *text,
+    size_t len)
+{
+	char now[CPIM_DATETIME_MAX];
+	const char *sep = "";
+
+	if (sb->failed || !plain_ok(from_uri, IMDN_URI_MAX * 2) ||
+	    !plain_ok(to_uri, IMDN_URI_MAX * 2) ||
+	    !plain_ok(imdn_id, IMDN_ID_MAX) ||
+	    (want & (IMDN_WANT_POSITIVE_DELIVERY | IMDN_WANT_DISPLAY)) == 0)
+		return -1;
+	cpim_datetime_now(now);
+	strbuf_appends(sb, "From: <");
+	strbuf_appends(sb, from_uri);
+	strbuf_appends(sb, ">\r\nTo: <");
+	strbuf_appends(sb, to_uri);
+	strbuf_appends(sb, ">\r\nNS: imdn <" IMDN_CPIM_NS ">\r\n"
+	    "imdn.Message-ID: ");
+	strbuf_appends(sb, imdn_id);
+	strbuf_appends(sb, "\r\nDateTime: ");
+	strbuf_appends(sb, now);
+	strbuf_appends(sb, "\r\nimdn.Disposition-Notification: ");
+	if (want & IMDN_WANT_POSITIVE_DELIVERY) {
+		strbuf_appends(sb, "positive-delivery");
+		sep = ", ";
+	}
+	if (want & IMDN_WANT_DISPLAY) {
+		strbuf_appends(sb, sep);
+		strbuf_appends(sb, "display");
+	}
+	strbuf_appends(sb, "\r\n\r\nContent-Type: text/plain;charset=utf-8\r\n"
+	    "\r\n");
+	strbuf_append(sb, text, len);
+	return sb->failed ? -1 : 0;
+}

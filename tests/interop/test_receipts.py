@@ -18,7 +18,9 @@ nowhere.
 
 import os
 import sys
+import time
 import xml.etree.ElementTree as ET
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -219,6 +221,81 @@ def check_unknown_or_foreign_receipt(d):
           "IMDN for an unknown id")
 
 
+def check_imdn_peer(d):
+    """[receipts] imdn_domains = sip.test: juliet's message asking for a
+    receipt and markers goes as CPIM with imdn.Message-ID and
+    Disposition-Notification; the UA's 200 alone gives no receipt, its
+    IMDN delivered and displayed become <received/> and <displayed/>;
+    an IMDN for an unknown id or deflate-compressed garbage gives none."""
+    d.restart_gateway(options={"receipts": {"imdn_domains": "sip.test"}})
+    time.sleep(0.5)
+    marker = util.unique("tocpim")
+    mid = util.unique("cid")
+    d.juliet.send_raw("<message to='%s' id='%s' type='chat'><body>%s</body>"
+                      "<request xmlns='%s'/><markable xmlns='%s'/>"
+                      "</message>" % (ROMEO, mid, marker, NS_RECEIPTS,
+                                      NS_MARKERS))
+    req = d.ua.wait_for_request(lambda r: marker in r.text, 10,
+                                method="MESSAGE")
+    check(req is not None, "no MESSAGE with %r", marker)
+    check((req.get("content-type") or "").lower().startswith("message/cpim"),
+          "Content-Type %r", req.get("content-type"))
+    text = req.text
+    imdn_id = None
+    for line in text.split("\r\n"):
+        if line.lower().startswith("imdn.message-id:"):
+            imdn_id = line.split(":", 1)[1].strip()
+    check(imdn_id, "no imdn.Message-ID: %r", text)
+    check("imdn.Disposition-Notification: positive-delivery, display"
+          in text and "NS: imdn <urn:ietf:params:imdn>" in text,
+          "CPIM %r", text)
+    no_receipt(d, mid, 1.0)
+
+    def imdn(what, status, mid_=None):
+        doc = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
+               '<imdn xmlns="urn:ietf:params:xml:ns:imdn">'
+               '<message-id>%s</message-id>'
+               '<datetime>2026-12-08T01:00:00Z</datetime>'
+               '<%s-notification><status><%s/></status></%s-notification>'
+               '</imdn>' % (mid_ or imdn_id, what, status, what))
+        return ("From: <sip:romeo@sip.test>\r\nTo: <%s>\r\n"
+                "NS: imdn <urn:ietf:params:imdn>\r\n"
+                "imdn.Message-ID: %s\r\n"
+                "DateTime: 2026-12-08T01:00:00Z\r\n\r\n"
+                "Content-Type: message/imdn+xml\r\n"
+                "Content-Disposition: notification\r\n\r\n%s"
+                % (JULIET_URI, util.unique("n"), doc))
+
+    def send(body, **kw):
+        return d.ua.send_message(JULIET_URI, from_uri="sip:romeo@sip.test",
+                                 body=body, target=d.gateway.sip_addr,
+                                 timeout=15, **kw)
+    # The delivered one as Linphone sends it: the whole body deflated.
+    r = send(zlib.compress(imdn("delivery", "delivered").encode()),
+             content_type="message/cpim",
+             headers=[("Content-Encoding", "deflate")])
+    check(r is not None and r.status == 200, "IMDN answered %r", r)
+    got = d.juliet.wait_for_message(5, lambda m: receipt_id(m) == mid)
+    check(got is not None and got.from_ == ROMEO, "no <received/>: %r",
+          d.juliet.received())
+    r = send(imdn("display", "displayed"), content_type="message/cpim")
+    check(r is not None and r.status == 200, "IMDN answered %r", r)
+    got = d.juliet.wait_for_message(
+        5, lambda m: "{%s}displayed" % NS_MARKERS in m.children)
+    check(got is not None and ET.fromstring(got.xml).find(
+        "{%s}displayed" % NS_MARKERS).get("id") == mid,
+        "no <displayed id=%s/>: %r", mid, d.juliet.received())
+    # Never shown as text to juliet, and no receipt for unknown ids.
+    check(not d.juliet.received(lambda m: m.body and "imdn" in m.body),
+          "an IMDN was shown as text")
+    r = send(imdn("delivery", "delivered", "nosuch-2"),
+             content_type="message/cpim")
+    check(r is not None and r.status == 200, "unknown id answered %r", r)
+    r = send(zlib.compress(b"\0" * 200000), content_type="message/cpim",
+             headers=[("Content-Encoding", "deflate")])
+    check(r is not None and r.status in (400, 415), "bomb answered %r", r)
+
+
 def check_clean_shutdown(d):
     """SIGTERM: exit 0, no sanitizer report."""
     d.stop()
@@ -235,7 +312,7 @@ def main():
     for f in (check_receipt_after_200, check_no_receipt_after_202,
               check_no_receipt_after_error, check_no_receipt_unasked,
               check_imdn_both_ways, check_no_request_without_imdn,
-              check_unknown_or_foreign_receipt):
+              check_unknown_or_foreign_receipt, check_imdn_peer):
         t.run(f, d)
     t.run(check_clean_shutdown, d)
     t.finish()
