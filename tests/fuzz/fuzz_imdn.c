@@ -2,7 +2,8 @@
  * imdn_parse on arbitrary bytes: never a crash or a leak, and what it
  * accepts is short visible ASCII that imdn_build_cpim writes again and
  * cpim_parse + imdn_parse read back the same. The same bytes as a
- * Disposition-Notification value.
+ * Disposition-Notification value, and as a MESSAGE body (CPIM, plain
+ * or deflated) for imdn_from_message.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +34,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *cause = NULL;
 
 	(void)imdn_disposition_parse((const char *)data, size);
+	for (int i = 0; i < 3; i++) {
+		static const char *const enc[] = { NULL, "deflate", NULL };
+		int r = imdn_from_message(i == 2 ? IMDN_CONTENT_TYPE :
+		    "message/cpim", enc[i], (const char *)data, size, &n,
+		    &cause);
+
+		if ((r < 0) != (cause != NULL))
+			abort();
+		free(cause);
+		cause = NULL;
+	}
 	if (imdn_parse((const char *)data, size, &n, &cause) != 0) {
 		if (cause == NULL)
 			abort();

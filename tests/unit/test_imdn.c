@@ -8,10 +8,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "cpim.h"
 #include "imdn.h"
@@ -297,6 +299,88 @@ test_receipt_stanzas(void **state)
 	strbuf_free(&sb);
 }
 
+/* A notification found in a MESSAGE body: bare, in CPIM, deflated. */
+static void
+test_from_message(void **state)
+{
+	char cpim[2048], z[2048];
+	uLongf zlen = sizeof(z);
+	struct imdn n;
+	char *cause = NULL;
+	int len;
+
+	(void)state;
+	len = snprintf(cpim, sizeof(cpim), "From: <sip:bob@example.com>\r\n"
+	    "To: <sip:alice@example.com>\r\nNS: imdn <urn:ietf:params:imdn>"
+	    "\r\nimdn.Message-ID: d834jied93rf\r\n\r\nContent-type: "
+	    "message/imdn+xml\r\nContent-Disposition: notification\r\n"
+	    "\r\n%s", rfc_displayed);
+	assert_int_equal(imdn_from_message("message/cpim", NULL, cpim,
+	    (size_t)len, &n, &cause), 1);
+	assert_int_equal(n.status, IMDN_DISPLAYED);
+	assert_int_equal(imdn_from_message(IMDN_CONTENT_TYPE, "identity",
+	    rfc_delivered, strlen(rfc_delivered), &n, &cause), 1);
+	assert_int_equal(n.status, IMDN_DELIVERED);
+	/* Linphone's form: the whole CPIM body deflated. */
+	assert_int_equal(compress((Bytef *)z, &zlen, (const Bytef *)cpim,
+	    (uLong)len), Z_OK);
+	assert_int_equal(imdn_from_message("Message/CPIM", "deflate", z,
+	    zlen, &n, &cause), 1);
+	assert_string_equal(n.message_id, "34jk324j");
+	/* Text in CPIM, text/plain, an unknown coding: not ours (0). */
+	assert_int_equal(imdn_from_message("message/cpim", NULL,
+	    "From: <sip:a@b>\r\n\r\nContent-Type: text/plain\r\n\r\nhi",
+	    48, &n, &cause), 0);
+	assert_int_equal(imdn_from_message("text/plain", NULL, "hi", 2, &n,
+	    &cause), 0);
+	assert_int_equal(imdn_from_message("message/cpim", "gzip", z, zlen,
+	    &n, &cause), 0);
+	assert_null(cause);
+	/* Broken deflate, a bad document: ours, refused with a cause. */
+	assert_int_equal(imdn_from_message("message/cpim", "deflate", z,
+	    zlen - 4, &n, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(imdn_from_message(IMDN_CONTENT_TYPE, NULL, "<imdn/>",
+	    7, &n, &cause), -1);
+	free(cause);
+}
+
+/* The CPIM that asks for notifications (§7.1.1.1) reads back. */
+static void
+test_request_cpim(void **state)
+{
+	struct cpim_message m;
+	struct strbuf sb;
+
+	(void)state;
+	strbuf_init(&sb);
+	assert_int_equal(imdn_build_request_cpim(&sb, "sip:juliet@x;gr=b",
+	    "sip:romeo@s", "abc123", IMDN_WANT_POSITIVE_DELIVERY |
+	    IMDN_WANT_DISPLAY, "hi there", 8), 0);
+	assert_int_equal(cpim_parse(sb.buf, sb.len, &m), 0);
+	assert_int_equal(m.has_imdn, 1);
+	assert_memory_equal(m.imdn_message_id.ptr, "abc123", 6);
+	assert_int_equal(imdn_disposition_parse(m.imdn_disposition.ptr,
+	    m.imdn_disposition.len), IMDN_WANT_POSITIVE_DELIVERY |
+	    IMDN_WANT_DISPLAY);
+	assert_int_equal(m.body_len, 8);
+	assert_memory_equal(m.body, "hi there", 8);
+	strbuf_reset(&sb);
+	assert_int_equal(imdn_build_request_cpim(&sb, "sip:j@x", "sip:r@s",
+	    "abc", IMDN_WANT_DISPLAY, "x", 1), 0);
+	assert_int_equal(cpim_parse(sb.buf, sb.len, &m), 0);
+	assert_int_equal(m.imdn_disposition.len, strlen("display"));
+	strbuf_reset(&sb);
+	assert_int_equal(imdn_build_request_cpim(&sb, "sip:j@x\r\nX: y",
+	    "sip:r@s", "abc", IMDN_WANT_DISPLAY, "x", 1), -1);
+	assert_int_equal(imdn_build_request_cpim(&sb, "sip:j@x", "sip:r@s",
+	    "abc", 0, "x", 1), -1);
+	assert_int_equal(sb.len, 0);
+	strbuf_free(&sb);
+}
+
 int
 main(void)
 {
@@ -307,6 +391,8 @@ main(void)
 		cmocka_unit_test(test_build_round_trip),
 		cmocka_unit_test(test_disposition),
 		cmocka_unit_test(test_receipt_stanzas),
+		cmocka_unit_test(test_from_message),
+		cmocka_unit_test(test_request_cpim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
