@@ -10,7 +10,6 @@
  * anyone but the message's recipient, is dropped with a rate-limited
  * log line.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,16 +139,15 @@ receipt_track(struct bridge_message *bm, const char *xmpp_id,
     const char *imdn_id, int want, const char *sip_sender,
     const char *sip_recipient, const char *jid_from, const char *jid_to)
 {
-	struct receipt_entry t;
+	struct receipt_new t;
 
-	memset(&t, 0, sizeof(t));
-	t.key = (char *)(uintptr_t)xmpp_id;
-	t.ref = (char *)(uintptr_t)imdn_id;
+	t.key = xmpp_id;
+	t.ref = imdn_id;
 	t.want = want;
-	t.sip_peer = (char *)(uintptr_t)sip_sender;
-	t.sip_self = (char *)(uintptr_t)sip_recipient;
-	t.jid_self = (char *)(uintptr_t)jid_from;
-	t.jid_peer = (char *)(uintptr_t)jid_to;
+	t.sip_peer = sip_sender;
+	t.sip_self = sip_recipient;
+	t.jid_self = jid_from;
+	t.jid_peer = jid_to;
 	return receipt_table_add(bm->receipts, &t);
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "bridge_message_int.h"
@@ -100,7 +101,7 @@ expire(struct receipt_table *rt, time_t now, size_t room)
  * table is off or memory ran out.
  */
 int
-receipt_table_add(struct receipt_table *rt, const struct receipt_entry *t)
+receipt_table_add(struct receipt_table *rt, const struct receipt_new *t)
 {
 	struct receipt_entry *e;
 	time_t now = receipt_now();

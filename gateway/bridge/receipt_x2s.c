@@ -13,7 +13,6 @@
  * notifications that come back become <received/> and XEP-0333
  * <displayed/>.
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -126,16 +125,15 @@ receipt_track_x2s(struct bridge_message *bm, const char *imdn_id,
     const char *xmpp_id, int want, const char *ruri, const char *from_uri,
     const char *contact_jid, const char *sender_jid)
 {
-	struct receipt_entry t;
+	struct receipt_new t;
 
-	memset(&t, 0, sizeof(t));
-	t.key = (char *)(uintptr_t)imdn_id;
-	t.ref = (char *)(uintptr_t)xmpp_id;
+	t.key = imdn_id;
+	t.ref = xmpp_id;
 	t.want = want;
-	t.sip_peer = (char *)(uintptr_t)ruri;
-	t.sip_self = (char *)(uintptr_t)from_uri;
-	t.jid_self = (char *)(uintptr_t)contact_jid;
-	t.jid_peer = (char *)(uintptr_t)sender_jid;
+	t.sip_peer = ruri;
+	t.sip_self = from_uri;
+	t.jid_self = contact_jid;
+	t.jid_peer = sender_jid;
 	return receipt_table_add(bm->receipts_x2s, &t);
 }
 

@@ -86,7 +86,7 @@ deflate_inflate(const char *in, size_t len, size_t max, struct strbuf *out)
 		return DEFLATE_NOMEM;
 	if (in == NULL || len == 0)
 		return DEFLATE_BAD;
-	/* RFC 1950 §2.2: CM 8 in the low nibble, the header a multiple of 31. */
+	/* RFC 1950 §2.2: CM 8 in the low nibble, CMF·FLG a multiple of 31. */
 	if (len >= 2 && ((unsigned char)in[0] & 0x0f) == 8 &&
 	    (((unsigned char)in[0] << 8) | (unsigned char)in[1]) % 31 == 0)
 		r = run(in, len, max, out, MAX_WBITS);

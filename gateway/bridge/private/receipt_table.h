@@ -35,6 +35,12 @@ struct receipt_entry {
 	char *jid_peer;
 };
 
+/* What receipt_table_add copies into a new entry (fields as above). */
+struct receipt_new {
+	const char *key, *ref, *sip_peer, *sip_self, *jid_self, *jid_peer;
+	int want;
+};
+
 struct receipt_table {
 	struct strmap map;
 	TAILQ_HEAD(, receipt_entry) order;
@@ -48,7 +54,7 @@ time_t receipt_now(void);
 struct receipt_table *receipt_table_new(const struct config *cfg);
 void receipt_table_free(struct receipt_table *rt);
 int receipt_table_on(const struct receipt_table *rt);
-int receipt_table_add(struct receipt_table *rt, const struct receipt_entry *t);
+int receipt_table_add(struct receipt_table *rt, const struct receipt_new *t);
 struct receipt_entry *receipt_table_find(struct receipt_table *rt,
     const char *key);
 void receipt_entry_free(struct receipt_table *rt, struct receipt_entry *e);
