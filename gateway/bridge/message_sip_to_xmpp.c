@@ -434,7 +434,7 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	}
 	if (m.receipt_request || m.markable)
 		receipt_track(bm, id, text.imdn_message_id, text.imdn_want,
-		    from_uri, ruri, from_jid, to_jid);
+		    from_uri, ruri, from_jid, to_jid, text.imdn_datetime);
 	log_trace(TRACE_MESSAGE, "%s -> %s sent as %s", from_uri, to_jid, id);
 out:
 	sender_share_put(&bm->shares_in, share);

@@ -57,6 +57,7 @@ send_imdn(struct bridge_message *bm, const struct receipt_entry *e,
 	o.message_id = e->ref;
 	o.notification_id = nid;
 	o.recipient_uri = e->sip_self;
+	o.datetime = e->datetime;	/* NULL: now */
 	o.kind = kind;
 	o.status = kind == IMDN_DISPLAY ? IMDN_DISPLAYED : IMDN_DELIVERED;
 	strbuf_init(&body);
@@ -137,7 +138,8 @@ one_receipt(struct bridge_message *bm, const struct xmpp_in_message *m,
 int
 receipt_track(struct bridge_message *bm, const char *xmpp_id,
     const char *imdn_id, int want, const char *sip_sender,
-    const char *sip_recipient, const char *jid_from, const char *jid_to)
+    const char *sip_recipient, const char *jid_from, const char *jid_to,
+    const char *datetime)
 {
 	struct receipt_new t;
 
@@ -148,6 +150,7 @@ receipt_track(struct bridge_message *bm, const char *xmpp_id,
 	t.sip_self = sip_recipient;
 	t.jid_self = jid_from;
 	t.jid_peer = jid_to;
+	t.datetime = datetime;
 	return receipt_table_add(bm->receipts, &t);
 }
 

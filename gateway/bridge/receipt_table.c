@@ -50,6 +50,7 @@ entry_strings_free(struct receipt_entry *e)
 	free(e->sip_self);
 	free(e->jid_self);
 	free(e->jid_peer);
+	free(e->datetime);
 	free(e);
 }
 
@@ -119,6 +120,8 @@ receipt_table_add(struct receipt_table *rt, const struct receipt_new *t)
 	    (e->sip_self = strdup(t->sip_self)) == NULL ||
 	    (e->jid_self = strdup(t->jid_self)) == NULL ||
 	    (e->jid_peer = strdup(t->jid_peer)) == NULL ||
+	    (t->datetime != NULL &&
+	    (e->datetime = strdup(t->datetime)) == NULL) ||
 	    strmap_insert(&rt->map, &e->node, e->key) != 0) {
 		entry_strings_free(e);
 		return -1;

@@ -134,6 +134,7 @@ receipt_track_x2s(struct bridge_message *bm, const char *imdn_id,
 	t.sip_self = from_uri;
 	t.jid_self = contact_jid;
 	t.jid_peer = sender_jid;
+	t.datetime = NULL;
 	return receipt_table_add(bm->receipts_x2s, &t);
 }
 

@@ -28,6 +28,7 @@
 #include "content.h"
 #include "content_int.h"
 #include "cpim.h"
+#include "cpim_build.h"
 #include "imdn.h"
 #include "strbuf.h"
 
@@ -206,6 +207,15 @@ cpim_imdn_request(const struct cpim_message *m, struct content_text *out)
 	if ((out->imdn_message_id = span_dup(m->imdn_message_id)) == NULL)
 		return -1;
 	out->imdn_want = want;
+	/* §11.1.2: a notification repeats the IM's DateTime. */
+	if (m->datetime.len > 0 && m->datetime.len < CPIM_DATETIME_MAX) {
+		if ((out->imdn_datetime = span_dup(m->datetime)) == NULL)
+			return -1;
+		if (!cpim_datetime_valid(out->imdn_datetime)) {
+			free(out->imdn_datetime);
+			out->imdn_datetime = NULL;
+		}
+	}
 	return 0;
 }
 
@@ -384,5 +394,6 @@ content_text_clear(struct content_text *text)
 	free(text->subject);
 	free(text->lang);
 	free(text->imdn_message_id);
+	free(text->imdn_datetime);
 	memset(text, 0, sizeof(*text));
 }

@@ -173,7 +173,8 @@ def check_imdn_both_ways(d):
         check("<message-id>%s</message-id>" % imdn_id in req.text and
               "message/imdn+xml" in req.text and
               "imdn.Message-ID:" in req.text and
-              "Content-Disposition: notification" in req.text,
+              "Content-Disposition: notification" in req.text and
+              "<datetime>2026-12-08T01:00:00Z</datetime>" in req.text,
               "not an RFC 5438 notification: %r", req.text)
         check(uri_of(req.uri) == "sip:romeo@sip.test", "Request-URI %r",
               req.uri)

@@ -25,6 +25,7 @@ add(struct receipt_table *rt, const char *key, int r)
 		.key = key, .ref = "ref", .sip_peer = "sip:romeo@s",
 		.sip_self = "sip:juliet@x", .jid_self = "romeo@gw",
 		.jid_peer = "juliet@x/balcony", .want = 5,
+		.datetime = "2026-12-08T01:00:00Z",
 	};
 
 	assert_int_equal(receipt_table_add(rt, &t), r);

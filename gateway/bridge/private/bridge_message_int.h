@@ -66,7 +66,8 @@ void receipt_table_free(struct receipt_table *rt);
 int receipt_tracking_on(const struct bridge_message *bm);
 int receipt_track(struct bridge_message *bm, const char *xmpp_id,
     const char *imdn_id, int want, const char *sip_sender,
-    const char *sip_recipient, const char *jid_from, const char *jid_to);
+    const char *sip_recipient, const char *jid_from, const char *jid_to,
+    const char *datetime);
 void receipt_from_xmpp(struct bridge_message *bm,
     const struct xmpp_in_message *m);
 

@@ -33,11 +33,13 @@ struct receipt_entry {
 	char *sip_self;
 	char *jid_self;
 	char *jid_peer;
+	char *datetime;			/* S2X: the IM's DateTime, or NULL */
 };
 
 /* What receipt_table_add copies into a new entry (fields as above). */
 struct receipt_new {
 	const char *key, *ref, *sip_peer, *sip_self, *jid_self, *jid_peer;
+	const char *datetime;		/* may be NULL */
 	int want;
 };
 
