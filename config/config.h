@@ -115,6 +115,11 @@ struct config {
 	int message_max_pending_per_sender;	/* of those, one sender's */
 	int message_retry_after_s;	/* Retry-After on 503 when XMPP is down */
 
+	/* [receipts] */
+	int receipts_max_tracked;	/* SIP messages whose IMDN we may owe */
+	int receipts_track_s;		/* how long such a message is remembered */
+	char *receipts_imdn_domains;	/* SIP domains sent CPIM with IMDN */
+
 	/* [presence] */
 	int presence_persist;		/* keep subscriptions in state_file */
 	char *presence_state_file;	/* SQLite file, resolved like mapping_file */

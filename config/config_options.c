@@ -63,7 +63,8 @@ static const struct config_enum_name size_policy_names[] = {
 
 /* Sections in file order; the example and the man page follow it. */
 const char *const config_sections[] = {
-	"gateway", "sip", "xmpp", "message", "presence", "rooms", NULL
+	"gateway", "sip", "xmpp", "message", "receipts", "presence", "rooms",
+	NULL
 };
 
 const struct config_option config_options[] = {
@@ -503,6 +504,39 @@ const struct config_option config_options[] = {
 		    "Unavailable) answer that SIP senders, and OPTIONS "
 		    "([sip] options_answer), get while the link to the XMPP "
 		    "server is down.",
+	},
+
+	/* [receipts] */
+	{
+		.section = "receipts", .key = "max_tracked",
+		.type = CONFIG_INT, .offset = OFF(receipts_max_tracked),
+		.def = "4096", .arg = "messages", .min = 0, .max = 1000000,
+		.help = "Most SIP messages remembered at once so that the "
+		    "XMPP recipient's receipts (XEP-0184 <received/>, "
+		    "XEP-0333 <displayed/>) can go back to the SIP sender as "
+		    "RFC 5438 IMDN notifications; the oldest is forgotten "
+		    "first, and a receipt for a forgotten one is dropped. 0: "
+		    "no receipts are asked of XMPP recipients.",
+	},
+	{
+		.section = "receipts", .key = "track_s",
+		.type = CONFIG_INT, .offset = OFF(receipts_track_s),
+		.def = "3600", .arg = "seconds", .min = 1, .max = 604800,
+		.help = "How long a SIP message that asked for IMDN "
+		    "notifications is remembered for its receipts.",
+	},
+	{
+		.section = "receipts", .key = "imdn_domains",
+		.type = CONFIG_STRING, .flags = CONFIG_OPTIONAL,
+		.offset = OFF(receipts_imdn_domains), .arg = "domains",
+		.help = "SIP domains whose user agents read message/cpim and "
+		    "RFC 5438 IMDN (Linphone does), separated by spaces or "
+		    "commas: messages from XMPP to them go as message/cpim "
+		    "with imdn.Message-ID and Disposition-Notification, and "
+		    "their delivered and displayed notifications become "
+		    "XEP-0184 <received/> and XEP-0333 <displayed/>. Empty "
+		    "(the default): every SIP user gets text/plain, which a "
+		    "client that does not read CPIM needs.",
 	},
 
 	/* [presence] */

@@ -11,6 +11,8 @@ PACKAGES=(
 	libsqlite3-dev
 	# RFC 3263 next hops: NAPTR and SRV look-ups (gateway/sip/sip_dns.c)
 	libc-ares-dev
+	# Content-Encoding: deflate bodies, IMDN from Linphone (gateway/codec/deflate.c)
+	zlib1g-dev
 	# unit tests, sanitizers, fuzzing, memcheck
 	libcmocka-dev clang libclang-rt-14-dev valgrind
 	# the benchmark's XEP-0114 handshake (SHA-1), contrib/bench

@@ -515,6 +515,7 @@ struct bench_opts {
 	int		 setup_window;	/* subscriptions being made at once */
 	double		 settle_s;	/* subscriptions: wait before RSS */
 	int		 via_prosody;
+	int		 receipts;	/* xmpp-to-sip: XEP-0184 <request/> */
 	const char	*prosody;	/* binary */
 	const char	*json;
 	const char	*gw_opts[MAX_GW_OPTS];	/* section.key=value */

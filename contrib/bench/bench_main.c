@@ -59,6 +59,7 @@ usage(FILE *out)
 "                       sampling RSS (default 35: completed transactions\n"
 "                       live 32 s)\n"
 "  --via-prosody        through a real Prosody the bench starts\n"
+"  --receipts           xmpp-to-sip: each message asks for a XEP-0184 receipt\n"
 "  --prosody PATH       Prosody binary (default /usr/bin/prosody)\n"
 "  --gw-opt SEC.KEY=V   extra gateway option (repeatable)\n"
 "  --wrapper CMD        run the gateway under CMD (e.g. taskset -c 1)\n"
@@ -200,7 +201,7 @@ main(int argc, char **argv)
 		O_SCENARIO = 256, O_SIPXMPPD, O_PID, O_GW_SIP_PORT,
 		O_XMPP_PORT, O_UAS_PORT, O_GW_LOG, O_RATE, O_WINDOW,
 		O_DURATION, O_WARMUP, O_DRAIN, O_TICK, O_USERS, O_SIZE,
-		O_ENTRIES, O_RELOAD_AT, O_VIA_PROSODY, O_PROSODY, O_GW_OPT,
+		O_ENTRIES, O_RELOAD_AT, O_VIA_PROSODY, O_RECEIPTS, O_PROSODY, O_GW_OPT,
 		O_WRAPPER, O_CALLGRIND, O_JSON, O_SMOKE, O_KEEP, O_STARTUP, O_LIST,
 		O_SUBS, O_WATCHERS, O_WATCHED, O_SETUP_WINDOW, O_SETTLE,
 		O_SIP_TRANSPORT, O_ROOM_PARTICIPANTS,
@@ -232,6 +233,7 @@ main(int argc, char **argv)
 		    O_ROOM_PARTICIPANTS },
 		{ "settle", required_argument, NULL, O_SETTLE },
 		{ "via-prosody", no_argument, NULL, O_VIA_PROSODY },
+		{ "receipts", no_argument, NULL, O_RECEIPTS },
 		{ "prosody", required_argument, NULL, O_PROSODY },
 		{ "gw-opt", required_argument, NULL, O_GW_OPT },
 		{ "wrapper", required_argument, NULL, O_WRAPPER },
@@ -377,6 +379,9 @@ main(int argc, char **argv)
 		case O_SETTLE:
 			o.settle_s = num("--settle", optarg, 0, 3600);
 			set_settle = 1;
+			break;
+		case O_RECEIPTS:
+			o.receipts = 1;
 			break;
 		case O_VIA_PROSODY:
 			o.via_prosody = 1;

@@ -287,9 +287,9 @@ send_cb(void *arg, uint64_t seq)
 	memset(pad, 'x', (size_t)plen);
 	n = snprintf(r->xml, sizeof(r->xml), "<message from='x%u@"
 	    BENCH_XMPP_DOMAIN "/bench' to='u%u@" BENCH_COMPONENT "' "
-	    "id='L%" PRIu64 "'><body>seq=%" PRIu64 " %.*s</body></message>",
+	    "id='L%" PRIu64 "'><body>seq=%" PRIu64 " %.*s</body>%s</message>",
 	    (unsigned int)(seq % users), spread(seq, users), seq, seq, plen,
-	    pad);
+	    pad, o->receipts ? "<request xmlns='urn:xmpp:receipts'/>" : "");
 	if (n < 0 || (size_t)n >= sizeof(r->xml))
 		return -1;
 	return xmpp_end_send(r->xe, r->xml, (size_t)n);

@@ -57,6 +57,13 @@ bridge_message_new(struct gateway *gw)
 		free(bm);
 		return NULL;
 	}
+	if ((bm->receipts = receipt_table_new(gw->cfg)) == NULL ||
+	    (bm->receipts_x2s = receipt_table_new(gw->cfg)) == NULL) {
+		receipt_table_free(bm->receipts);
+		free(bm->buckets);
+		free(bm);
+		return NULL;
+	}
 	bm->mask = n - 1;
 	bm->gw = gw;
 	bm->next_seq = 1;
@@ -97,6 +104,8 @@ bridge_message_free(struct bridge_message *bm)
 	sender_shares_free(&bm->shares_out);
 	strbuf_free(&bm->sb);
 	strbuf_free(&bm->sip_sb);
+	receipt_table_free(bm->receipts);
+	receipt_table_free(bm->receipts_x2s);
 	free(bm->buckets);
 	free(bm);
 }

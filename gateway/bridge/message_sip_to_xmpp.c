@@ -22,6 +22,7 @@
 #include "config.h"
 #include "content.h"
 #include "errors.h"
+#include "imdn.h"
 #include "log.h"
 #include "mapping.h"
 #include "sender_share.h"
@@ -348,6 +349,9 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	}
 	free(cause);
 	cause = NULL;
+	/* RFC 5438 notifications about our messages (receipt_x2s.c). */
+	if (receipt_imdn_from_sip(bm, tx, req, from_jid, to_jid))
+		goto out;
 	r = content_to_text(req->content_type, req->content_encoding,
 	    req->body != NULL ? req->body : "", req->body_len, &text, &cause);
 	if (r != CONTENT_TEXT) {
@@ -393,6 +397,12 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	m.body = text.text;
 	m.body_len = text.len;
 	m.nick = req->from_display;	/* XEP-0172 §4.2: who writes */
+	/* RFC 5438 asked for: XEP-0184 and XEP-0333 (receipt_s2x.c). */
+	if (text.imdn_message_id != NULL && receipt_tracking_on(bm)) {
+		m.receipt_request = (text.imdn_want &
+		    IMDN_WANT_POSITIVE_DELIVERY) != 0;
+		m.markable = (text.imdn_want & IMDN_WANT_DISPLAY) != 0;
+	}
 	strbuf_reset(&bm->sb);
 	if (stanza_build_message(&bm->sb, &m) != 0) {
 		answer(bm, tx, 400, "Message cannot be carried in XMPP", NULL);
@@ -423,6 +433,9 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		answer(bm, tx, 500, NULL, NULL);
 		pending_done(bm, p);
 	}
+	if (m.receipt_request || m.markable)
+		receipt_track(bm, id, text.imdn_message_id, text.imdn_want,
+		    from_uri, ruri, from_jid, to_jid, text.imdn_datetime);
 	log_trace(TRACE_MESSAGE, "%s -> %s sent as %s", from_uri, to_jid, id);
 out:
 	sender_share_put(&bm->shares_in, share);

@@ -22,6 +22,7 @@
 #include "bridge_message_int.h"
 #include "config.h"
 #include "errors.h"
+#include "imdn.h"
 #include "log.h"
 #include "mapping.h"
 #include "sender_share.h"
@@ -39,6 +40,7 @@ struct pending_out {
 	char *id;
 	char *lang;
 	struct sender_share *share;
+	int want_receipt;	/* XEP-0184 <request/> with an id */
 };
 
 /* Sends an error stanza about a message from XMPP back to its sender. */
@@ -118,6 +120,10 @@ sip_answered_cb(void *arg, int status, const struct sip_msg *resp)
 	if (status >= 200 && status < 300) {
 		log_trace(TRACE_MESSAGE, "%s -> %s delivered to SIP (%d)",
 		    po->sender, po->recipient, status);
+		/* RFC 3428 §7: only a 200 says a UA took it (XEP-0184). */
+		if (status == 200 && po->want_receipt)
+			receipt_to_xmpp(bm, po->recipient, po->sender, po->id,
+			    0);
 		message_out_free(bm, po);
 		return;
 	}
@@ -221,10 +227,13 @@ put_header_text(struct strbuf *sb, const char *s)
  */
 static int
 message_text(struct bridge_message *bm, const struct xmpp_in_message *m,
-    const char *ruri, const char *from_uri)
+    const char *ruri, const char *from_uri, const char *imdn_id, int want)
 {
-	struct strbuf *sb = &bm->sip_sb;
+	struct strbuf *sb = &bm->sip_sb, cpim;
 	char tag[17], call_id[33], clen[24];
+	const char *body = m->body;
+	size_t body_len = strlen(m->body);
+	int rc;
 
 	/* The mapping escapes what it builds; a line break never gets out. */
 	if (strpbrk(ruri, "\r\n<>") != NULL ||
@@ -260,13 +269,24 @@ message_text(struct bridge_message *bm, const struct xmpp_in_message *m,
 		strbuf_appends(sb, m->lang);
 		strbuf_appends(sb, "\r\n");
 	}
-	snprintf(clen, sizeof(clen), "%zu", strlen(m->body));
-	strbuf_appends(sb, "Content-Type: text/plain;charset=UTF-8\r\n"
-	    "Content-Length: ");
+	/* RFC 5438 §7.1.1.1 to a peer that reads it (receipt_x2s.c). */
+	strbuf_init(&cpim);
+	if (imdn_id != NULL && imdn_build_request_cpim(&cpim, from_uri, ruri,
+	    imdn_id, want, m->body, body_len) == 0) {
+		body = cpim.buf;
+		body_len = cpim.len;
+		strbuf_appends(sb, "Content-Type: message/cpim\r\n");
+	} else
+		strbuf_appends(sb, "Content-Type: text/plain;charset=UTF-8"
+		    "\r\n");
+	snprintf(clen, sizeof(clen), "%zu", body_len);
+	strbuf_appends(sb, "Content-Length: ");
 	strbuf_appends(sb, clen);
 	strbuf_appends(sb, "\r\n\r\n");
-	strbuf_appends(sb, m->body);
-	return sb->failed ? -1 : 0;
+	strbuf_append(sb, body, body_len);
+	rc = sb->failed || cpim.failed ? -1 : body == m->body ? 0 : 1;
+	strbuf_free(&cpim);
+	return rc;
 }
 
 /* A <message/> from XMPP: translate it (RFC 7572 §5) and send it on. */
@@ -279,8 +299,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	struct sender_share *share = NULL;
 	char *ruri = NULL, *from_uri = NULL, *cause = NULL;
 	const char *slash;
+	char imdn_id[17];
 	size_t wire_len;
-	int r;
+	int r, want, cpim_sent;
 
 	if (m->type != NULL && strcmp(m->type, "error") == 0) {
 		message_error_from_xmpp(bm, m);
@@ -294,6 +315,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		    NULL);
 		return;
 	}
+	/* XEP-0184/0333 receipts for SIP messages: IMDN (receipt_s2x.c). */
+	if (m->receipt_received_id != NULL || m->marker_displayed_id != NULL)
+		receipt_from_xmpp(bm, m);
 	if (m->body == NULL) {
 		/* Chat states and receipts alone carry nothing for a person. */
 		log_trace(TRACE_MESSAGE, "%s -> %s without body not "
@@ -353,7 +377,16 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		    "Too many of your messages in flight to SIP" : NULL, NULL);
 		goto out;
 	}
-	if (message_text(bm, m, ruri, from_uri) < 0) {
+	/* XEP-0184/0333 asked, the peer reads IMDN: RFC 5438 (§7.1.1.1). */
+	want = (m->has_receipt_request ? IMDN_WANT_POSITIVE_DELIVERY : 0) |
+	    (m->has_markable ? IMDN_WANT_DISPLAY : 0);
+	if (want != 0 && m->id != NULL && *m->id != '\0' &&
+	    receipt_table_on_x2s(bm) && receipt_imdn_peer(bm, ruri))
+		sip_random_token(imdn_id, sizeof(imdn_id));
+	else
+		imdn_id[0] = '\0';
+	if ((cpim_sent = message_text(bm, m, ruri, from_uri, imdn_id[0] ?
+	    imdn_id : NULL, want)) < 0) {
 		report_to_xmpp(bm, m->to, m->from, m->id, m->lang,
 		    "internal-server-error", NULL, NULL);
 		goto out;
@@ -387,6 +420,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	}
 	po->bm = bm;
 	po->share = share;
+	/* A peer asked for IMDN says itself when its user has it. */
+	po->want_receipt = m->has_receipt_request && m->id != NULL &&
+	    *m->id != '\0' && cpim_sent != 1;
 	share = NULL;
 	TAILQ_INSERT_TAIL(&bm->out, po, entry);
 	bm->n_out++;
@@ -398,6 +434,9 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		message_out_free(bm, po);
 		goto out;
 	}
+	if (cpim_sent == 1)
+		receipt_track_x2s(bm, imdn_id, m->id, want, ruri, from_uri,
+		    m->to, m->from);
 	log_trace(TRACE_MESSAGE, "%s -> %s sent to SIP", m->from, ruri);
 out:
 	sender_share_put(&bm->shares_out, share);

@@ -28,6 +28,8 @@
 #include "content.h"
 #include "content_int.h"
 #include "cpim.h"
+#include "cpim_build.h"
+#include "imdn.h"
 #include "strbuf.h"
 
 #define CONTENT_MAX_LANG	35
@@ -179,6 +181,45 @@ static int convert(struct span type, struct span encoding, const char *body,
     size_t len, int depth, struct content_text *out, char **cause);
 
 /*
+ * RFC 5438 §6.2, §7.1.1: the notifications the sender asks for and the id
+ * they must name. An id that could not travel back in a header or an
+ * XMPP id, or a request for nothing we can give, is as no request.
+ */
+static int
+cpim_imdn_request(const struct cpim_message *m, struct content_text *out)
+{
+	int want;
+
+	if (!m->has_imdn || m->imdn_message_id.len == 0 ||
+	    m->imdn_message_id.len > IMDN_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < m->imdn_message_id.len; i++) {
+		char c = m->imdn_message_id.ptr[i];
+
+		if (c < 0x21 || c > 0x7e || strchr("<>&'\"", c) != NULL)
+			return 0;
+	}
+	want = imdn_disposition_parse(m->imdn_disposition.ptr,
+	    m->imdn_disposition.len);
+	want &= IMDN_WANT_POSITIVE_DELIVERY | IMDN_WANT_DISPLAY;
+	if (want <= 0)
+		return 0;
+	if ((out->imdn_message_id = span_dup(m->imdn_message_id)) == NULL)
+		return -1;
+	out->imdn_want = want;
+	/* §11.1.2: a notification repeats the IM's DateTime. */
+	if (m->datetime.len > 0 && m->datetime.len < CPIM_DATETIME_MAX) {
+		if ((out->imdn_datetime = span_dup(m->datetime)) == NULL)
+			return -1;
+		if (!cpim_datetime_valid(out->imdn_datetime)) {
+			free(out->imdn_datetime);
+			out->imdn_datetime = NULL;
+		}
+	}
+	return 0;
+}
+
+/*
  * message/cpim (RFC 3862): the inner entity is judged by the same rules,
  * one level deep; its sender, Subject and language come along.
  */
@@ -232,6 +273,8 @@ cpim_text(const char *body, size_t len, struct content_text *out,
 	}
 	lang = first_lang(m.content_lang);
 	if (lang.len > 0 && (out->lang = span_dup(lang)) == NULL)
+		goto nomem;
+	if (cpim_imdn_request(&m, out) < 0)
 		goto nomem;
 	return CONTENT_TEXT;
 bad_from:
@@ -350,5 +393,7 @@ content_text_clear(struct content_text *text)
 	free(text->cpim_from);
 	free(text->subject);
 	free(text->lang);
+	free(text->imdn_message_id);
+	free(text->imdn_datetime);
 	memset(text, 0, sizeof(*text));
 }

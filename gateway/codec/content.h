@@ -23,6 +23,9 @@ struct content_text {
 	char *cpim_from;	/* CPIM From URI when the body was wrapped */
 	char *subject;		/* CPIM Subject, if any */
 	char *lang;		/* Content-Language found inside CPIM, if any */
+	char *imdn_message_id;	/* CPIM imdn.Message-ID (RFC 5438 §6.3) */
+	int imdn_want;		/* its Disposition-Notification: IMDN_WANT_* */
+	char *imdn_datetime;	/* its CPIM DateTime, when valid (§7.2.1.1) */
 };
 
 /* What we accept, for the Accept header of a 415. */

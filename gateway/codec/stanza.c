@@ -128,6 +128,12 @@ stanza_build_message(struct strbuf *sb, const struct im_message *msg)
 		goto fail;
 	if (msg->nick != NULL)
 		put_nick(sb, msg->nick);
+	/* RFC 5438 IMDN asked of a SIP message (receipt_s2x.c). */
+	if (msg->receipt_request)
+		strbuf_appends(sb, "<request xmlns='urn:xmpp:receipts'/>");
+	if (msg->markable)
+		strbuf_appends(sb,
+		    "<markable xmlns='urn:xmpp:chat-markers:0'/>");
 	strbuf_appends(sb, "</message>");
 	if (sb->failed)
 		goto fail;

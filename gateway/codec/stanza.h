@@ -24,6 +24,8 @@ struct im_message {
 	size_t body_len;
 	const char *nick;	/* XEP-0172 <nick/>: the sender's name, or
 				 * NULL; left out if it cannot be carried */
+	int receipt_request;	/* XEP-0184 <request/> */
+	int markable;		/* XEP-0333 <markable/> */
 };
 
 /* An error stanza answering a message (RFC 6120 §8.3). */

@@ -114,6 +114,9 @@ struct xmpp_in_message {
 	const char *error_text;
 	const char *error_gone_uri;	/* text of <gone/>, if any */
 	int has_receipt_request;	/* XEP-0184 <request/> */
+	int has_markable;		/* XEP-0333 <markable/> */
+	const char *receipt_received_id;	/* XEP-0184 <received id/> */
+	const char *marker_displayed_id;	/* XEP-0333 <displayed id/> */
 	int has_chat_state;		/* XEP-0085 element present */
 	int has_other_payload;		/* extensions we do not translate */
 	/* XEP-0203 <delay/>: history a room replays (XEP-0045 §7.2.15) */

@@ -23,6 +23,7 @@
 #define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
 #define NS_RECEIPTS	"urn:xmpp:receipts"
 #define NS_CHATSTATES	"http://jabber.org/protocol/chatstates"
+#define NS_MARKERS	"urn:xmpp:chat-markers:0"
 #define NS_PING		"urn:xmpp:ping"
 
 /* True when child is in the stanza's own namespace (or in none). */
@@ -204,6 +205,18 @@ xmpp_link_parse_message(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
 		ns = xmpp_stanza_get_ns(c);
 		if (strcmp(ns, NS_RECEIPTS) == 0 && is_named(c, "request"))
 			m->has_receipt_request = 1;	/* XEP-0184 §5.1 */
+		else if (strcmp(ns, NS_RECEIPTS) == 0 &&
+		    is_named(c, "received"))		/* XEP-0184 §5.2 */
+			m->receipt_received_id =
+			    xmpp_stanza_get_attribute(c, "id");
+		else if (strcmp(ns, NS_MARKERS) == 0 && is_named(c, "markable"))
+			m->has_markable = 1;		/* XEP-0333 §3 */
+		else if (strcmp(ns, NS_MARKERS) == 0 &&
+		    is_named(c, "displayed"))		/* XEP-0333 §4 */
+			m->marker_displayed_id =
+			    xmpp_stanza_get_attribute(c, "id");
+		else if (strcmp(ns, NS_MARKERS) == 0)
+			;	/* received/acknowledged markers: not carried */
 		else if (strcmp(ns, NS_CHATSTATES) == 0)
 			m->has_chat_state = 1;		/* XEP-0085 §5 */
 		else if (xmpp_link_nick_child(out, c, &m->nick))

@@ -117,12 +117,17 @@ def check_iscomposing_refused(d):
 
 
 def check_imdn_refused(d):
-    """RFC 5438 delivery notifications are machine bodies: 415."""
-    refused_media(d, "message/imdn+xml",
-                  '<?xml version="1.0" encoding="UTF-8"?>\n'
-                  '<imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>'
-                  'MARKER</message-id><delivery-notification><status>'
-                  '<delivered/></status></delivery-notification></imdn>')
+    """RFC 5438 delivery notifications are machine bodies: never shown.
+    One the gateway reads (issue 14) is taken with 200 and, naming no
+    message of ours, dropped."""
+    marker = util.unique("media")
+    r = send(d, JULIET, '<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>'
+             '%s</message-id><delivery-notification><status>'
+             '<delivered/></status></delivery-notification></imdn>' % marker,
+             content_type="message/imdn+xml")
+    check(r is not None and r.status == 200, "got %r", r)
+    nothing_shown(d, marker)
 
 
 def check_unknown_type_refused(d):
@@ -131,12 +136,16 @@ def check_unknown_type_refused(d):
 
 
 def check_cpim_with_imdn_refused(d):
-    """A CPIM wrapper around an IMDN is still not text."""
-    refused_media(d, "message/cpim",
-                  "From: <sip:romeo@sip.test>\r\nTo: <sip:juliet@xmpp.test>"
-                  "\r\n\r\nContent-Type: message/imdn+xml\r\n\r\n"
-                  '<imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>'
-                  "MARKER</message-id></imdn>")
+    """A CPIM wrapper around an IMDN is still not text; one without a
+    notification in it is unreadable: 400, nothing shown."""
+    marker = util.unique("media")
+    r = send(d, JULIET, "From: <sip:romeo@sip.test>\r\nTo: "
+             "<sip:juliet@xmpp.test>\r\n\r\nContent-Type: "
+             "message/imdn+xml\r\n\r\n"
+             '<imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>'
+             "%s</message-id></imdn>" % marker, content_type="message/cpim")
+    check(r is not None and r.status == 400, "got %r", r)
+    nothing_shown(d, marker)
 
 
 def check_options(d):

@@ -172,15 +172,33 @@ test_parse_receipts_and_chat_states(void **state)
 	xmpp_link_parsed_clear(&p);
 	xmpp_stanza_release(st);
 
-	/* A receipt itself (<received/>) is not translated: other payload. */
+	/* A receipt itself (<received/>, XEP-0184 §5.2) is read: its id. */
 	st = stanza("<message to='a@b' id='x'>"
 	    "<received xmlns='urn:xmpp:receipts' id='richard2-4.1.247'/>"
 	    "<thread>t1</thread></message>");
 	assert_int_equal(xmpp_link_parse_message(st, &p), 0);
-	assert_true(p.msg.has_other_payload);
+	assert_false(p.msg.has_other_payload);
 	assert_false(p.msg.has_receipt_request);
+	assert_string_equal(p.msg.receipt_received_id, "richard2-4.1.247");
 	assert_null(p.msg.body);
 	assert_string_equal(p.msg.thread, "t1");
+	xmpp_link_parsed_clear(&p);
+	xmpp_stanza_release(st);
+
+	/* XEP-0333 §3, §4: <markable/> and <displayed id/>. */
+	st = stanza("<message to='a@b' id='m1'><body>hi</body>"
+	    "<markable xmlns='urn:xmpp:chat-markers:0'/></message>");
+	assert_int_equal(xmpp_link_parse_message(st, &p), 0);
+	assert_true(p.msg.has_markable);
+	assert_false(p.msg.has_other_payload);
+	xmpp_link_parsed_clear(&p);
+	xmpp_stanza_release(st);
+	st = stanza("<message to='a@b' id='m2'>"
+	    "<displayed xmlns='urn:xmpp:chat-markers:0' id='m1'/></message>");
+	assert_int_equal(xmpp_link_parse_message(st, &p), 0);
+	assert_string_equal(p.msg.marker_displayed_id, "m1");
+	assert_null(p.msg.receipt_received_id);
+	assert_false(p.msg.has_other_payload);
 	xmpp_link_parsed_clear(&p);
 	xmpp_stanza_release(st);
 }

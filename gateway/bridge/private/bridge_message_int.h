@@ -29,6 +29,8 @@ struct xmpp_in_message;
 struct pending_in;		/* message_sip_to_xmpp.c */
 struct ack_batch;		/* message_sip_to_xmpp.c */
 struct pending_out;		/* message_xmpp_to_sip.c */
+struct receipt_table;		/* receipt_s2x.c */
+struct config;
 
 struct bridge_message {
 	struct gateway *gw;
@@ -45,6 +47,8 @@ struct bridge_message {
 	struct strbuf sip_sb;		/* MESSAGEs to SIP are printed here */
 	struct sender_shares shares_in;	/* by From URI */
 	struct sender_shares shares_out;	/* by bare JID */
+	struct receipt_table *receipts;	/* SIP messages owed IMDN */
+	struct receipt_table *receipts_x2s;	/* sent as CPIM, IMDN awaited */
 };
 
 /* message_sip_to_xmpp.c */
@@ -53,5 +57,32 @@ void message_error_from_xmpp(struct bridge_message *bm,
 
 /* message_xmpp_to_sip.c */
 void message_out_free(struct bridge_message *bm, struct pending_out *po);
+
+/* receipt_table.c */
+struct receipt_table *receipt_table_new(const struct config *cfg);
+void receipt_table_free(struct receipt_table *rt);
+
+/* receipt_s2x.c */
+int receipt_tracking_on(const struct bridge_message *bm);
+int receipt_track(struct bridge_message *bm, const char *xmpp_id,
+    const char *imdn_id, int want, const char *sip_sender,
+    const char *sip_recipient, const char *jid_from, const char *jid_to,
+    const char *datetime);
+void receipt_from_xmpp(struct bridge_message *bm,
+    const struct xmpp_in_message *m);
+
+/* receipt_x2s.c */
+struct sip_tx;
+struct sip_message_fields;
+int receipt_to_xmpp(struct bridge_message *bm, const char *from,
+    const char *to, const char *acked_id, int displayed);
+int receipt_imdn_peer(const struct bridge_message *bm, const char *ruri);
+int receipt_table_on_x2s(const struct bridge_message *bm);
+int receipt_track_x2s(struct bridge_message *bm, const char *imdn_id,
+    const char *xmpp_id, int want, const char *ruri, const char *from_uri,
+    const char *contact_jid, const char *sender_jid);
+int receipt_imdn_from_sip(struct bridge_message *bm, struct sip_tx *tx,
+    const struct sip_message_fields *req, const char *from_jid,
+    const char *to_jid);
 
 #endif
