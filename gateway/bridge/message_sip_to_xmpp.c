@@ -22,6 +22,7 @@
 #include "config.h"
 #include "content.h"
 #include "errors.h"
+#include "iscomposing.h"
 #include "log.h"
 #include "mapping.h"
 #include "sender_share.h"
@@ -348,6 +349,11 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	}
 	free(cause);
 	cause = NULL;
+	/* RFC 3994 isComposing: a chat state, never text (typing.c). */
+	if (iscomposing_is_type(req->content_type)) {
+		bridge_typing_from_sip(gw->typing, tx, req, from_jid, to_jid);
+		goto out;
+	}
 	r = content_to_text(req->content_type, req->content_encoding,
 	    req->body != NULL ? req->body : "", req->body_len, &text, &cause);
 	if (r != CONTENT_TEXT) {
@@ -422,6 +428,7 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 		answer(bm, tx, 500, NULL, NULL);
 		pending_done(bm, p);
 	}
+	bridge_typing_content(gw->typing, 's', from_jid, to_jid);
 	log_trace(TRACE_MESSAGE, "%s -> %s sent as %s", from_uri, to_jid, id);
 out:
 	sender_share_put(&bm->shares_in, share);

@@ -290,6 +290,11 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		    NULL);
 		return;
 	}
+	if (m->body == NULL && m->chat_state != NULL) {
+		/* XEP-0085 standalone: typing.c, fire and forget. */
+		bridge_typing_from_xmpp(gw->typing, m);
+		return;
+	}
 	if (m->body == NULL) {
 		/* Chat states and receipts alone carry nothing for a person. */
 		log_trace(TRACE_MESSAGE, "%s -> %s without body not "
@@ -394,6 +399,7 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 		message_out_free(bm, po);
 		goto out;
 	}
+	bridge_typing_content(gw->typing, 'x', from_uri, ruri);
 	log_trace(TRACE_MESSAGE, "%s -> %s sent to SIP", m->from, ruri);
 out:
 	sender_share_put(&bm->shares_out, share);

@@ -115,6 +115,7 @@ struct xmpp_in_message {
 	const char *error_gone_uri;	/* text of <gone/>, if any */
 	int has_receipt_request;	/* XEP-0184 <request/> */
 	int has_chat_state;		/* XEP-0085 element present */
+	const char *chat_state;		/* its name, first one: "composing" */
 	int has_other_payload;		/* extensions we do not translate */
 	/* XEP-0203 <delay/>: history a room replays (XEP-0045 §7.2.15) */
 	const char *delay_stamp;

@@ -204,8 +204,12 @@ xmpp_link_parse_message(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
 		ns = xmpp_stanza_get_ns(c);
 		if (strcmp(ns, NS_RECEIPTS) == 0 && is_named(c, "request"))
 			m->has_receipt_request = 1;	/* XEP-0184 §5.1 */
-		else if (strcmp(ns, NS_CHATSTATES) == 0)
-			m->has_chat_state = 1;		/* XEP-0085 §5 */
+		else if (strcmp(ns, NS_CHATSTATES) == 0) {
+			/* XEP-0085 §5.6: one state per message; the first. */
+			if (!m->has_chat_state)
+				m->chat_state = xmpp_stanza_get_name(c);
+			m->has_chat_state = 1;
+		}
 		else if (!xmpp_link_muc_message_child(out, c))
 			m->has_other_payload = 1;
 	}
