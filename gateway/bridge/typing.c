@@ -62,8 +62,8 @@ struct typing_pair {
 	uint64_t seen_ms;	/* last notification from the sender */
 	uint64_t lapse_ms;	/* S2X: SIP refresh runs out; 0: none */
 	int refused;		/* X2S: the SIP side answered 415 */
-	char *from, *to;	/* inside key */
-	char key[];		/* "d\nfrom\nto" */
+	char *from, *to;	/* after the key */
+	char key[];		/* "d\nfrom\nto", then "d\nfrom", "to" */
 };
 
 struct bridge_typing {
@@ -149,13 +149,15 @@ pair_get(struct bridge_typing *bt, enum typing_dir d, const char *from,
 			log_info("typing: %d pairs: the oldest are forgotten",
 			    TYPING_MAX_PAIRS);
 	}
-	if ((p = calloc(1, sizeof(*p) + kl)) == NULL) {
+	/* The key, then a copy of it cut into from and to. */
+	if ((p = calloc(1, sizeof(*p) + 2 * kl)) == NULL) {
 		free(key);
 		return NULL;
 	}
 	memcpy(p->key, key, kl);
+	memcpy(p->key + kl, key, kl);
 	free(key);
-	p->from = p->key + 2;
+	p->from = p->key + kl + 2;
 	p->to = strchr(p->from, '\n');
 	*p->to++ = '\0';
 	/* What the far side assumes before anything: idle (RFC 3994 §3.3). */
