@@ -9,7 +9,8 @@
  *
  * Decisions (README "Typing"):
  * - A chat state always goes as type='chat' whatever [message]
- *   xmpp_type says: XEP-0085 §5.? 'SHOULD only with chat', and clients
+ *   xmpp_type says: XEP-0085 §5.4 (context of usage): only with chat
+ *   (or groupchat), and clients
  *   show nothing for one in a normal message.
  * - An isComposing MESSAGE gets 200 once its chat state is handed to
  *   the XMPP link, or once it was thinned away: there is nothing to
@@ -466,7 +467,7 @@ out:
 /*
  * A message with a body went from -> to (d: 's' from SIP, 'x' from
  * XMPP, the addresses as the pair's): the receiver now counts the
- * sender as idle (RFC 3994 §3.3; XEP-0085 §5.1: a content message is
+ * sender as idle (RFC 3994 §3.3; XEP-0085 §5: a content message is
  * active), so the next composing must cross again.
  */
 void
