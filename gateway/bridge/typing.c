@@ -196,18 +196,23 @@ sent_answered_cb(void *arg, int status, const struct sip_msg *resp)
 {
 	struct typing_sent *ts = arg;
 	struct typing_pair *p;
+	const char *from = ts->key + 2, *to = strchr(from, '\n') + 1;
+	int flen = (int)(to - 1 - from);
 
 	(void)resp;
-	if (status >= 200 && status < 300)
+	if (status >= 200 && status < 300) {
+		log_trace(TRACE_MESSAGE, "typing: isComposing %.*s -> %s "
+		    "answered %d", flen, from, to, status);
 		goto out;
+	}
 	if (status == 415 && (p = pair_find(ts->bt, ts->key)) != NULL) {
 		/* RFC 3994 §7: after a 415 the sender MUST stop. */
 		p->refused = 1;
 		p->pace.pending = -1;
 	}
 	/* XEP-0085 states are fire and forget: no error goes back. */
-	log_info_limited("typing: isComposing %s answered %d",
-	    ts->key + 2, status);
+	log_info_limited("typing: isComposing %.*s -> %s answered %d", flen,
+	    from, to, status);
 out:
 	free(ts);
 }
