@@ -74,6 +74,7 @@ struct bridge_typing {
 	size_t n;
 	struct event *tick;
 	struct strbuf sb;
+	size_t n_sent;		/* isComposing MESSAGEs awaiting answers */
 	unsigned long dropped_full;
 };
 
@@ -200,6 +201,7 @@ sent_answered_cb(void *arg, int status, const struct sip_msg *resp)
 	int flen = (int)(to - 1 - from);
 
 	(void)resp;
+	ts->bt->n_sent--;
 	if (status >= 200 && status < 300) {
 		log_trace(TRACE_MESSAGE, "typing: isComposing %.*s -> %s "
 		    "answered %d", flen, from, to, status);
@@ -228,6 +230,16 @@ send_iscomposing(struct bridge_typing *bt, struct typing_pair *p, int active)
 	char tag[17], call_id[33], clen[24];
 	size_t kl = strlen(p->key) + 1;
 
+	/*
+	 * Typing MESSAGEs are thinned per pair, but one XMPP user may type
+	 * at many SIP users: [message] max_pending bounds them too.
+	 */
+	if (bt->n_sent >= (size_t)gw->cfg->message_max_pending) {
+		log_warnx_limited("typing: %zu isComposing MESSAGEs in flight "
+		    "([message] max_pending): %s -> %s dropped", bt->n_sent,
+		    p->from, p->to);
+		return;
+	}
 	strbuf_init(&doc);
 	ic.active = active;
 	ic.refresh = XMPP_REFRESH_S;
@@ -265,6 +277,7 @@ send_iscomposing(struct bridge_typing *bt, struct typing_pair *p, int active)
 		free(ts);
 		goto fail;
 	}
+	bt->n_sent++;
 	log_trace(TRACE_MESSAGE, "typing: isComposing %s %s -> %s",
 	    active ? "active" : "idle", p->from, p->to);
 	strbuf_free(&doc);

@@ -75,11 +75,11 @@ def no_text(d):
     check(not shown, "isComposing shown as text: %r", shown)
 
 
-def juliet_types(d, state):
-    """juliet sends a standalone chat state to romeo (XEP-0085 §5.6)."""
+def juliet_types(d, state, to=ROMEO):
+    """juliet sends a standalone chat state (XEP-0085 §5.6)."""
     d.juliet.send_raw("<message to='%s' type='chat'><%s xmlns='http://"
                       "jabber.org/protocol/chatstates'/></message>" %
-                      (ROMEO, state))
+                      (to, state))
 
 
 def iscomposing_requests(d):
@@ -220,6 +220,30 @@ def check_bad_document(d):
     check(not d.juliet.received(), "juliet got %r", d.juliet.received())
 
 
+def check_in_flight_bounded(d):
+    """Thinning is per pair; [message] max_pending bounds the typing
+    MESSAGEs awaiting an answer across pairs: with 1, and romeo not
+    answering, juliet typing at bob sends nothing more to SIP."""
+    opts = dict(d.gateway_options)
+    opts["message"] = dict(opts.get("message", {}), max_pending="1")
+    d.restart_gateway(options=opts)
+    d.ua.message_status = None
+    try:
+        d.ua.clear()
+        mark = d.gateway.log_mark()
+        juliet_types(d, "composing")
+        wait_iscomposing(d, "active")
+        juliet_types(d, "composing", to="bob@sip.test")
+        check(d.gateway.wait_log(r"isComposing MESSAGEs in flight", 5,
+                                 start=mark) is not None,
+              "no log line for the dropped one")
+        time.sleep(0.5)
+        check(len(d.ua.received()) == 1, "sent beyond max_pending: %r",
+              d.ua.received())
+    finally:
+        d.ua.message_status = 200
+
+
 def check_switched_off(d):
     """[typing] sip_to_xmpp = no, xmpp_to_sip = no: an isComposing
     MESSAGE gets 415 (RFC 3994 §7: the sender stops), juliet's chat
@@ -252,7 +276,7 @@ def main():
               check_xmpp_composing_becomes_active,
               check_content_message_resets, check_xmpp_storm_thinned,
               check_sip_storm_thinned, check_bad_document,
-              check_switched_off):
+              check_in_flight_bounded, check_switched_off):
         t.run(f, d)
     t.run(lambda d: d.stop(), d)
     t.finish()
