@@ -145,6 +145,11 @@ struct config {
 	int rooms_join_timeout_ms;	/* for a join, a leave, a reflection */
 	int rooms_notices;		/* joins and leaves as MESSAGEs */
 	int rooms_idle_leave_s;		/* quiet this long: leave, 0 never */
+
+	/* [typing] */
+	int typing_sip_to_xmpp;		/* isComposing -> chat states */
+	int typing_xmpp_to_sip;		/* chat states -> isComposing */
+	int typing_min_interval_ms;	/* per pair, per direction */
 };
 
 /* Limits on the file itself: every input is hostile, even this one. */

@@ -64,6 +64,7 @@ static const struct config_enum_name size_policy_names[] = {
 /* Sections in file order; the example and the man page follow it. */
 const char *const config_sections[] = {
 	"gateway", "sip", "xmpp", "message", "receipts", "presence", "rooms",
+	"typing",
 	NULL
 };
 
@@ -720,6 +721,34 @@ const struct config_option config_options[] = {
 		    "long leaves it and gets a MESSAGE saying so (writing "
 		    "to the room joins again). 0: he stays until he leaves, "
 		    "is taken out, or his MESSAGEs keep failing.",
+	},
+
+	/* [typing] */
+	{
+		.section = "typing", .key = "sip_to_xmpp",
+		.type = CONFIG_BOOL, .offset = OFF(typing_sip_to_xmpp),
+		.def = "yes", .arg = "yes|no",
+		.help = "Whether RFC 3994 isComposing MESSAGEs from SIP become "
+		    "XEP-0085 chat states (active -> composing, idle -> "
+		    "paused). With no they are answered 415, as RFC 3994 "
+		    "section 7 expects, and the sender stops sending them.",
+	}, {
+		.section = "typing", .key = "xmpp_to_sip",
+		.type = CONFIG_BOOL, .offset = OFF(typing_xmpp_to_sip),
+		.def = "yes", .arg = "yes|no",
+		.help = "Whether XEP-0085 chat states from XMPP become "
+		    "isComposing MESSAGEs to SIP (composing -> active with "
+		    "a 60 s refresh; active, paused, inactive, gone -> "
+		    "idle). With no they are dropped.",
+	}, {
+		.section = "typing", .key = "min_interval_ms",
+		.type = CONFIG_INT, .offset = OFF(typing_min_interval_ms),
+		.def = "1000", .arg = "milliseconds", .min = 0, .max = 600000,
+		.help = "Least time between two typing notifications for one "
+		    "pair of users in one direction: a change that comes "
+		    "sooner waits for the end of the interval and is sent "
+		    "then, unless a later one undid it, so a storm of "
+		    "states is thinned. 0: only repeats are dropped.",
 	},
 };
 

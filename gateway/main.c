@@ -311,6 +311,8 @@ main(int argc, char **argv)
 		fatalx("out of memory");
 	if ((gw.rooms = bridge_room_new(&gw)) == NULL)
 		fatalx("out of memory");
+	if ((gw.typing = bridge_typing_new(&gw)) == NULL)
+		fatalx("out of memory");
 	if ((gw.presence = bridge_presence_new(&gw, &cause)) == NULL)
 		fatalx("cannot start presence: %s", cause != NULL ? cause :
 		    "out of memory");
@@ -379,6 +381,7 @@ main(int argc, char **argv)
 		    "answered", xmpp_link_late_stanzas(gw.xmpp));
 	xmpp_link_free(gw.xmpp);
 	bridge_message_free(gw.messages);
+	bridge_typing_free(gw.typing);
 	bridge_room_free(gw.rooms);
 	bridge_presence_free(gw.presence);
 	event_free(ev_term);

@@ -34,6 +34,7 @@ struct gateway {
 	struct bridge_message *messages;
 	struct bridge_presence *presence;
 	struct bridge_room *rooms;
+	struct bridge_typing *typing;	/* isComposing <-> chat states */
 	int shutting_down;		/* SIGTERM: nothing new goes to SIP */
 	unsigned long presence_dropped;	/* after the SIP stack was freed */
 };
@@ -64,6 +65,17 @@ void bridge_message_from_xmpp(struct bridge_message *bm,
     const struct xmpp_in_message *msg);
 size_t bridge_message_pending(const struct bridge_message *bm);
 void bridge_message_shutdown(struct bridge_message *bm);
+
+/* typing.c: RFC 3994 isComposing <-> XEP-0085 chat states. */
+struct bridge_typing *bridge_typing_new(struct gateway *gw);
+void bridge_typing_free(struct bridge_typing *bt);
+void bridge_typing_from_sip(struct bridge_typing *bt, struct sip_tx *tx,
+    const struct sip_message_fields *req, const char *from_jid,
+    const char *to_jid);
+void bridge_typing_from_xmpp(struct bridge_typing *bt,
+    const struct xmpp_in_message *m);
+void bridge_typing_content(struct bridge_typing *bt, int dir,
+    const char *from, const char *to);
 
 /* bridge_presence.c: presence both ways, RFC 8048. */
 struct bridge_presence *bridge_presence_new(struct gateway *gw, char **cause);

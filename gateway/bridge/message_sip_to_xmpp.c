@@ -23,6 +23,7 @@
 #include "content.h"
 #include "errors.h"
 #include "imdn.h"
+#include "iscomposing.h"
 #include "log.h"
 #include "mapping.h"
 #include "sender_share.h"
@@ -352,6 +353,11 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	/* RFC 5438 notifications about our messages (receipt_x2s.c). */
 	if (receipt_imdn_from_sip(bm, tx, req, from_jid, to_jid))
 		goto out;
+	/* RFC 3994 isComposing: a chat state, never text (typing.c). */
+	if (iscomposing_is_type(req->content_type)) {
+		bridge_typing_from_sip(gw->typing, tx, req, from_jid, to_jid);
+		goto out;
+	}
 	r = content_to_text(req->content_type, req->content_encoding,
 	    req->body != NULL ? req->body : "", req->body_len, &text, &cause);
 	if (r != CONTENT_TEXT) {
@@ -436,6 +442,7 @@ bridge_message_from_sip(struct bridge_message *bm, struct sip_tx *tx,
 	if (m.receipt_request || m.markable)
 		receipt_track(bm, id, text.imdn_message_id, text.imdn_want,
 		    from_uri, ruri, from_jid, to_jid, text.imdn_datetime);
+	bridge_typing_content(gw->typing, 's', from_jid, to_jid);
 	log_trace(TRACE_MESSAGE, "%s -> %s sent as %s", from_uri, to_jid, id);
 out:
 	sender_share_put(&bm->shares_in, share);

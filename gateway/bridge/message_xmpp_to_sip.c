@@ -318,6 +318,11 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	/* XEP-0184/0333 receipts for SIP messages: IMDN (receipt_s2x.c). */
 	if (m->receipt_received_id != NULL || m->marker_displayed_id != NULL)
 		receipt_from_xmpp(bm, m);
+	if (m->body == NULL && m->chat_state != NULL) {
+		/* XEP-0085 standalone: typing.c, fire and forget. */
+		bridge_typing_from_xmpp(gw->typing, m);
+		return;
+	}
 	if (m->body == NULL) {
 		/* Chat states and receipts alone carry nothing for a person. */
 		log_trace(TRACE_MESSAGE, "%s -> %s without body not "
@@ -437,6 +442,7 @@ bridge_message_from_xmpp(struct bridge_message *bm,
 	if (cpim_sent == 1)
 		receipt_track_x2s(bm, imdn_id, m->id, want, ruri, from_uri,
 		    m->to, m->from);
+	bridge_typing_content(gw->typing, 'x', from_uri, ruri);
 	log_trace(TRACE_MESSAGE, "%s -> %s sent to SIP", m->from, ruri);
 out:
 	sender_share_put(&bm->shares_out, share);

@@ -118,6 +118,7 @@ struct xmpp_in_message {
 	const char *receipt_received_id;	/* XEP-0184 <received id/> */
 	const char *marker_displayed_id;	/* XEP-0333 <displayed id/> */
 	int has_chat_state;		/* XEP-0085 element present */
+	const char *chat_state;		/* its name, first one: "composing" */
 	int has_other_payload;		/* extensions we do not translate */
 	/* XEP-0203 <delay/>: history a room replays (XEP-0045 §7.2.15) */
 	const char *delay_stamp;

@@ -217,9 +217,12 @@ xmpp_link_parse_message(xmpp_stanza_t *stanza, struct xmpp_link_parsed *out)
 			    xmpp_stanza_get_attribute(c, "id");
 		else if (strcmp(ns, NS_MARKERS) == 0)
 			;	/* received/acknowledged markers: not carried */
-		else if (strcmp(ns, NS_CHATSTATES) == 0)
-			m->has_chat_state = 1;		/* XEP-0085 §5 */
-		else if (xmpp_link_nick_child(out, c, &m->nick))
+		else if (strcmp(ns, NS_CHATSTATES) == 0) {
+			/* XEP-0085 §5.6: one state per message; the first. */
+			if (!m->has_chat_state)
+				m->chat_state = xmpp_stanza_get_name(c);
+			m->has_chat_state = 1;
+		} else if (xmpp_link_nick_child(out, c, &m->nick))
 			;				/* XEP-0172 §3 */
 		else if (!xmpp_link_muc_message_child(out, c))
 			m->has_other_payload = 1;

@@ -27,6 +27,7 @@ sip_errors)	dicts="sip xmpp"; max=65536 ;;
 xmpp_stanza)	dicts="xmpp"; max=262144 ;;
 pidf)		dicts="sip xmpp"; max=65536 ;;
 conference_info)	dicts="sip xmpp"; max=262144 ;;	# CI_MAX_BODY
+iscomposing)	dicts="xmpp"; max=8192 ;;	# ISCOMPOSING_MAX_BODY
 sip_*|address|content|cpim)	dicts="sip"; max=65536 ;;
 *)		dicts=""; max=65536 ;;
 esac

@@ -107,13 +107,17 @@ def refused_media(d, ctype, body):
     nothing_shown(d, marker)
 
 
-def check_iscomposing_refused(d):
-    """RFC 3994 isComposing is not text: 415 + Accept."""
-    refused_media(d, "application/im-iscomposing+xml",
-                  '<?xml version="1.0" encoding="UTF-8"?>\n'
-                  '<isComposing xmlns="urn:ietf:params:xml:ns:im-'
-                  'iscomposing"><state>active</state><contenttype>'
-                  'text/plain</contenttype><!-- MARKER --></isComposing>')
+def check_iscomposing_not_text(d):
+    """RFC 3994 isComposing is not text: it becomes a chat state (200,
+    test_typing.py), and nothing of it is shown to juliet as text."""
+    marker = util.unique("media")
+    r = send(d, JULIET, '<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing">'
+             '<state>active</state><contenttype>text/plain</contenttype>'
+             '<!-- %s --></isComposing>' % marker,
+             content_type="application/im-iscomposing+xml")
+    check(r is not None and r.status == 200, "isComposing: got %r", r)
+    nothing_shown(d, marker)
 
 
 def check_imdn_refused(d):
@@ -331,7 +335,7 @@ def main():
         t.finish()
     for f in (check_unknown_xmpp_user, check_unmapped_domain,
               check_unmapped_from, check_sips_refused,
-              check_sips_to_refused, check_iscomposing_refused,
+              check_sips_to_refused, check_iscomposing_not_text,
               check_imdn_refused, check_unknown_type_refused,
               check_cpim_with_imdn_refused, check_options, check_invite_405,
               check_invite_refusal_retransmitted_until_ack,

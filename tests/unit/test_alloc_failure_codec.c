@@ -21,11 +21,13 @@
 
 #include "alloc_fail.h"
 #include "caps.h"
+#include "chatstate.h"
 #include "conference_info.h"
 #include "content.h"
 #include "cpim.h"
 #include "cpim_build.h"
 #include "errors.h"
+#include "iscomposing.h"
 #include "pidf.h"
 #include "sip_event.h"
 #include "sip_frame.h"
@@ -413,6 +415,46 @@ out:
 	return ret;
 }
 
+/* RFC 3994: a document read, built again, read back; a chat state. */
+static int
+sc_iscomposing(void)
+{
+	static const char body[] =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<isComposing xmlns=\"urn:ietf:params:xml:ns:im-iscomposing\">"
+	    "<state>active</state><lastactive>2003-01-27T10:43:00Z"
+	    "</lastactive><contenttype>text/html</contenttype>"
+	    "<refresh>90</refresh></isComposing>";
+	struct iscomposing ic, back;
+	struct strbuf sb;
+	char *cause = NULL;
+	int ret = -1;
+
+	if (iscomposing_parse(S(body), &ic, &cause) != 0) {
+		assert_false(ic.active);
+		free(cause);
+		return -1;
+	}
+	assert_null(cause);
+	strbuf_init(&sb);
+	if (iscomposing_build(&sb, &ic) != 0)
+		goto out;
+	if (iscomposing_parse(sb.buf, sb.len, &back, &cause) != 0) {
+		free(cause);
+		goto out;
+	}
+	assert_true(back.active);
+	assert_int_equal(back.refresh, 90);
+	strbuf_reset(&sb);
+	if (stanza_build_chat_state(&sb, "a@gw", "j@x", "chat", "t",
+	    CHAT_STATE_COMPOSING) != 0)
+		goto out;
+	ret = 0;
+out:
+	strbuf_free(&sb);
+	return ret;
+}
+
 /* SIP framing, stream reassembly, scanning and Via rewriting. */
 static int
 sc_sip(void)
@@ -533,6 +575,7 @@ SCENARIO(sc_stanza_muc)
 SCENARIO(sc_caps)
 SCENARIO(sc_cpim_build)
 SCENARIO(sc_conference_info)
+SCENARIO(sc_iscomposing)
 SCENARIO(sc_sip)
 
 int
@@ -550,6 +593,7 @@ main(void)
 		cmocka_unit_test(test_sc_caps),
 		cmocka_unit_test(test_sc_cpim_build),
 		cmocka_unit_test(test_sc_conference_info),
+		cmocka_unit_test(test_sc_iscomposing),
 		cmocka_unit_test(test_sc_sip),
 	};
 

@@ -207,10 +207,10 @@ test_structure_errors(void **state)
 	(void)state;
 	assert_load_error("# comment\n[foo]\n",
 	    "test.conf:2: unknown section [foo] "
-	    "(known: gateway, sip, xmpp, message, receipts, presence, rooms)");
+	    "(known: gateway, sip, xmpp, message, receipts, presence, rooms, typing)");
 	assert_load_error("[ sip ]\n",
 	    "test.conf:1: unknown section [ sip ] "
-	    "(known: gateway, sip, xmpp, message, receipts, presence, rooms)");
+	    "(known: gateway, sip, xmpp, message, receipts, presence, rooms, typing)");
 	assert_load_error("[sip\nlisten = udp:127.0.0.1:1\n",
 	    "test.conf:1: missing ']' in section header");
 	assert_load_error("[sip] listen = udp:127.0.0.1:1\n",
@@ -362,7 +362,7 @@ test_file_encodings(void **state)
 	config_free(&cfg);
 	assert_load_error("\xef\xbb\xbf[foo]\n",
 	    "test.conf:1: unknown section [foo] "
-	    "(known: gateway, sip, xmpp, message, receipts, presence, rooms)");
+	    "(known: gateway, sip, xmpp, message, receipts, presence, rooms, typing)");
 }
 
 /* Keys that depend on each other. */

@@ -167,6 +167,7 @@ test_parse_receipts_and_chat_states(void **state)
 	    "</message>");
 	assert_int_equal(xmpp_link_parse_message(st, &p), 0);
 	assert_true(p.msg.has_chat_state);
+	assert_string_equal(p.msg.chat_state, "active");
 	assert_false(p.msg.has_receipt_request);
 	assert_false(p.msg.has_other_payload);
 	xmpp_link_parsed_clear(&p);
