@@ -495,7 +495,9 @@ bridge_typing_content(struct bridge_typing *bt, int d, const char *from,
 	struct typing_pair *p;
 	char *key;
 
-	if (bt == NULL || from == NULL || to == NULL ||
+	/* Every message passes here: with no pair, nothing to reset and
+	 * no key to build (most traffic never types). */
+	if (bt == NULL || bt->n == 0 || from == NULL || to == NULL ||
 	    (key = pair_key((enum typing_dir)d, from, to)) == NULL)
 		return;
 	if ((p = pair_find(bt, key)) != NULL) {
