@@ -19,7 +19,12 @@ from . import util
 class Linphonec:
     """One linphonec process registered as identity via proxy (host, port)."""
 
-    def __init__(self, workdir, identity, proxy, port=None):
+    def __init__(self, workdir, identity, proxy, port=None, extra_rc=None,
+                 log_file=None):
+        # extra_rc: {section: {key: value}} added to the rc file;
+        # log_file: liblinphone's debug log (-d 6 -l), to read what it did.
+        self.extra_rc = extra_rc or {}
+        self.log_file = log_file
         self.workdir = workdir
         self.identity = identity
         self.proxy = proxy
@@ -37,19 +42,33 @@ class Linphonec:
         os.makedirs(os.path.join(self.workdir, ".local", "share",
                                  "linphone"), exist_ok=True)
         host, port = self.proxy
+        sections = {
+            "sip": {"sip_port": self.port, "sip_tcp_port": 0,
+                    "default_proxy": 0},
+            "proxy_0": {"reg_proxy": "<sip:%s:%d>" % (host, port),
+                        "reg_route": "<sip:%s:%d;lr>" % (host, port),
+                        "reg_identity": self.identity, "reg_expires": 300,
+                        "reg_sendregister": 1, "publish": 0},
+        }
+        # One section each: extra keys join the defaults, not a second
+        # section of the same name.
+        for section, keys in self.extra_rc.items():
+            sections.setdefault(section, {}).update(keys)
         with open(os.path.join(self.workdir, "linphonerc"), "w") as f:
-            f.write("[sip]\nsip_port=%d\nsip_tcp_port=0\ndefault_proxy=0\n"
-                    "[proxy_0]\nreg_proxy=<sip:%s:%d>\n"
-                    "reg_route=<sip:%s:%d;lr>\nreg_identity=%s\n"
-                    "reg_expires=300\nreg_sendregister=1\npublish=0\n"
-                    % (self.port, host, port, host, port, self.identity))
+            for section, keys in sections.items():
+                f.write("[%s]\n" % section)
+                for key, value in keys.items():
+                    f.write("%s=%s\n" % (key, value))
 
     def start(self):
         self.write_config()
         env = dict(os.environ, HOME=self.workdir)
+        argv = ["stdbuf", "-oL", "linphonec", "-c",
+                os.path.join(self.workdir, "linphonerc")]
+        if self.log_file:
+            argv += ["-d", "6", "-l", self.log_file]
         self.proc = util.processes.start(
-            ["stdbuf", "-oL", "linphonec", "-c", os.path.join(self.workdir,
-                                                    "linphonerc")],
+            argv,
             env=env, cwd=self.workdir, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE)
         threading.Thread(target=self._read, daemon=True).start()
@@ -99,6 +118,14 @@ class Linphonec:
                 if left <= 0:
                     return None
                 self._cond.wait(left)
+
+    def log_text(self):
+        """liblinphone's debug log so far ("" without log_file)."""
+        try:
+            with open(self.log_file, errors="replace") as f:
+                return f.read()
+        except (TypeError, OSError):
+            return ""
 
     def output(self):
         with self._cond:
